@@ -1,0 +1,337 @@
+package generator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ManifestName is the tree's list of files with their hashes, at its root.
+const ManifestName = "manifest.json"
+
+// ManifestVersion is the version of the manifest format.
+const ManifestVersion = 1
+
+// Manifest lists every file of a published tree with its SHA-256 and size,
+// so that a sync to a CDN uploads only what changed.
+type Manifest struct {
+	Version int             `json:"version"`
+	Release string          `json:"release"` // SHA-256 over the files' paths and hashes
+	Files   []ManifestEntry `json:"files"`   // in path order
+}
+
+// ManifestEntry describes one file of a tree.
+type ManifestEntry struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// NewManifest hashes files, which must be in path order.
+func NewManifest(files []File) *Manifest {
+	m := &Manifest{Version: ManifestVersion, Files: make([]ManifestEntry, len(files))}
+	all := sha256.New()
+	for i, f := range files {
+		sum := sha256.Sum256(f.Data)
+		m.Files[i] = ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data)}
+		fmt.Fprintf(all, "%s\x00%x\n", f.Path, sum)
+	}
+	m.Release = hex.EncodeToString(all.Sum(nil))
+	return m
+}
+
+// ReadManifest reads the manifest of the tree at dir. It returns nil and no
+// error when the tree or its manifest does not exist.
+func ReadManifest(dir string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
+	}
+	return &m, nil
+}
+
+// Change counts, for one kind of file, what a build changed.
+type Change struct {
+	Added, Changed, Removed, Same int
+}
+
+// Report says what a build published and how it differs from the tree it
+// replaced.
+type Report struct {
+	Dir      string
+	Files    int
+	Bytes    int64
+	Release  string
+	Previous string            // release of the replaced tree, "" for a first build
+	Kinds    map[string]Change // per kind of file
+}
+
+// Diff compares a new manifest with the previous one (nil for none).
+func Diff(prev, next *Manifest) map[string]Change {
+	kinds := map[string]Change{}
+	old := map[string]ManifestEntry{}
+	if prev != nil {
+		for _, e := range prev.Files {
+			old[e.Path] = e
+		}
+	}
+	for _, e := range next.Files {
+		c := kinds[e.Kind]
+		switch o, ok := old[e.Path]; {
+		case !ok:
+			c.Added++
+		case o.SHA256 != e.SHA256:
+			c.Changed++
+		default:
+			c.Same++
+		}
+		delete(old, e.Path)
+		kinds[e.Kind] = c
+	}
+	for _, e := range old {
+		c := kinds[e.Kind]
+		c.Removed++
+		kinds[e.Kind] = c
+	}
+	return kinds
+}
+
+// String prints the report as a few lines for the operator.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "published %d files (%s) to %s, release %.12s", r.Files, humanBytes(r.Bytes), r.Dir, r.Release)
+	if r.Previous == "" {
+		b.WriteString(" (first build)\n")
+	} else if r.Previous == r.Release {
+		b.WriteString(" (unchanged)\n")
+	} else {
+		fmt.Fprintf(&b, " (was %.12s)\n", r.Previous)
+	}
+	kinds := slices.Sorted(func(yield func(string) bool) {
+		for k := range r.Kinds {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	for _, k := range kinds {
+		c := r.Kinds[k]
+		fmt.Fprintf(&b, "  %-10s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// PublishOptions tunes [Publish]. The zero value syncs every file.
+type PublishOptions struct {
+	// NoSync skips fsync of files and folders: faster, but a power loss
+	// right after the swap may leave files empty. For tests and benchmarks.
+	NoSync bool
+	// Workers is how many files are written at once; 0 means 4.
+	Workers int
+}
+
+// Publish writes files and their manifest as the tree at dir, atomically:
+// it writes a new tree beside dir (".<name>.new-*"), syncs it, and swaps
+// it with the old one in one rename, so that a reader never sees a
+// half-written tree and a build killed at any moment leaves the previous
+// tree intact. Leftovers of killed builds are removed first. dir must be
+// absent, empty, or a tree written by Publish (it holds a manifest).
+func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err error) {
+	dir = filepath.Clean(dir)
+	parent, base := filepath.Split(dir)
+	if parent == "" {
+		parent = "."
+	}
+	if base == "" || base == "." || base == ".." {
+		return nil, fmt.Errorf("output folder %q: give a folder name", dir)
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", parent, err)
+	}
+	if err := checkReplaceable(dir); err != nil {
+		return nil, err
+	}
+	prev, err := ReadManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read previous manifest: %w", err)
+	}
+	removeLeftovers(parent, base)
+
+	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
+	if err != nil {
+		return nil, fmt.Errorf("create new tree: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	man := NewManifest(files)
+	manData, err := json.MarshalIndent(man, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
+	if err := writeTree(tmp, all, opt); err != nil {
+		return nil, err
+	}
+	if err := swap(tmp, dir); err != nil {
+		return nil, fmt.Errorf("swap %s into %s: %w", tmp, dir, err)
+	}
+	// tmp now holds the previous tree (or nothing).
+	if err := os.RemoveAll(tmp); err != nil {
+		return nil, fmt.Errorf("remove previous tree: %w", err)
+	}
+	if !opt.NoSync {
+		if err := syncDir(parent); err != nil {
+			return nil, err
+		}
+	}
+	rep = &Report{Dir: dir, Files: len(all), Release: man.Release, Kinds: Diff(prev, man)}
+	for _, f := range all {
+		rep.Bytes += int64(len(f.Data))
+	}
+	if prev != nil {
+		rep.Previous = prev.Release
+	}
+	return rep, nil
+}
+
+// checkReplaceable refuses to swap away a folder that Publish did not
+// write, so that a wrong -out never deletes someone's files.
+func checkReplaceable(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestName)); err != nil {
+		return fmt.Errorf("output folder %s is not empty and holds no %s: it was not written by this build; remove it or choose another folder", dir, ManifestName)
+	}
+	return nil
+}
+
+// removeLeftovers deletes new trees that killed builds left beside dir.
+func removeLeftovers(parent, base string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, "."+base+".new-*"))
+	for _, m := range matches {
+		os.RemoveAll(m)
+	}
+}
+
+func writeTree(root string, files []File, opt PublishOptions) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		d := filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))
+		if !dirs[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			dirs[d] = true
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	jobs := make(chan File)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var first error
+			for f := range jobs {
+				if first == nil {
+					first = writeFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, !opt.NoSync)
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, f := range files {
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	if opt.NoSync {
+		return nil
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return syncDir(root)
+}
+
+func writeFile(name string, data []byte, sync bool) (err error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

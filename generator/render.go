@@ -1,0 +1,384 @@
+// Package generator turns a checked timetable release into the static tree
+// of the Occupancy FLEP API: one JSON file per GET URL, a manifest of every
+// file with its hash, and the sidecar's snapshot. It writes the tree beside
+// the previous one and swaps it in at the end (see [Publish]).
+package generator
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"occupancy/source"
+)
+
+// Kinds of published files, as counted in a [Report].
+const (
+	KindCourses    = "courses"    // api/courses/index.json
+	KindCourse     = "course"     // api/courses/<code>/index.json
+	KindStudyPlans = "studyplans" // api/studyplans/index.json
+	KindStudyPlan  = "studyplan"  // api/studyplans/<id>/index.json
+	KindRooms      = "rooms"      // api/rooms/index.json
+	KindRoom       = "room"       // api/rooms/<name>/index.json
+	KindSnapshot   = "snapshot"   // occupancy.snapshot
+)
+
+// IndexName is the file that holds a URL's JSON inside its folder:
+// GET /api/rooms/CO1 is served from api/rooms/CO1/index.json.
+const IndexName = "index.json"
+
+// File is one file of the tree.
+type File struct {
+	Path string // slash-separated, relative to the tree's root
+	Kind string
+	Data []byte
+}
+
+// Options tunes the rendering. The zero value writes the reference's
+// datetimes (campus wall-clock time with a Z).
+type Options struct {
+	// RFC3339 writes true offsets (2026-10-05T08:00:00+02:00) instead of
+	// campus wall-clock time labelled UTC.
+	RFC3339 bool
+	// Location is the campus time zone, used with RFC3339; nil means UTC.
+	Location *time.Location
+}
+
+// URLPath returns the tree path of the file served at an API URL path
+// such as "/api/rooms/CO1".
+func URLPath(url string) string {
+	return path.Join(strings.TrimPrefix(url, "/"), IndexName)
+}
+
+type renderer struct {
+	opt     Options
+	rel     *source.Release
+	occ     []source.Occurrence
+	rooms   map[string]*source.Room
+	courses map[string]*source.Course
+	teacher map[string]*source.Teacher
+	sems    map[string]*source.Semester
+}
+
+// Render computes every JSON file of the tree, in path order. It is
+// deterministic: the same release gives the same bytes.
+func Render(rel *source.Release, opt Options) ([]File, error) {
+	r := &renderer{
+		opt:     opt,
+		rel:     rel,
+		occ:     rel.Occurrences(),
+		rooms:   map[string]*source.Room{},
+		courses: map[string]*source.Course{},
+		teacher: map[string]*source.Teacher{},
+		sems:    map[string]*source.Semester{},
+	}
+	for i := range rel.Rooms {
+		r.rooms[rel.Rooms[i].Name] = &rel.Rooms[i]
+	}
+	for i := range rel.Courses {
+		r.courses[rel.Courses[i].Code] = &rel.Courses[i]
+	}
+	for i := range rel.Teachers {
+		r.teacher[rel.Teachers[i].Name] = &rel.Teachers[i]
+	}
+	for i := range rel.Semesters {
+		r.sems[rel.Semesters[i].Name] = &rel.Semesters[i]
+	}
+	var files []File
+	add := func(url, kind string, v any) error {
+		data, err := encode(v)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", url, err)
+		}
+		files = append(files, File{Path: URLPath(url), Kind: kind, Data: data})
+		return nil
+	}
+	for _, part := range []func(add func(url, kind string, v any) error) error{r.courseFiles, r.planFiles, r.roomFiles} {
+		if err := part(add); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return files, nil
+}
+
+// encode writes v as compact JSON without HTML escaping, as Express does.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Datetime formats a campus wall-clock time (held as UTC) the way the API
+// writes it.
+func (o Options) Datetime(t time.Time) string {
+	if !o.RFC3339 {
+		return t.Format("2006-01-02T15:04:05.000Z")
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+	return local.Format(time.RFC3339)
+}
+
+func (r *renderer) dt(t time.Time) string { return r.opt.Datetime(t) }
+
+// roomRefs lists the available rooms among names.
+func (r *renderer) roomRefs(names []string) []RoomRef {
+	out := make([]RoomRef, 0, len(names))
+	for _, n := range names {
+		if room := r.rooms[n]; room != nil && room.Available {
+			out = append(out, RoomRef{Name: n})
+		}
+	}
+	return out
+}
+
+func (r *renderer) teachersOf(c *source.Course) []TeacherOut {
+	out := make([]TeacherOut, 0, len(c.Teachers))
+	for _, n := range c.Teachers {
+		out = append(out, TeacherOut{Name: n, PeopleURL: r.teacher[n].PeopleURL})
+	}
+	return out
+}
+
+func unitOf(p *source.StudyPlan) Unit {
+	return Unit{Name: p.UnitName, Section: p.Section, Code: p.UnitCode, Promo: p.Promo}
+}
+
+func (r *renderer) planItem(p *source.StudyPlan) StudyPlanItem {
+	return StudyPlanItem{ID: p.ID, Unit: unitOf(p), Semester: SemesterRef{Name: p.Semester, Type: r.sems[p.Semester].Type}}
+}
+
+// sortedPlans returns the study plans ordered by unit code, semester start
+// and id.
+func (r *renderer) sortedPlans() []*source.StudyPlan {
+	plans := make([]*source.StudyPlan, len(r.rel.StudyPlans))
+	for i := range r.rel.StudyPlans {
+		plans[i] = &r.rel.StudyPlans[i]
+	}
+	slices.SortFunc(plans, func(a, b *source.StudyPlan) int {
+		return cmp.Or(strings.Compare(a.UnitCode, b.UnitCode),
+			r.sems[a.Semester].Start.Compare(r.sems[b.Semester].Start),
+			strings.Compare(a.Semester, b.Semester),
+			strings.Compare(a.ID, b.ID))
+	})
+	return plans
+}
+
+// SemesterType is "fall" or "spring" when every semester in types is of
+// that one type, else "year" (also when there is none).
+func SemesterType(types []string) string {
+	if len(types) == 0 {
+		return source.Year
+	}
+	for _, t := range types[1:] {
+		if t != types[0] {
+			return source.Year
+		}
+	}
+	if types[0] == source.Fall || types[0] == source.Spring {
+		return types[0]
+	}
+	return source.Year
+}
+
+func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
+	plans := r.sortedPlans()
+	plansOf := map[string][]*source.StudyPlan{}
+	for _, p := range plans {
+		for _, code := range p.Courses {
+			plansOf[code] = append(plansOf[code], p)
+		}
+	}
+	sessionSems := map[string][]string{}
+	for _, s := range r.rel.Sessions {
+		sessionSems[s.Course] = append(sessionSems[s.Course], r.sems[s.Semester].Type)
+	}
+	schedules := map[string][]CourseSchedule{}
+	for _, o := range r.occ {
+		if o.Course != "" {
+			schedules[o.Course] = append(schedules[o.Course], CourseSchedule{
+				Start: r.dt(o.Start), End: r.dt(o.End), Label: o.Label, Rooms: r.roomRefs(o.Rooms),
+			})
+		}
+	}
+	courses := make([]*source.Course, len(r.rel.Courses))
+	for i := range r.rel.Courses {
+		courses[i] = &r.rel.Courses[i]
+	}
+	slices.SortFunc(courses, func(a, b *source.Course) int { return strings.Compare(a.Code, b.Code) })
+	list := make([]CourseItem, 0, len(courses))
+	for _, c := range courses {
+		var types []string
+		if ps := plansOf[c.Code]; len(ps) > 0 {
+			for _, p := range ps {
+				types = append(types, r.sems[p.Semester].Type)
+			}
+		} else {
+			types = sessionSems[c.Code]
+		}
+		list = append(list, CourseItem{Code: c.Code, Name: c.Name, Credits: c.Credits, SemesterType: SemesterType(types)})
+		detail := CourseDetail{
+			Code: c.Code, Name: c.Name, Credits: c.Credits, EduURL: c.EduURL, Language: c.Language,
+			Teachers:   r.teachersOf(c),
+			Schedules:  orEmpty(schedules[c.Code]),
+			StudyPlans: []StudyPlanItem{},
+		}
+		byStart := slices.Clone(plansOf[c.Code])
+		slices.SortStableFunc(byStart, func(a, b *source.StudyPlan) int {
+			return r.sems[a.Semester].Start.Compare(r.sems[b.Semester].Start)
+		})
+		for _, p := range byStart {
+			detail.StudyPlans = append(detail.StudyPlans, r.planItem(p))
+		}
+		if err := add("/api/courses/"+c.Code, KindCourse, detail); err != nil {
+			return err
+		}
+	}
+	return add("/api/courses", KindCourses, list)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
+	plans := r.sortedPlans()
+	list := make([]StudyPlanItem, 0, len(plans))
+	for _, p := range plans {
+		list = append(list, r.planItem(p))
+		sem := r.sems[p.Semester]
+		in := map[string]bool{}
+		for _, code := range p.Courses {
+			in[code] = true
+		}
+		detail := StudyPlanDetail{
+			ID:   p.ID,
+			Unit: unitOf(p),
+			Semester: SemesterDetail{
+				Name: sem.Name, Type: sem.Type, SkipDates: r.skipDates(sem),
+				StartDate: r.dt(sem.Start), EndDate: r.dt(sem.End),
+			},
+			Schedules: []PlanSchedule{},
+			Courses:   make([]PlanCourse, 0, len(p.Courses)),
+		}
+		for _, o := range r.occ {
+			if !in[o.Course] {
+				continue
+			}
+			// Weekly sessions of this plan's semester, and dated sessions
+			// within its dates.
+			if o.Semester != "" && o.Semester != sem.Name || o.Semester == "" && !(source.DateRange{From: sem.Start, To: sem.End}).Contains(day(o.Start)) {
+				continue
+			}
+			c := r.courses[o.Course]
+			detail.Schedules = append(detail.Schedules, PlanSchedule{
+				Course: CourseRef{Code: c.Code, Name: c.Name},
+				Start:  r.dt(o.Start), End: r.dt(o.End), Label: o.Label, Rooms: r.roomRefs(o.Rooms),
+			})
+		}
+		codes := slices.Sorted(func(yield func(string) bool) {
+			for code := range in {
+				if !yield(code) {
+					return
+				}
+			}
+		})
+		for _, code := range codes {
+			c := r.courses[code]
+			detail.Courses = append(detail.Courses, PlanCourse{
+				Code: c.Code, Name: c.Name, Credits: c.Credits, EduURL: c.EduURL, Language: c.Language,
+				Teachers: r.teachersOf(c),
+			})
+		}
+		if err := add("/api/studyplans/"+p.ID, KindStudyPlan, detail); err != nil {
+			return err
+		}
+	}
+	return add("/api/studyplans", KindStudyPlans, list)
+}
+
+func day(t time.Time) source.Date {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// skipDates lists every skipped day of a semester, ranges expanded.
+func (r *renderer) skipDates(sem *source.Semester) []string {
+	seen := map[source.Date]bool{}
+	var days []source.Date
+	for _, rg := range sem.Skip {
+		for d := rg.From; !d.After(rg.To); d = d.AddDate(0, 0, 1) {
+			if !seen[d] {
+				seen[d] = true
+				days = append(days, d)
+			}
+		}
+	}
+	slices.SortFunc(days, func(a, b source.Date) int { return a.Compare(b) })
+	out := make([]string, len(days))
+	for i, d := range days {
+		out[i] = r.dt(d)
+	}
+	return out
+}
+
+// RoomItemOf returns a room's fields as the lists show them.
+func RoomItemOf(room *source.Room) RoomItem {
+	it := RoomItem{
+		Name: room.Name, Type: room.Type, Coordinates: room.Coordinates,
+		Building: room.Building, Capacity: room.Capacity, Level: room.Level,
+	}
+	if room.Link != "" {
+		link := room.Link
+		it.Link = &link
+	}
+	return it
+}
+
+func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
+	rooms := make([]*source.Room, 0, len(r.rel.Rooms))
+	for i := range r.rel.Rooms {
+		if r.rel.Rooms[i].Available {
+			rooms = append(rooms, &r.rel.Rooms[i])
+		}
+	}
+	slices.SortFunc(rooms, func(a, b *source.Room) int { return strings.Compare(a.Name, b.Name) })
+	schedules := map[string][]RoomSchedule{}
+	for _, o := range r.occ {
+		s := RoomSchedule{Start: r.dt(o.Start), End: r.dt(o.End), Label: o.Label}
+		if o.Course != "" {
+			c := r.courses[o.Course]
+			s.Course = &CourseRef{Code: c.Code, Name: c.Name}
+		} else {
+			s.Name, s.Description = o.Name, o.Description
+		}
+		for _, name := range o.Rooms {
+			schedules[name] = append(schedules[name], s)
+		}
+	}
+	list := make([]RoomItem, 0, len(rooms))
+	for _, room := range rooms {
+		it := RoomItemOf(room)
+		list = append(list, it)
+		detail := RoomDetail{RoomItem: it, Schedules: orEmpty(schedules[room.Name])}
+		if err := add("/api/rooms/"+room.Name, KindRoom, detail); err != nil {
+			return err
+		}
+	}
+	return add("/api/rooms", KindRooms, list)
+}

@@ -1,0 +1,143 @@
+// Package source holds the domain of a timetable release: the sheets as read
+// ([Raw]), their checked form ([Release]), the dated occurrences a release
+// expands to, and the errors that point at a file, sheet, row and column.
+// It imports nothing but the standard library; the readers live in
+// source/csv and source/xlsx.
+package source
+
+import "time"
+
+// Semester types.
+const (
+	Fall   = "fall"
+	Spring = "spring"
+	Year   = "year"
+)
+
+// Date is a calendar day, held as midnight UTC so that dates compare and
+// subtract exactly.
+type Date = time.Time
+
+// Clock is a wall-clock time of day in minutes since midnight (0…1440).
+type Clock int
+
+// String formats c as HH:MM.
+func (c Clock) String() string {
+	return time.Date(2000, 1, 1, 0, int(c), 0, 0, time.UTC).Format("15:04")
+}
+
+// DateRange is an inclusive range of days; a single day has From == To.
+type DateRange struct{ From, To Date }
+
+// Contains reports whether d is within r.
+func (r DateRange) Contains(d Date) bool { return !d.Before(r.From) && !d.After(r.To) }
+
+// Semester is a period in which weekly sessions repeat.
+type Semester struct {
+	Name       string
+	Type       string // Fall, Spring or Year
+	Start, End Date   // inclusive
+	Skip       []DateRange
+	Row        int
+}
+
+// Skipped reports whether no weekly session happens on d.
+func (s *Semester) Skipped(d Date) bool {
+	for _, r := range s.Skip {
+		if r.Contains(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Room is a bookable room. Unknown optional values are nil or empty.
+type Room struct {
+	Name        string
+	Type        string
+	Capacity    *int // nil when unknown (an empty cell or 0)
+	Building    string
+	Level       *int // nil when unknown; 0 is a level
+	Coordinates *[2]float64
+	Link        string
+	Available   bool
+}
+
+// Teacher is a person teaching courses.
+type Teacher struct {
+	Name      string
+	PeopleURL string
+}
+
+// Course is a course of the release.
+type Course struct {
+	Code     string
+	Name     string
+	Credits  *float64
+	Language string
+	EduURL   string
+	Teachers []string // teacher names, in sheet order
+}
+
+// StudyPlan is a unit (such as "IN-BA5") in one semester, with its courses.
+type StudyPlan struct {
+	ID       string // 24 lowercase hex digits
+	UnitCode string
+	UnitName string
+	Section  string
+	Promo    string
+	Semester string
+	Courses  []string // course codes, in sheet order
+}
+
+// WeekRange is an inclusive range of semester week numbers.
+type WeekRange struct{ From, To int }
+
+// Session is a weekly course session.
+type Session struct {
+	Course     string
+	Label      string
+	Weekday    time.Weekday
+	Start, End Clock
+	Rooms      []string
+	Semester   string
+	Weeks      []WeekRange // empty means every week
+	Row        int
+}
+
+// Booking is a dated booking: a course session on one date when Course is
+// set, else an event.
+type Booking struct {
+	Date        Date
+	Start, End  Clock
+	Rooms       []string
+	Course      string
+	Label       string
+	Name        string
+	Description string
+	Row         int
+}
+
+// Release is a checked timetable release. Its slices keep sheet order.
+type Release struct {
+	Semesters  []Semester
+	Rooms      []Room
+	Teachers   []Teacher
+	Courses    []Course
+	StudyPlans []StudyPlan
+	Sessions   []Session
+	Bookings   []Booking
+}
+
+// Occurrence is one dated use of rooms: a course session (Course set) or an
+// event. Start and End are campus wall-clock times written as UTC, the
+// convention of the reference API.
+type Occurrence struct {
+	Start, End  time.Time
+	Course      string // course code, empty for an event
+	Label       string
+	Name        string // event name
+	Description string
+	Rooms       []string
+	Semester    string // the weekly session's semester, empty for a dated booking
+}

@@ -1,0 +1,225 @@
+package source
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Spreadsheet serial numbers count days from this day (the 1900 date system
+// as Excel and LibreOffice write it).
+var serialEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// SplitList splits a cell holding a ";"-separated list, trimming items and
+// dropping empty ones.
+func SplitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	parts := strings.Split(s, ";")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ParseDate parses YYYY-MM-DD, or a spreadsheet serial day number when
+// serials is true.
+func ParseDate(s string, serials bool) (Date, error) {
+	if d, err := time.Parse("2006-01-02", s); err == nil {
+		return d, nil
+	}
+	if serials {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 1 && f < 2958466 && f == math.Trunc(f) {
+			return serialEpoch.AddDate(0, 0, int(f)), nil
+		}
+	}
+	return Date{}, ErrBadDate
+}
+
+// ParseClock parses a time of day written H:MM, HH:MM or HH:MM:00, or a
+// spreadsheet serial fraction of a day when serials is true. 24:00 is
+// accepted only when end is true, as the end of the day.
+func ParseClock(s string, serials, end bool) (Clock, error) {
+	if serials {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.Contains(s, ":") {
+			if f < 0 || f > 1 || (f == 1 && !end) {
+				return 0, ErrBadTime
+			}
+			m := math.Round(f * 1440)
+			return Clock(m), nil
+		}
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) != 2 && len(parts) != 3 {
+		return 0, ErrBadTime
+	}
+	if len(parts) == 3 && parts[2] != "00" {
+		return 0, ErrBadTime
+	}
+	if len(parts[0]) < 1 || len(parts[0]) > 2 || len(parts[1]) != 2 {
+		return 0, ErrBadTime
+	}
+	h, err1 := strconv.Atoi(parts[0])
+	m, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || !allDigits(parts[0]) || !allDigits(parts[1]) {
+		return 0, ErrBadTime
+	}
+	switch {
+	case m > 59, h > 24, h == 24 && (m != 0 || !end):
+		return 0, ErrBadTime
+	}
+	return Clock(h*60 + m), nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDateRange parses one item of a skip_dates list: a date or an
+// inclusive range "YYYY-MM-DD..YYYY-MM-DD".
+func ParseDateRange(s string, serials bool) (DateRange, error) {
+	from, to, isRange := strings.Cut(s, "..")
+	a, err := ParseDate(strings.TrimSpace(from), serials)
+	if err != nil {
+		return DateRange{}, ErrBadDateRange
+	}
+	if !isRange {
+		return DateRange{a, a}, nil
+	}
+	b, err := ParseDate(strings.TrimSpace(to), serials)
+	if err != nil {
+		return DateRange{}, ErrBadDateRange
+	}
+	if b.Before(a) {
+		return DateRange{}, fmt.Errorf("%w: it ends before it starts", ErrBadDateRange)
+	}
+	return DateRange{a, b}, nil
+}
+
+// ParseWeeks parses a list of semester week numbers such as "1-6,8-14"
+// (items separated by commas or semicolons).
+func ParseWeeks(s string) ([]WeekRange, error) {
+	var out []WeekRange
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		a, b, isRange := strings.Cut(item, "-")
+		from, err := strconv.Atoi(strings.TrimSpace(a))
+		if err != nil || from < 1 {
+			return nil, ErrBadWeeks
+		}
+		to := from
+		if isRange {
+			if to, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || to < from {
+				return nil, ErrBadWeeks
+			}
+		}
+		out = append(out, WeekRange{from, to})
+	}
+	if len(out) == 0 {
+		return nil, ErrBadWeeks
+	}
+	return out, nil
+}
+
+var weekdays = map[string]time.Weekday{}
+
+func init() {
+	names := [][]string{
+		{"sunday", "sun", "dimanche", "di", "dim", "su"},
+		{"monday", "mon", "lundi", "lu", "lun", "mo"},
+		{"tuesday", "tue", "tues", "mardi", "ma", "mar", "tu"},
+		{"wednesday", "wed", "mercredi", "me", "mer", "we"},
+		{"thursday", "thu", "thur", "thurs", "jeudi", "je", "jeu", "th"},
+		{"friday", "fri", "vendredi", "ve", "ven", "fr"},
+		{"saturday", "sat", "samedi", "sa", "sam"},
+	}
+	for d, list := range names {
+		for _, n := range list {
+			weekdays[n] = time.Weekday(d)
+		}
+	}
+}
+
+// ParseWeekday parses an English or French weekday name, full or short,
+// in any case, with an optional trailing dot ("Mon.", "lu").
+func ParseWeekday(s string) (time.Weekday, error) {
+	d, ok := weekdays[strings.TrimSuffix(strings.ToLower(s), ".")]
+	if !ok {
+		return 0, ErrBadWeekday
+	}
+	return d, nil
+}
+
+// ParseBool parses a yes/no cell.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "y", "1", "oui", "vrai", "x":
+		return true, nil
+	case "false", "no", "n", "0", "non", "faux":
+		return false, nil
+	}
+	return false, ErrBadBool
+}
+
+// ParseInt parses a whole number, accepting the "12.0" that spreadsheets
+// write for numbers.
+func ParseInt(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
+		return 0, ErrBadInteger
+	}
+	return int(f), nil
+}
+
+// ParseNumber parses a finite decimal number.
+func ParseNumber(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, ErrBadNumber
+	}
+	return f, nil
+}
+
+// CheckSegment reports whether a name can be one URL path segment of the
+// published tree: not empty, not "." or "..", no slash, backslash or
+// control character, and not the reserved file name "index.json".
+func CheckSegment(s string) error {
+	if s == "" || s == "." || s == ".." || strings.EqualFold(s, "index.json") {
+		return ErrBadName
+	}
+	for _, r := range s {
+		if r == '/' || r == '\\' || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return ErrBadName
+		}
+	}
+	return nil
+}
+
+// DefaultBuilding derives a building from a room name as the reference
+// does: the characters before the first digit, with '-' and '_' read as
+// spaces, trimmed ("GC_A1_416" → "GC A").
+func DefaultBuilding(room string) string {
+	if i := strings.IndexFunc(room, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
+		room = room[:i]
+	}
+	room = strings.NewReplacer("-", " ", "_", " ").Replace(room)
+	return strings.TrimSpace(room)
+}
