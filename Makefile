@@ -1,0 +1,57 @@
+# occupancy: see README.md. `make run` builds the embedded sample and serves
+# it; `make test` runs every check CI runs.
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+ADDR     ?= 127.0.0.1:8080
+OUT      ?= public
+
+.PHONY: all build run test vet fuzz bench loadtest nginx-test sample clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/build ./cmd/build
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/sidecar ./cmd/sidecar
+
+# Build the embedded sample release into $(OUT)/ and serve the whole API.
+run: build
+	./bin/build -out $(OUT)
+	./bin/sidecar -addr $(ADDR) -static $(OUT) -snapshot $(OUT)/occupancy.snapshot
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+# Every check CI runs: formatting, vet, the race-enabled tests (fuzz seed
+# corpora included) and the static-hosting test against real nginx.
+test: vet
+	$(GO) test -race -count=1 ./...
+	./scripts/nginx-test.sh
+
+# Run each fuzzer for a while (FUZZTIME=30s by default).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzReadCSV -fuzztime=$(FUZZTIME) ./source/csv
+	$(GO) test -run='^$$' -fuzz=FuzzReadXLSX -fuzztime=$(FUZZTIME) ./source/xlsx
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./source
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./snapshot
+	$(GO) test -run='^$$' -fuzz=FuzzFindFreeRooms -fuzztime=$(FUZZTIME) ./sidecar
+	$(GO) test -run='^$$' -fuzz=FuzzSoonest -fuzztime=$(FUZZTIME) ./sidecar
+
+# Benchmarks (never part of `make test`): build time and memory, searches.
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./generator ./sidecar ./snapshot
+
+loadtest:
+	./scripts/loadtest.sh
+
+nginx-test:
+	./scripts/nginx-test.sh
+
+# Regenerate the embedded sample release (source/sample/data).
+sample:
+	$(GO) generate ./source/sample
+
+clean:
+	rm -rf bin $(OUT) .$(OUT).new-*
