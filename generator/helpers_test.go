@@ -3,3 +3,5 @@ package generator_test
 import "occupancy/source"
 
 func sourceID(unit, semester string) string { return source.StudyPlanID(unit, semester) }
+
+func decode(raw *source.Raw) (*source.Release, error) { return source.Decode(raw) }

@@ -1,0 +1,231 @@
+package generator_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"occupancy/generator"
+)
+
+// checkTree verifies that the tree at dir holds exactly the files of its
+// manifest, with their hashes, and returns the manifest.
+func checkTree(t *testing.T, dir string) *generator.Manifest {
+	t.Helper()
+	m, err := generator.ReadManifest(dir)
+	if err != nil || m == nil {
+		t.Fatalf("manifest of %s: %v, %v", dir, m, err)
+	}
+	want := map[string]string{generator.ManifestName: ""}
+	for _, e := range m.Files {
+		want[e.Path] = e.SHA256
+	}
+	n := 0
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		sum, ok := want[rel]
+		if !ok {
+			t.Errorf("%s: not in the manifest", rel)
+			return nil
+		}
+		n++
+		if sum == "" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != sum {
+			t.Errorf("%s: content does not match the manifest", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("tree has %d files, manifest lists %d", n, len(want))
+	}
+	return m
+}
+
+func synthetic(n int, version string) []generator.File {
+	files := make([]generator.File, n)
+	for i := range files {
+		files[i] = generator.File{
+			Path: fmt.Sprintf("api/rooms/R%05d/index.json", i),
+			Kind: generator.KindRoom,
+			Data: []byte(fmt.Sprintf(`{"name":"R%05d","v":%q,"pad":%q}`, i, version, strings.Repeat("x", 2000))),
+		}
+	}
+	return files
+}
+
+func TestPublishReportsChanges(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "public")
+	files, err := generator.Render(fixture(t), generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Previous != "" || rep.Kinds[generator.KindRoom].Added != 3 || rep.Kinds[generator.KindCourse].Added != 3 {
+		t.Errorf("first build report: %+v", rep)
+	}
+	m1 := checkTree(t, dir)
+
+	// Same release again: nothing changes, and the release id is stable.
+	rep, err = generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Previous != rep.Release || rep.Kinds[generator.KindRoom].Same != 3 || rep.Kinds[generator.KindRoom].Changed != 0 {
+		t.Errorf("unchanged build report: %+v", rep)
+	}
+
+	// Drop a room, change another.
+	raw := fixtureRaw()
+	raw.Rooms.Rows[2].Available = "no"
+	raw.Rooms.Rows[0].Capacity = "300"
+	rel2, err := decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files2, _ := generator.Render(rel2, generator.Options{})
+	rep, err = generator.Publish(dir, files2, generator.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Kinds[generator.KindRoom]
+	if got.Removed != 1 || got.Changed != 1 || got.Same != 1 || got.Added != 0 || rep.Previous != m1.Release {
+		t.Errorf("room changes = %+v (previous %s), want 1 removed, 1 changed, 1 same", got, rep.Previous)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "api/rooms/GC_A1_416/index.json")); !os.IsNotExist(err) {
+		t.Errorf("removed room still published: %v", err)
+	}
+	checkTree(t, dir)
+	if s := rep.String(); !strings.Contains(s, "room") || !strings.Contains(s, "1 removed") {
+		t.Errorf("report text lacks the room line:\n%s", s)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".public.new-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary trees left behind: %v", leftovers)
+	}
+}
+
+func TestPublishRefusesForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "thesis.tex"), []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := generator.Publish(dir, synthetic(3, "a"), generator.PublishOptions{NoSync: true})
+	if err == nil || !strings.Contains(err.Error(), "not written by this build") {
+		t.Fatalf("Publish over a foreign folder: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "thesis.tex")); string(data) != "precious" {
+		t.Error("the foreign folder was touched")
+	}
+}
+
+func TestPublishRemovesLeftovers(t *testing.T) {
+	parent := t.TempDir()
+	stale := filepath.Join(parent, ".public.new-123")
+	os.MkdirAll(filepath.Join(stale, "api"), 0o755)
+	if _, err := generator.Publish(filepath.Join(parent, "public"), synthetic(2, "a"), generator.PublishOptions{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("leftover of a killed build not removed: %v", err)
+	}
+}
+
+// TestPublishKilled kills a child process that publishes a large tree at
+// random moments, and checks each time that the output is one whole tree:
+// the previous one or the new one, never a mixture or nothing.
+func TestPublishKilled(t *testing.T) {
+	if dir := os.Getenv("GENERATOR_PUBLISH_CHILD"); dir != "" {
+		_, err := generator.Publish(dir, synthetic(1500, os.Getenv("GENERATOR_PUBLISH_VERSION")), generator.PublishOptions{Workers: 2})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	dir := filepath.Join(t.TempDir(), "public")
+	old, err := generator.Publish(dir, synthetic(1500, "v0"), generator.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases := map[string]string{old.Release: "v0"}
+	for i := 1; i <= 6; i++ {
+		version := "v" + strconv.Itoa(i)
+		releases[generator.NewManifest(synthetic(1500, version)).Release] = version
+	}
+	child := func(version string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPublishKilled$")
+		cmd.Env = append(os.Environ(), "GENERATOR_PUBLISH_CHILD="+dir, "GENERATOR_PUBLISH_VERSION="+version)
+		return cmd
+	}
+	// One build left to finish tells how long a build takes.
+	start := time.Now()
+	if out, err := child("v1").CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted child build: %v\n%s", err, out)
+	}
+	full := time.Since(start)
+	if m := checkTree(t, dir); releases[m.Release] != "v1" {
+		t.Fatalf("finished build left release %q, want v1", releases[m.Release])
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	current := "v1"
+	completed := 0
+	for i := 2; i <= 6; i++ {
+		version := "v" + strconv.Itoa(i)
+		cmd := child(version)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill anywhere from the start to a little after the usual end.
+		delay := time.Duration(rng.Int64N(int64(full) * 6 / 5))
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		m := checkTree(t, dir)
+		got, ok := releases[m.Release]
+		if !ok || (got != current && got != version) {
+			t.Fatalf("after a kill at %v: tree holds release %q, want %s or %s", delay, got, current, version)
+		}
+		if got == version {
+			completed++
+		}
+		current = got
+	}
+	t.Logf("a build takes %v; %d of 5 killed builds had finished", full, completed)
+	// A normal build afterwards cleans up and succeeds.
+	if _, err := generator.Publish(dir, synthetic(10, "final"), generator.PublishOptions{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	checkTree(t, dir)
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".public.new-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("leftovers after a clean build: %v", leftovers)
+	}
+}
