@@ -32,6 +32,10 @@ func (s sheetErrs) required(row int, column, value string) bool {
 	return true
 }
 
+// MaxSemesterDays bounds a semester's length: a longer one is a typing
+// mistake, and would multiply every weekly session.
+const MaxSemesterDays = 400
+
 // Decode checks every row of a release read from a file and returns the
 // release. Problems are collected across every sheet and returned together
 // as an *[Errors]; the release is nil then.
@@ -114,6 +118,9 @@ func (d *decoder) semesters(t *Table[SemesterRow]) {
 				okDates = false
 			} else if okDates && s.End.Before(s.Start) {
 				e.add(r.Line, "end_date", r.EndDate, fmt.Errorf("%w (start_date %s)", ErrEndBeforeStart, r.StartDate))
+				okDates = false
+			} else if okDates && s.End.Sub(s.Start) > MaxSemesterDays*24*time.Hour {
+				e.add(r.Line, "end_date", r.EndDate, fmt.Errorf("%w: a semester lasts at most %d days", ErrOutOfRange, MaxSemesterDays))
 				okDates = false
 			}
 		} else {

@@ -29,18 +29,29 @@ func SplitList(s string) []string {
 	return out
 }
 
+// Dates of a release lie within these years, so that every instant has a
+// positive 15-minute slot number that fits in 32 bits.
+const (
+	MinYear = 1971
+	MaxYear = 2199
+)
+
 // ParseDate parses YYYY-MM-DD, or a spreadsheet serial day number when
-// serials is true.
+// serials is true. Years must be within MinYear and MaxYear.
 func ParseDate(s string, serials bool) (Date, error) {
-	if d, err := time.Parse("2006-01-02", s); err == nil {
-		return d, nil
-	}
-	if serials {
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 1 && f < 2958466 && f == math.Trunc(f) {
-			return serialEpoch.AddDate(0, 0, int(f)), nil
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil && serials {
+		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && f >= 1 && f < 2958466 && f == math.Trunc(f) {
+			d, err = serialEpoch.AddDate(0, 0, int(f)), nil
 		}
 	}
-	return Date{}, ErrBadDate
+	if err != nil {
+		return Date{}, ErrBadDate
+	}
+	if d.Year() < MinYear || d.Year() > MaxYear {
+		return Date{}, fmt.Errorf("%w: years %d to %d", ErrOutOfRange, MinYear, MaxYear)
+	}
+	return d, nil
 }
 
 // ParseClock parses a time of day written H:MM, HH:MM or HH:MM:00, or a

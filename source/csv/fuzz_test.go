@@ -1,0 +1,72 @@
+package csv_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"testing/fstest"
+
+	"occupancy/source"
+	"occupancy/source/csv"
+)
+
+// FuzzReadCSV reads a release whose sheet number sheet%7 of source.Sheets
+// holds data, the other required sheets being valid. It checks only that
+// reading does not panic, that every error is a *source.Errors of complete
+// problems, and that rows keep increasing physical lines.
+func FuzzReadCSV(f *testing.F) {
+	for _, tt := range readTests {
+		f.Add(uint8(1), []byte(tt.Input))
+	}
+	f.Add(uint8(0), []byte(base["semesters.csv"]))
+	f.Add(uint8(5), []byte("course,label,weekday,start,end\nCS-101,cours,Mon,08:15,10:00\n"))
+	f.Add(uint8(6), []byte("\ufeffDate,Start,End,Rooms,Description\n2025-10-01,18:00,20:00,BC01,\"a\nb\"\n"))
+	f.Fuzz(func(t *testing.T, sheet uint8, data []byte) {
+		spec := source.Sheets[int(sheet)%len(source.Sheets)]
+		fsys := fstest.MapFS{}
+		for name, data := range base {
+			fsys[name] = &fstest.MapFile{Data: []byte(data)}
+		}
+		fsys[spec.Name+".csv"] = &fstest.MapFile{Data: data}
+		raw, err := csv.ReadFS(fsys, "release", csv.Options{})
+		if raw == nil {
+			t.Fatalf("nil Raw, error %v", err)
+		}
+		if err != nil {
+			var es *source.Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("error %v (%T) is not a *source.Errors", err, err)
+			}
+			if es.Len() == 0 {
+				t.Fatalf("empty *source.Errors returned")
+			}
+			for _, p := range es.List {
+				if p == nil || p.Err == nil || p.File == "" || p.Sheet == "" || p.Row < 0 || p.Error() == "" {
+					t.Fatalf("incomplete problem %#v", p)
+				}
+			}
+		}
+		checkLines(t, raw)
+	})
+}
+
+// checkLines checks that the rows of every table have increasing lines
+// after the header row.
+func checkLines(t *testing.T, raw *source.Raw) {
+	t.Helper()
+	v := reflect.ValueOf(raw).Elem()
+	for i := range v.NumField() {
+		if v.Field(i).Kind() != reflect.Struct {
+			continue
+		}
+		rows := v.Field(i).FieldByName("Rows")
+		last := 1
+		for j := range rows.Len() {
+			line := int(rows.Index(j).FieldByName("Line").Int())
+			if line <= last {
+				t.Fatalf("%s row %d has line %d after %d", v.Type().Field(i).Name, j, line, last)
+			}
+			last = line
+		}
+	}
+}

@@ -1,0 +1,261 @@
+package csv
+
+import (
+	"bytes"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"occupancy/source"
+)
+
+// DefaultMaxFileSize is the size limit of one CSV file when
+// [Options.MaxFileSize] is zero: 64 MiB.
+const DefaultMaxFileSize = 64 << 20
+
+// ErrTooLarge reports a file over the size limit of the options.
+var ErrTooLarge = errors.New("file is over the size limit")
+
+// ErrNotUTF8 is the [source.ParseError.Err] of a CSV file that is not UTF-8
+// text; Value holds the offending line.
+var ErrNotUTF8 = errors.New(`is not UTF-8 text (save the file as "CSV UTF-8")`)
+
+// ErrSyntax is the [source.ParseError.Err] of malformed CSV, such as a bare
+// quote; it wraps the error of encoding/csv (stdcsv.ErrBareQuote,
+// stdcsv.ErrQuote) and Value holds the offending line.
+var ErrSyntax = errors.New("is not valid CSV")
+
+// Options tunes the reading of a CSV release. The zero value is ready to
+// use.
+type Options struct {
+	// MaxFileSize bounds the size of each CSV file, in bytes; reading a
+	// larger one fails with ErrTooLarge. Zero or less means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+func (o Options) maxFileSize() int64 {
+	if o.MaxFileSize <= 0 {
+		return DefaultMaxFileSize
+	}
+	return o.MaxFileSize
+}
+
+// ReadDir reads the release held in the folder dir: it is
+// ReadFS(os.DirFS(dir), dir, opt).
+func ReadDir(dir string, opt Options) (*source.Raw, error) {
+	return ReadFS(os.DirFS(dir), dir, opt)
+}
+
+// ReadFS reads a release from the files <sheet>.csv at the root of fsys,
+// one per sheet of [source.Sheets]. File names match sheet names in any
+// spelling of [source.NormalizeHeader] ("Rooms.csv", "study_plans.CSV");
+// other files give a warning, except those whose name starts with a dot,
+// which are ignored.
+// name is the display name of the folder: it is the File of a missing
+// sheet problem, and each Table.File is path.Join(name, file).
+//
+// Files are UTF-8 text (a leading byte order mark is dropped) with a header
+// row. Content problems (bad quoting, a missing required sheet or column, a
+// duplicate column…) are all collected, across every file, in a
+// *[source.Errors] returned as the error, along with the Raw read so far.
+// Other errors, such as an unreadable folder or a file over
+// [Options.MaxFileSize], stop the reading and return a nil Raw.
+func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	var sheets []Sheet
+	var warnings []string
+	for _, e := range entries {
+		file := e.Name()
+		sheet, isSheet := sheetOf(file)
+		if !isSheet {
+			if !strings.HasPrefix(file, ".") {
+				warnings = append(warnings, fmt.Sprintf("%s: unknown file %q ignored", name, file))
+			}
+			continue
+		}
+		s := Sheet{Name: sheet, File: path.Join(name, file), Found: true}
+		if i := indexSheet(sheets, sheet); i >= 0 {
+			first := sheets[i]
+			first.Problems = append(first.Problems, &source.ParseError{
+				File: s.File, Sheet: sheet, Value: file,
+				Err: fmt.Errorf("%w of %s", source.ErrDuplicate, path.Base(first.File)),
+			})
+			sheets[i] = first
+			continue
+		}
+		data, err := readFile(fsys, file, s.File, opt.maxFileSize())
+		if err != nil {
+			return nil, err
+		}
+		parse(&s, data)
+		sheets = append(sheets, s)
+	}
+	for _, spec := range source.Sheets {
+		if indexSheet(sheets, spec.Name) < 0 {
+			sheets = append(sheets, Sheet{Name: spec.Name, File: path.Join(name, spec.Name+".csv")})
+		}
+	}
+	return Assemble(name, sheets, warnings)
+}
+
+// sheetOf returns the sheet of source.Sheets held by the file named.
+func sheetOf(file string) (string, bool) {
+	if len(file) < len(".csv") || !strings.EqualFold(file[len(file)-len(".csv"):], ".csv") {
+		return "", false
+	}
+	sheet := source.NormalizeHeader(file[:len(file)-len(".csv")])
+	return sheet, source.Spec(sheet) != nil
+}
+
+func indexSheet(sheets []Sheet, name string) int {
+	for i := range sheets {
+		if sheets[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// readFile reads the file of fsys named file, displayed as display, failing
+// with ErrTooLarge beyond max bytes.
+func readFile(fsys fs.FS, file, display string, max int64) (data []byte, err error) {
+	f, err := fsys.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", display, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			data, err = nil, fmt.Errorf("read %s: %w", display, cerr)
+		}
+	}()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > max {
+		return nil, fmt.Errorf("read %s: %w (%d bytes, the limit is %d)", display, ErrTooLarge, fi.Size(), max)
+	}
+	data, err = io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", display, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("read %s: %w (over %d bytes)", display, ErrTooLarge, max)
+	}
+	return data, nil
+}
+
+// parse reads the records of data into s, with their physical lines.
+// Problems go to s.Problems: the first line that is not UTF-8 (the rest is
+// read with U+FFFD for bad bytes), and each syntax error, after which
+// reading goes on at the next line. A syntax error before the first record
+// stops the reading, as the header is lost.
+func parse(s *Sheet, data []byte) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		n := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		s.Problems = append(s.Problems, &source.ParseError{
+			File: s.File, Sheet: s.Name, Row: n, Value: shorten(lineAt(data, n)), Err: ErrNotUTF8,
+		})
+		data = bytes.ToValidUTF8(data, []byte("\ufffd"))
+	}
+	var text lineFinder
+	r := stdcsv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	r.ReuseRecord = false
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var pe *stdcsv.ParseError
+			if !errors.As(err, &pe) {
+				pe = &stdcsv.ParseError{Err: err}
+			}
+			where := ""
+			if pe.Line != pe.StartLine {
+				where = fmt.Sprintf("line %d, ", pe.Line)
+			}
+			s.Problems = append(s.Problems, &source.ParseError{
+				File: s.File, Sheet: s.Name, Row: pe.StartLine, Value: text.line(data, pe.Line),
+				Err: fmt.Errorf("%w (%sbyte %d: %w)", ErrSyntax, where, pe.Column, pe.Err),
+			})
+			if len(s.Records) == 0 {
+				return
+			}
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		s.Records = append(s.Records, rec)
+		s.Lines = append(s.Lines, line)
+	}
+}
+
+// firstInvalid returns the offset of the first byte of data that is not
+// part of valid UTF-8.
+func firstInvalid(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+// lineFinder finds lines of a file quickly, for the Values of problems.
+type lineFinder struct {
+	starts []int // offset of each line; built on first use
+}
+
+// line returns the 1-based line n of data, shortened for a Value.
+func (x *lineFinder) line(data []byte, n int) string {
+	if x.starts == nil {
+		x.starts = append(x.starts, 0)
+		for i, b := range data {
+			if b == '\n' {
+				x.starts = append(x.starts, i+1)
+			}
+		}
+	}
+	if n < 1 || n > len(x.starts) {
+		return ""
+	}
+	return shorten(lineAt(data[x.starts[n-1]:], 1))
+}
+
+// lineAt returns the 1-based line n of data, without its line end.
+func lineAt(data []byte, n int) []byte {
+	for range n - 1 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return nil
+		}
+		data = data[i+1:]
+	}
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
+	}
+	return bytes.TrimSuffix(data, []byte("\r"))
+}
+
+// shorten returns line as valid UTF-8 of at most 60 characters.
+func shorten(line []byte) string {
+	if len(line) > 240 {
+		line = line[:240]
+	}
+	s := strings.ToValidUTF8(string(line), "\ufffd")
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,69 @@
+// Package sample is a realistic, EPFL-like timetable release, generated
+// deterministically: the two semesters of academic year 2026-2027, about
+// 180 rooms, 300 teachers, 850 courses, 120 study plans, 1,900 weekly
+// sessions and 400 dated bookings, modelled on the data behind Occupancy
+// FLEP.
+//
+// [Generate] builds it as a [source.Raw], at any scale, for tests and
+// benchmarks. [Files] holds it at scale 1 as the seven CSV files a release
+// folder has, embedded in the binaries; `go generate ./source/sample`
+// rewrites them from [Generate] with [WriteCSV].
+package sample
+
+//go:generate go run ./internal/gen -out data
+
+import (
+	"embed"
+	"io/fs"
+
+	"occupancy/source"
+	"occupancy/source/sample/internal/synth"
+)
+
+//go:embed data/*.csv
+var data embed.FS
+
+// Files returns the sample at scale 1 as a release folder: the files
+// semesters.csv, rooms.csv, teachers.csv, courses.csv, studyplans.csv,
+// sessions.csv and bookings.csv at its root, each with a header row of the
+// documented column names. They hold exactly what WriteCSV writes for
+// Generate(1). The file system is read-only and safe for concurrent use.
+func Files() fs.FS {
+	sub, err := fs.Sub(data, "data")
+	if err != nil {
+		panic(err) // "data" is a valid path
+	}
+	return sub
+}
+
+// Folder is the name of the release folder the sample stands for: a reader
+// given it reports positions in files such as "sample/rooms.csv".
+const Folder = synth.Folder
+
+// Generate builds the sample release, deterministically, at the given scale
+// (values below 1 count as 1).
+//
+// At scale 1 it has two semesters ("Semestre d'automne 2026-2027", fall,
+// and "Semestre de printemps 2027", spring), about 180 rooms, 300 teachers,
+// 850 courses, 120 study plans, 1,900 weekly sessions and 400 dated
+// bookings. Scale n has the same two semesters and n blocks of the rest:
+// block 0 is the scale-1 sample, and block k ≥ 1 is drawn from its own
+// random stream, its room names, course codes and unit codes ending in
+// "-<k+1>" (teachers keep natural names, unique across blocks). A block's
+// sessions and bookings use only its own rooms and courses.
+//
+// Every table is marked found, with File "sample/<sheet>.csv", its sheet
+// name and a header mapping each normalized column name of
+// [source.Sheets] to its 1-based position in specification order, as a
+// reader fills them for the CSV folder "sample"; each row's Line is 0.
+// Every value is valid: a build of the result reports no problem.
+//
+// Each call returns a new Raw that the caller may modify.
+func Generate(scale int) *source.Raw { return synth.Generate(scale) }
+
+// WriteCSV writes each sheet of raw that is found to dir/<sheet>.csv, the
+// way [Files] holds them: a header row of the documented column names of
+// [source.Sheets] in specification order, one record per row in that
+// order, comma-separated with LF line ends, fields quoted only when needed.
+// Each file is replaced atomically. The directory must exist.
+func WriteCSV(dir string, raw *source.Raw) error { return synth.WriteCSV(dir, raw) }

@@ -1,0 +1,208 @@
+// Package xlsx reads and writes a timetable release held as one workbook
+// (.xlsx) with a sheet per sheet of [source.Sheets]. It is the only importer
+// of github.com/xuri/excelize/v2. Rows are decoded by the code the csv
+// package uses for CSV files ([csv.Assemble]), so a release gives the same
+// [source.Raw] in either format, apart from Table.File and Table.Serials.
+package xlsx
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"occupancy/source"
+	"occupancy/source/csv"
+)
+
+// Default limits used when the matching field of [Options] is zero.
+const (
+	DefaultMaxFileSize       = 64 << 20  // 64 MiB of workbook
+	DefaultUnzipSizeLimit    = 256 << 20 // 256 MiB unzipped in all
+	DefaultUnzipXMLSizeLimit = 16 << 20  // 16 MiB per worksheet kept in memory
+	DefaultMaxCells          = 4_000_000 // cells kept, counting empty cells left of a value
+)
+
+// ErrTooLarge reports a workbook over a limit of the options. It is
+// [csv.ErrTooLarge], so that one errors.Is test covers both formats.
+var ErrTooLarge = csv.ErrTooLarge
+
+// Options tunes the reading of a workbook. The zero value is ready to use;
+// each zero field means its default.
+type Options struct {
+	// MaxFileSize bounds the size of the workbook file, in bytes
+	// (DefaultMaxFileSize).
+	MaxFileSize int64
+	// UnzipSizeLimit bounds the unzipped size of the whole workbook, in
+	// bytes (DefaultUnzipSizeLimit). It must not be below UnzipXMLSizeLimit.
+	UnzipSizeLimit int64
+	// UnzipXMLSizeLimit is the unzipped size, in bytes, beyond which a
+	// worksheet is unzipped to a temporary file rather than memory
+	// (DefaultUnzipXMLSizeLimit, or UnzipSizeLimit if that is smaller).
+	UnzipXMLSizeLimit int64
+	// MaxCells bounds the number of cells kept from all sheets
+	// (DefaultMaxCells): a workbook is small on disk even with a value in
+	// the last column of every row, which would take a lot of memory.
+	MaxCells int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.UnzipSizeLimit <= 0 {
+		o.UnzipSizeLimit = DefaultUnzipSizeLimit
+	}
+	if o.UnzipXMLSizeLimit <= 0 {
+		o.UnzipXMLSizeLimit = min(DefaultUnzipXMLSizeLimit, o.UnzipSizeLimit)
+	}
+	if o.MaxCells <= 0 {
+		o.MaxCells = DefaultMaxCells
+	}
+	return o
+}
+
+// ReadFile reads the workbook at path with [Read], naming it path.
+func ReadFile(path string, opt Options) (*source.Raw, error) {
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	raw, err := Read(f, path, opt)
+	if cerr := f.Close(); cerr != nil && err == nil {
+		return nil, fmt.Errorf("read %s: %w", path, cerr)
+	}
+	return raw, err
+}
+
+// Read reads a release from the workbook r, named name ("timetable.xlsx")
+// in errors and in every Table.File. Its sheets match the sheets of
+// [source.Sheets] in any spelling of [source.NormalizeHeader] ("Study
+// Plans"); other sheets give a warning. The first non-blank row of a sheet
+// is its header. Cells are read as stored (excelize's RawCellValue): dates
+// and times may be serial numbers, so every Table.Serials is true.
+//
+// Content problems (a missing required sheet or column, a duplicate
+// column or sheet…) are all collected in a *[source.Errors] returned as the
+// error, along with the Raw read so far. A file that is not a readable
+// workbook, or is over a limit of opt, gives another error naming it, and a
+// nil Raw.
+func Read(r io.Reader, name string, opt Options) (*source.Raw, error) {
+	opt = opt.withDefaults()
+	data, err := io.ReadAll(io.LimitReader(r, opt.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(data)) > opt.MaxFileSize {
+		return nil, fmt.Errorf("read %s: %w (over %d bytes)", name, ErrTooLarge, opt.MaxFileSize)
+	}
+	sheets, warnings, err := readSheets(data, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	return csv.Assemble(name, sheets, warnings)
+}
+
+// readSheets reads every sheet of the workbook data that is a sheet of the
+// release.
+func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warnings []string, err error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    opt.UnzipSizeLimit,
+		UnzipXMLSizeLimit: opt.UnzipXMLSizeLimit,
+	})
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		return nil, nil, fmt.Errorf("read %s: not a readable XLSX workbook: %w", name, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			sheets, warnings, err = nil, nil, fmt.Errorf("read %s: %w", name, cerr)
+		}
+	}()
+
+	cells := 0
+	titles := map[string]string{} // sheet → title of the sheet read
+	for _, title := range f.GetSheetList() {
+		sheet := source.NormalizeHeader(title)
+		if source.Spec(sheet) == nil {
+			warnings = append(warnings, fmt.Sprintf("%s: unknown sheet %q ignored", name, title))
+			continue
+		}
+		if first, dup := titles[sheet]; dup {
+			i := indexSheet(sheets, sheet)
+			sheets[i].Problems = append(sheets[i].Problems, &source.ParseError{
+				File: name, Sheet: sheet, Value: title,
+				Err: fmt.Errorf("%w of sheet %q", source.ErrDuplicate, first),
+			})
+			continue
+		}
+		titles[sheet] = title
+		s := csv.Sheet{Name: sheet, File: name, Found: true, Serials: true}
+		if err := readRows(f, title, &s, &cells, opt.MaxCells); err != nil {
+			return nil, nil, fmt.Errorf("read %s: sheet %q: %w", name, title, err)
+		}
+		sheets = append(sheets, s)
+	}
+	for _, spec := range source.Sheets {
+		if indexSheet(sheets, spec.Name) < 0 {
+			sheets = append(sheets, csv.Sheet{Name: spec.Name, File: name, Serials: true})
+		}
+	}
+	return sheets, warnings, nil
+}
+
+// readRows reads the non-blank rows of the sheet title into s, with their
+// physical row numbers, adding the cells kept to *cells.
+func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells int) (err error) {
+	rows, err := f.Rows(title)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rows.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	// Rows.Next returns empty rows too, so counting its calls gives the
+	// physical row.
+	for row := 1; rows.Next(); row++ {
+		rec, err := rows.Columns()
+		if err != nil {
+			return fmt.Errorf("row %d: %w", row, err)
+		}
+		if blank(rec) {
+			continue
+		}
+		if *cells += len(rec); *cells > maxCells {
+			return fmt.Errorf("%w: over %d cells (Options.MaxCells)", ErrTooLarge, maxCells)
+		}
+		s.Records = append(s.Records, rec)
+		s.Lines = append(s.Lines, row)
+	}
+	return rows.Error()
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func indexSheet(sheets []csv.Sheet, name string) int {
+	for i := range sheets {
+		if sheets[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
