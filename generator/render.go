@@ -65,7 +65,9 @@ type renderer struct {
 	sems    map[string]*source.Semester
 }
 
-// Render computes every JSON file of the tree, in path order. It is
+// Render computes every file of the tree, in path order: the JSON of every
+// GET URL and the sidecar's snapshot (whose release id is a hash of the
+// JSON files). It is
 // deterministic: the same release gives the same bytes.
 func Render(rel *source.Release, opt Options) ([]File, error) {
 	r := &renderer{
@@ -103,6 +105,12 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 			return nil, err
 		}
 	}
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	data, err := Snapshot(rel, r.occ, NewManifest(files).Release).MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	files = append(files, File{Path: SnapshotName, Kind: KindSnapshot, Data: data})
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
 }

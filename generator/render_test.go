@@ -44,7 +44,7 @@ func TestGolden(t *testing.T) {
 		if !bytes.Equal(f.Data, want) {
 			t.Errorf("%s differs from its golden file:\n got: %s\nwant: %s", f.Path, f.Data, want)
 		}
-		if !json.Valid(f.Data) {
+		if f.Kind != generator.KindSnapshot && !json.Valid(f.Data) {
 			t.Errorf("%s is not valid JSON", f.Path)
 		}
 	}
@@ -61,6 +61,7 @@ func TestGolden(t *testing.T) {
 		"api/courses/CS-305/index.json", "api/courses/HUM-200/index.json", "api/courses/MATH-101/index.json", "api/courses/index.json",
 		"api/rooms/BC01/index.json", "api/rooms/CO1/index.json", "api/rooms/GC_A1_416/index.json", "api/rooms/index.json",
 		"api/studyplans/6b090e389c963b7fee731dbe/index.json", "api/studyplans/" + sourceID("IN-BA6", "Semestre de printemps 2027") + "/index.json", "api/studyplans/index.json",
+		"occupancy.snapshot",
 	}
 	var got []string
 	for _, f := range files {

@@ -1,0 +1,42 @@
+package generator
+
+import (
+	"slices"
+	"strings"
+
+	"occupancy/snapshot"
+	"occupancy/source"
+)
+
+// SnapshotName is the sidecar's snapshot file at the tree's root.
+const SnapshotName = "occupancy.snapshot"
+
+// Snapshot builds the sidecar's input: every available room, sorted by
+// name, with a bitmap of the 15-minute slots its occurrences touch.
+// release identifies the release the snapshot belongs to.
+func Snapshot(rel *source.Release, occ []source.Occurrence, release string) *snapshot.Snapshot {
+	index := map[string]int{}
+	var rooms []snapshot.Room
+	for i := range rel.Rooms {
+		r := &rel.Rooms[i]
+		if !r.Available {
+			continue
+		}
+		rooms = append(rooms, snapshot.Room{
+			Name: r.Name, Type: r.Type, Building: r.Building, Link: r.Link,
+			Capacity: r.Capacity, Level: r.Level, Coordinates: r.Coordinates,
+		})
+	}
+	slices.SortFunc(rooms, func(a, b snapshot.Room) int { return strings.Compare(a.Name, b.Name) })
+	for i := range rooms {
+		index[rooms[i].Name] = i
+	}
+	for _, o := range occ {
+		for _, name := range o.Rooms {
+			if i, ok := index[name]; ok {
+				rooms[i].Occupy(o.Start, o.End)
+			}
+		}
+	}
+	return &snapshot.Snapshot{Release: release, Rooms: rooms}
+}
