@@ -1,7 +1,7 @@
 // Package sample is a realistic, EPFL-like timetable release, generated
 // deterministically: the two semesters of academic year 2026-2027, about
-// 180 rooms, 300 teachers, 850 courses, 120 study plans, 1,900 weekly
-// sessions and 400 dated bookings, modelled on the data behind Occupancy
+// 180 rooms, 300 teachers, 850 courses, 120 study plans, 1,800 weekly
+// sessions and 450 dated bookings, modelled on the data behind Occupancy
 // FLEP.
 //
 // [Generate] builds it as a [source.Raw], at any scale, for tests and
@@ -45,7 +45,7 @@ const Folder = synth.Folder
 //
 // At scale 1 it has two semesters ("Semestre d'automne 2026-2027", fall,
 // and "Semestre de printemps 2027", spring), about 180 rooms, 300 teachers,
-// 850 courses, 120 study plans, 1,900 weekly sessions and 400 dated
+// 850 courses, 120 study plans, 1,800 weekly sessions and 450 dated
 // bookings. Scale n has the same two semesters and n blocks of the rest:
 // block 0 is the scale-1 sample, and block k ≥ 1 is drawn from its own
 // random stream, its room names, course codes and unit codes ending in

@@ -286,7 +286,7 @@ func validate(raw *source.Raw) problems {
 				}
 				f, _ := strconv.Atoi(from)
 				t, _ := strconv.Atoi(to)
-				if f < 1 || t < f || t > 14 {
+				if f < 1 || t < f || t > 15 { // both semesters span 15 weeks
 					ok = false
 				}
 			}

@@ -116,7 +116,7 @@ func sectionIndex(code string) int {
 var (
 	frPatterns = []string{"%s", "%s I", "%s II", "%s III", "%s (pour %c)", "Travaux pratiques : %l", "Projet : %l"}
 	enPatterns = []string{"%s", "%s I", "%s II", "Introduction to %l", "Advanced %l", "Topics in %l",
-		"%s project", "%s laboratory", "Seminar on %l", "Applied %l", "Computational %l", "%s for engineers"}
+		"%s project", "%s laboratory", "Seminar on %l", "Applied %l", "Computational %l"}
 )
 
 // course is a course of a block.
@@ -231,7 +231,7 @@ func (b *block) makeCourses() {
 }
 
 type courseRowData struct {
-	num                                     int
+	num                                      int
 	code, name, credits, lang, edu, teachers string
 }
 
@@ -350,7 +350,7 @@ func (b *block) makePlans() {
 		}
 		var cross []*course
 		for _, c := range b.courses {
-			if !in(c) || c.section == si {
+			if !in(c) || c.section == si || u.promo == "" {
 				continue
 			}
 			switch {
@@ -364,7 +364,7 @@ func (b *block) makePlans() {
 		var picked []string
 		take := func(from []*course, k int) {
 			for _, i := range b.rng.Perm(len(from)) {
-				if k == 0 || len(picked) == n {
+				if k <= 0 || len(picked) == n {
 					return
 				}
 				if !slices.Contains(picked, from[i].code) {
@@ -373,10 +373,12 @@ func (b *block) makePlans() {
 				}
 			}
 		}
+		// Courses of the promo's year first, then, only to reach five, other
+		// courses of the section and of the sections serving it.
 		take(cross, 1+b.rng.IntN(3))
 		take(pool, n)
-		take(extra, n)
-		take(cross, n)
+		take(extra, 5-len(picked))
+		take(cross, 5-len(picked))
 		slices.Sort(picked)
 		id := ""
 		if withID[ui] {

@@ -11,10 +11,10 @@ import (
 	"occupancy/source"
 )
 
-// Records returns the sheet of raw named as CSV records: the header row
+// records returns the sheet of raw named as CSV records: the header row
 // (the documented column names, in specification order), then one record
 // per row. It returns nil for a sheet raw does not have.
-func Records(raw *source.Raw, sheet string) [][]string {
+func records(raw *source.Raw, sheet string) [][]string {
 	spec := source.Spec(sheet)
 	if spec == nil {
 		return nil
@@ -83,10 +83,10 @@ func Records(raw *source.Raw, sheet string) [][]string {
 	return out
 }
 
-// EncodeCSV returns the sheet named as CSV text, or nil when raw does not
+// encodeCSV returns the sheet named as CSV text, or nil when raw does not
 // have it: comma-separated, LF line ends, fields quoted only when needed.
-func EncodeCSV(raw *source.Raw, sheet string) ([]byte, error) {
-	recs := Records(raw, sheet)
+func encodeCSV(raw *source.Raw, sheet string) ([]byte, error) {
+	recs := records(raw, sheet)
 	if recs == nil {
 		return nil, nil
 	}
@@ -102,7 +102,7 @@ func EncodeCSV(raw *source.Raw, sheet string) ([]byte, error) {
 // file atomically (a temporary file renamed over it). dir must exist.
 func WriteCSV(dir string, raw *source.Raw) error {
 	for _, spec := range source.Sheets {
-		data, err := EncodeCSV(raw, spec.Name)
+		data, err := encodeCSV(raw, spec.Name)
 		if err != nil {
 			return err
 		}

@@ -32,8 +32,10 @@ var semesters = []semester{
 		[][2]time.Time{{day(2027, 4, 5), day(2027, 4, 9)}, {day(2027, 5, 13), day(2027, 5, 13)}}},
 }
 
-// teachingWeeks is how many weeks of each semester have sessions.
-const teachingWeeks = 14
+// teachingWeeks is how many weeks each semester has, counted as the
+// build counts them: Monday-to-Sunday weeks from the start, the recess
+// week included.
+const teachingWeeks = 15
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
@@ -62,8 +64,8 @@ type block struct {
 
 // Generate builds the sample release at the given scale (at least 1): the
 // two semesters of academic year 2026-2027, and scale blocks of about 180
-// rooms, 300 teachers, 850 courses, 120 study plans, 1,900 weekly sessions
-// and 400 dated bookings. Block 0 is the same at every scale; the names and
+// rooms, 300 teachers, 850 courses, 120 study plans, 1,800 weekly sessions
+// and 450 dated bookings. Block 0 is the same at every scale; the names and
 // codes of block n ≥ 1 end in "-<n+1>". Each call returns a new Raw.
 func Generate(scale int) *source.Raw {
 	w := &world{raw: newRaw(), teachers: map[string]bool{}, ids: map[string]bool{}}

@@ -39,7 +39,8 @@ var weekdayNames = [][]string{
 }
 
 // weekOptions are the week restrictions some sessions have.
-var weekOptions = []string{"1-6,8-14", "1-6,8-14", "1-7", "8-14", "2-14", "1-13", "1,3,5,7,9,11,13"}
+// Week 7 of the fall semester and week 8 of the spring one are the recess.
+var weekOptions = []string{"1-6,8-14", "1-6,8-14", "1-7", "8-15", "2-14", "1-13", "1,3,5,9,11,13,15"}
 
 // need describes the rooms a session or booking wants.
 type need struct {
@@ -399,7 +400,7 @@ func (b *block) makeBookings() {
 				s = semesters[1]
 			}
 			// A make-up lecture on a Saturday morning.
-			date := func() time.Time { return s.start.AddDate(0, 0, 5+7*b.rng.IntN(teachingWeeks)) }
+			date := func() time.Time { return s.start.AddDate(0, 0, 5+7*b.rng.IntN(teachingWeeks-1)) }
 			pool := b.pool(need{[]string{typeAud, typeClass}, min(c.cohort, 200), 1}, sections[c.section].areas, true)
 			r := b.book(date, func() (int, int) { return 555, 720 }, pool, 1)
 			r.Course, r.Label = c.code, "cours"
