@@ -59,6 +59,11 @@ type renderer struct {
 	opt     Options
 	rel     *source.Release
 	occ     []source.Occurrence
+	// Per occurrence, computed once: formatted start and end, and the
+	// available rooms.
+	start, end []string
+	occRooms   [][]RoomRef
+	byCourse   map[string][]int // course code → indexes into occ, in order
 	rooms   map[string]*source.Room
 	courses map[string]*source.Course
 	teacher map[string]*source.Teacher
@@ -81,6 +86,17 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 	}
 	for i := range rel.Rooms {
 		r.rooms[rel.Rooms[i].Name] = &rel.Rooms[i]
+	}
+	r.start = make([]string, len(r.occ))
+	r.end = make([]string, len(r.occ))
+	r.occRooms = make([][]RoomRef, len(r.occ))
+	r.byCourse = map[string][]int{}
+	for i, o := range r.occ {
+		r.start[i], r.end[i] = r.dt(o.Start), r.dt(o.End)
+		r.occRooms[i] = r.roomRefs(o.Rooms)
+		if o.Course != "" {
+			r.byCourse[o.Course] = append(r.byCourse[o.Course], i)
+		}
 	}
 	for i := range rel.Courses {
 		r.courses[rel.Courses[i].Code] = &rel.Courses[i]
@@ -214,14 +230,6 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 	for _, s := range r.rel.Sessions {
 		sessionSems[s.Course] = append(sessionSems[s.Course], r.sems[s.Semester].Type)
 	}
-	schedules := map[string][]CourseSchedule{}
-	for _, o := range r.occ {
-		if o.Course != "" {
-			schedules[o.Course] = append(schedules[o.Course], CourseSchedule{
-				Start: r.dt(o.Start), End: r.dt(o.End), Label: o.Label, Rooms: r.roomRefs(o.Rooms),
-			})
-		}
-	}
 	courses := make([]*source.Course, len(r.rel.Courses))
 	for i := range r.rel.Courses {
 		courses[i] = &r.rel.Courses[i]
@@ -241,8 +249,13 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 		detail := CourseDetail{
 			Code: c.Code, Name: c.Name, Credits: c.Credits, EduURL: c.EduURL, Language: c.Language,
 			Teachers:   r.teachersOf(c),
-			Schedules:  orEmpty(schedules[c.Code]),
+			Schedules:  make([]CourseSchedule, 0, len(r.byCourse[c.Code])),
 			StudyPlans: []StudyPlanItem{},
+		}
+		for _, i := range r.byCourse[c.Code] {
+			detail.Schedules = append(detail.Schedules, CourseSchedule{
+				Start: r.start[i], End: r.end[i], Label: r.occ[i].Label, Rooms: r.occRooms[i],
+			})
 		}
 		byStart := slices.Clone(plansOf[c.Code])
 		slices.SortStableFunc(byStart, func(a, b *source.StudyPlan) int {
@@ -285,19 +298,23 @@ func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
 			Schedules: []PlanSchedule{},
 			Courses:   make([]PlanCourse, 0, len(p.Courses)),
 		}
-		for _, o := range r.occ {
-			if !in[o.Course] {
-				continue
-			}
+		var idx []int
+		for code := range in {
+			idx = append(idx, r.byCourse[code]...)
+		}
+		slices.Sort(idx) // occ is sorted, so index order is schedule order
+		semester := source.DateRange{From: sem.Start, To: sem.End}
+		for _, i := range idx {
+			o := &r.occ[i]
 			// Weekly sessions of this plan's semester, and dated sessions
 			// within its dates.
-			if o.Semester != "" && o.Semester != sem.Name || o.Semester == "" && !(source.DateRange{From: sem.Start, To: sem.End}).Contains(day(o.Start)) {
+			if o.Semester != "" && o.Semester != sem.Name || o.Semester == "" && !semester.Contains(day(o.Start)) {
 				continue
 			}
 			c := r.courses[o.Course]
 			detail.Schedules = append(detail.Schedules, PlanSchedule{
 				Course: CourseRef{Code: c.Code, Name: c.Name},
-				Start:  r.dt(o.Start), End: r.dt(o.End), Label: o.Label, Rooms: r.roomRefs(o.Rooms),
+				Start:  r.start[i], End: r.end[i], Label: o.Label, Rooms: r.occRooms[i],
 			})
 		}
 		codes := slices.Sorted(func(yield func(string) bool) {
@@ -367,8 +384,8 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 	}
 	slices.SortFunc(rooms, func(a, b *source.Room) int { return strings.Compare(a.Name, b.Name) })
 	schedules := map[string][]RoomSchedule{}
-	for _, o := range r.occ {
-		s := RoomSchedule{Start: r.dt(o.Start), End: r.dt(o.End), Label: o.Label}
+	for i, o := range r.occ {
+		s := RoomSchedule{Start: r.start[i], End: r.end[i], Label: o.Label}
 		if o.Course != "" {
 			c := r.courses[o.Course]
 			s.Course = &CourseRef{Code: c.Code, Name: c.Name}

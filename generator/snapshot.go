@@ -2,6 +2,8 @@ package generator
 
 import (
 	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
 	"strings"
 
 	"occupancy/snapshot"
@@ -31,12 +33,21 @@ func Snapshot(rel *source.Release, occ []source.Occurrence, release string) *sna
 	for i := range rooms {
 		index[rooms[i].Name] = i
 	}
+	// Collect each room's slots and add them at once: adding ranges one by
+	// one to run containers costs a merge each.
+	slots := make([][]uint32, len(rooms))
 	for _, o := range occ {
+		lo, hi := snapshot.Slot(o.Start), snapshot.SlotCeil(o.End)
 		for _, name := range o.Rooms {
 			if i, ok := index[name]; ok {
-				rooms[i].Occupy(o.Start, o.End)
+				for s := lo; s < hi; s++ {
+					slots[i] = append(slots[i], s)
+				}
 			}
 		}
+	}
+	for i := range rooms {
+		rooms[i].Busy = roaring.BitmapOf(slots[i]...)
 	}
 	return &snapshot.Snapshot{Release: release, Rooms: rooms}
 }

@@ -71,12 +71,13 @@ func (r *Release) Occurrences() []Occurrence {
 			Course: b.Course, Label: b.Label, Name: b.Name, Description: b.Description, Rooms: b.Rooms,
 		})
 	}
-	slices.SortStableFunc(out, CompareOccurrences)
+	slices.SortFunc(out, CompareOccurrences)
 	return out
 }
 
 // CompareOccurrences orders occurrences by start, end, course, event name,
-// label, rooms and description, which makes every listing deterministic.
+// label, rooms, description and semester: a total order, which makes every
+// listing deterministic.
 func CompareOccurrences(a, b Occurrence) int {
 	return cmp.Or(
 		a.Start.Compare(b.Start),
@@ -86,5 +87,6 @@ func CompareOccurrences(a, b Occurrence) int {
 		strings.Compare(a.Label, b.Label),
 		slices.Compare(a.Rooms, b.Rooms),
 		strings.Compare(a.Description, b.Description),
+		strings.Compare(a.Semester, b.Semester),
 	)
 }
