@@ -19,7 +19,8 @@ import (
 // [Options.MaxFileSize] is zero: 64 MiB.
 const DefaultMaxFileSize = 64 << 20
 
-// ErrTooLarge reports a file over the size limit of the options.
+// ErrTooLarge reports a file over a size limit: [Options.MaxFileSize] here,
+// the limits of the xlsx package's Options there.
 var ErrTooLarge = errors.New("file is over the size limit")
 
 // ErrNotUTF8 is the [source.ParseError.Err] of a CSV file that is not UTF-8
@@ -61,8 +62,11 @@ func ReadDir(dir string, opt Options) (*source.Raw, error) {
 // name is the display name of the folder: it is the File of a missing
 // sheet problem, and each Table.File is path.Join(name, file).
 //
-// Files are UTF-8 text (a leading byte order mark is dropped) with a header
-// row. Content problems (bad quoting, a missing required sheet or column, a
+// Files are UTF-8 text (a leading byte order mark is dropped) in the
+// RFC 4180 format of encoding/csv, spaces before a quoted field allowed,
+// with a header row. Cells are trimmed and blank rows skipped, as [Decode]
+// does; rows keep their physical line, a quoted field spanning lines
+// included. Content problems (bad quoting, a missing required sheet or column, a
 // duplicate column…) are all collected, across every file, in a
 // *[source.Errors] returned as the error, along with the Raw read so far.
 // Other errors, such as an unreadable folder or a file over
@@ -127,8 +131,8 @@ func indexSheet(sheets []Sheet, name string) int {
 }
 
 // readFile reads the file of fsys named file, displayed as display, failing
-// with ErrTooLarge beyond max bytes.
-func readFile(fsys fs.FS, file, display string, max int64) (data []byte, err error) {
+// with ErrTooLarge beyond limit bytes.
+func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err error) {
 	f, err := fsys.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", display, err)
@@ -138,15 +142,15 @@ func readFile(fsys fs.FS, file, display string, max int64) (data []byte, err err
 			data, err = nil, fmt.Errorf("read %s: %w", display, cerr)
 		}
 	}()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, fmt.Errorf("read %s: %w (%d bytes, the limit is %d)", display, ErrTooLarge, fi.Size(), max)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, fmt.Errorf("read %s: %w (%d bytes, more than %d, Options.MaxFileSize)", display, ErrTooLarge, fi.Size(), limit)
 	}
-	data, err = io.ReadAll(io.LimitReader(f, max+1))
+	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", display, err)
 	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("read %s: %w (over %d bytes)", display, ErrTooLarge, max)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", display, ErrTooLarge, limit)
 	}
 	return data, nil
 }

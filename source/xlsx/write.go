@@ -15,7 +15,7 @@ import (
 // the documented column names ("start_date") in specification order, then
 // one row per row of raw. Every cell is a text cell, even "42" or
 // "2025-09-15"; empty values leave the cell empty. Line fields are not
-// written.
+// written. With a given excelize version, the bytes depend on raw only.
 func Write(w io.Writer, raw *source.Raw) (err error) {
 	f := excelize.NewFile()
 	defer func() {

@@ -19,12 +19,17 @@ import (
 	"occupancy/source/csv"
 )
 
-// Default limits used when the matching field of [Options] is zero.
+// Default limits, used when the matching field of [Options] is zero.
 const (
-	DefaultMaxFileSize       = 64 << 20  // 64 MiB of workbook
-	DefaultUnzipSizeLimit    = 256 << 20 // 256 MiB unzipped in all
-	DefaultUnzipXMLSizeLimit = 16 << 20  // 16 MiB per worksheet kept in memory
-	DefaultMaxCells          = 4_000_000 // cells kept, counting empty cells left of a value
+	// DefaultMaxFileSize is the default Options.MaxFileSize: 64 MiB.
+	DefaultMaxFileSize = 64 << 20
+	// DefaultUnzipSizeLimit is the default Options.UnzipSizeLimit: 256 MiB.
+	DefaultUnzipSizeLimit = 256 << 20
+	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
+	// 16 MiB.
+	DefaultUnzipXMLSizeLimit = 16 << 20
+	// DefaultMaxCells is the default Options.MaxCells: four million.
+	DefaultMaxCells = 4_000_000
 )
 
 // ErrTooLarge reports a workbook over a limit of the options. It is
@@ -98,7 +103,7 @@ func Read(r io.Reader, name string, opt Options) (*source.Raw, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if int64(len(data)) > opt.MaxFileSize {
-		return nil, fmt.Errorf("read %s: %w (over %d bytes)", name, ErrTooLarge, opt.MaxFileSize)
+		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", name, ErrTooLarge, opt.MaxFileSize)
 	}
 	sheets, warnings, err := readSheets(data, name, opt)
 	if err != nil {
@@ -181,7 +186,7 @@ func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells
 			continue
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("%w: over %d cells (Options.MaxCells)", ErrTooLarge, maxCells)
+			return fmt.Errorf("%w (more than %d cells, Options.MaxCells)", ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, row)
