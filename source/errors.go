@@ -1,8 +1,10 @@
 package source
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -135,4 +137,36 @@ func (es *Errors) Unwrap() []error {
 		out[i] = e
 	}
 	return out
+}
+
+// Merge returns the problems of every list in one, ordered by sheet (in
+// the order of [Sheets]) and row, without repeating a problem reported by
+// two steps (such as a missing sheet seen by a reader and by [Decode]).
+func Merge(lists ...*Errors) *Errors {
+	var out Errors
+	seen := map[string]bool{}
+	for _, l := range lists {
+		if l == nil {
+			continue
+		}
+		out.Dropped += l.Dropped
+		for _, e := range l.List {
+			if msg := e.Error(); !seen[msg] {
+				seen[msg] = true
+				out.List = append(out.List, e)
+			}
+		}
+	}
+	order := map[string]int{}
+	for i, s := range Sheets {
+		order[s.Name] = i + 1
+	}
+	slices.SortStableFunc(out.List, func(a, b *ParseError) int {
+		return cmp.Or(cmp.Compare(order[a.Sheet], order[b.Sheet]), cmp.Compare(a.Row, b.Row))
+	})
+	if len(out.List) > MaxErrors {
+		out.Dropped += len(out.List) - MaxErrors
+		out.List = out.List[:MaxErrors]
+	}
+	return &out
 }

@@ -122,8 +122,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	p := &progress{w: stderr, quiet: cfg.Quiet, start: now, last: now}
 
 	raw, name, err := read(cfg.In)
-	if err != nil {
-		return report(stderr, name, err)
+	var readErrs *source.Errors
+	if err != nil && (raw == nil || !errors.As(err, &readErrs)) {
+		return err
 	}
 	for _, w := range raw.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
@@ -132,9 +133,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Check what could be read even when some of it could not, so that
+	// one run reports every problem.
 	rel, err := source.Decode(raw)
-	if err != nil {
-		return report(stderr, name, err)
+	var checkErrs *source.Errors
+	if err != nil && !errors.As(err, &checkErrs) {
+		return err
+	}
+	if readErrs != nil || checkErrs != nil {
+		return report(stderr, name, source.Merge(readErrs, checkErrs))
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
@@ -179,11 +186,7 @@ func read(in string) (*source.Raw, string, error) {
 
 // report prints the problems of a release one per line and returns the
 // error that ends the build.
-func report(stderr io.Writer, name string, err error) error {
-	var es *source.Errors
-	if !errors.As(err, &es) {
-		return err
-	}
+func report(stderr io.Writer, name string, es *source.Errors) error {
 	fmt.Fprintln(stderr, es.Error())
 	return fmt.Errorf("%s: %d problem(s); nothing was published", name, es.Len())
 }

@@ -463,3 +463,34 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestReadAndCheckProblemsTogether: a CSV syntax error does not hide the
+// value problems of the other rows and sheets.
+func TestReadAndCheckProblemsTogether(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"semesters.csv": "name,type,start_date,end_date\nFall,fall,2026-09-07,2026-12-18\n",
+		"rooms.csv":     "\ufeffName,Type,Capacity,Colour\nCO1,AUDITOIRE,abc,red\n\"bad\"quote,y,,\n",
+		"courses.csv":   "code,name\nCS-305,SE\n",
+		"sessions.csv":  "course,label,weekday,start,end,rooms\nCS-305,cours,Lundi,08:15,25:00,CO1\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, err := build(t, "-in", dir, "-out", filepath.Join(t.TempDir(), "public"))
+	if err == nil || !strings.Contains(err.Error(), "3 problem(s)") {
+		t.Fatalf("error = %v\n%s", err, stderr)
+	}
+	for _, want := range []string{
+		`warning: ` + dir + `/rooms.csv: rooms row 1: unknown column "Colour" ignored`,
+		dir + `/rooms.csv: rooms row 2, column capacity: "abc" is not a whole number`,
+		dir + `/rooms.csv: rooms row 3: "\"bad\"quote,y,," is not valid CSV`,
+		dir + `/sessions.csv: sessions row 2, column end: "25:00" is not a time (HH:MM)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
