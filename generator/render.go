@@ -56,18 +56,18 @@ func URLPath(url string) string {
 }
 
 type renderer struct {
-	opt     Options
-	rel     *source.Release
-	occ     []source.Occurrence
+	opt Options
+	rel *source.Release
+	occ []source.Occurrence
 	// Per occurrence, computed once: formatted start and end, and the
 	// available rooms.
 	start, end []string
 	occRooms   [][]RoomRef
 	byCourse   map[string][]int // course code → indexes into occ, in order
-	rooms   map[string]*source.Room
-	courses map[string]*source.Course
-	teacher map[string]*source.Teacher
-	sems    map[string]*source.Semester
+	rooms      map[string]*source.Room
+	courses    map[string]*source.Course
+	teacher    map[string]*source.Teacher
+	sems       map[string]*source.Semester
 }
 
 // Render computes every file of the tree, in path order: the JSON of every
