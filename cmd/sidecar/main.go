@@ -1,0 +1,138 @@
+// Command sidecar serves the two room searches of the occupancy API from
+// the snapshot written by the build, and for development the built static
+// tree. See package occupancy/sidecar.
+//
+// Usage:
+//
+//	sidecar [-addr 127.0.0.1:8080] [-snapshot public/occupancy.snapshot] [-static public] [flags]
+//
+// SIGHUP reloads the snapshot (it is also reloaded when the file changes);
+// SIGTERM and SIGINT shut down gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // campus time zone without system zoneinfo
+
+	"occupancy/sidecar"
+)
+
+// version is set with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sidecar:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := sidecar.DefaultConfig()
+	fs := flag.NewFlagSet("sidecar", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen `address`")
+	fs.StringVar(&cfg.SnapshotPath, "snapshot", cfg.SnapshotPath, "snapshot `file` written by the build")
+	fs.StringVar(&cfg.StaticDir, "static", cfg.StaticDir, "static tree to serve at the GET URLs (\"\" = none)")
+	fs.StringVar(&cfg.TimeZone, "tz", cfg.TimeZone, "campus time `zone` for datetimes with an explicit offset")
+	fs.IntVar(&cfg.MaxBodyBytes, "max-body", cfg.MaxBodyBytes, "largest request body in `bytes`")
+	fs.IntVar(&cfg.MaxRanges, "max-ranges", cfg.MaxRanges, "most ranges in a selection")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a request")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write a response")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "keep-alive idle time")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most concurrent connections")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP, "most concurrent connections per client IP (0 = unlimited)")
+	origins := fs.String("cors-origins", "*", "comma-separated browser `origins` allowed by CORS (* = any)")
+	fs.DurationVar(&cfg.CORSMaxAge, "cors-max-age", cfg.CORSMaxAge, "Access-Control-Max-Age of preflight responses")
+	fs.DurationVar(&cfg.PollInterval, "poll", cfg.PollInterval, "how often to check the snapshot file for changes")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	logFormat := fs.String("log-format", "text", "log `format`: text or json")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "sidecar", version)
+		return nil
+	}
+	cfg.AllowedOrigins = nil
+	for o := range strings.SplitSeq(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("invalid -log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, opts))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, opts))
+	default:
+		return fmt.Errorf("invalid -log-format %q: want text or json", *logFormat)
+	}
+
+	srv, err := sidecar.New(cfg, log)
+	if err != nil {
+		return fmt.Errorf("invalid -tz: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("invalid -addr: %w", err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "snapshot", cfg.SnapshotPath, "static", cfg.StaticDir)
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go srv.Watch(watchCtx)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	for {
+		select {
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case <-hup:
+			log.Info("SIGHUP: reloading snapshot")
+			_ = srv.Reload() // logged and counted inside
+		case <-ctx.Done():
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			<-served
+			log.Info("stopped")
+			return nil
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"occupancy/snapshot/snapshottest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tz", "Mars/Olympus"}, "invalid -tz"},
+		{[]string{"-log-format", "xml"}, "invalid -log-format"},
+		{[]string{"-log-level", "loud"}, "invalid -log-level"},
+		{[]string{"-addr", "256.0.0.1:1"}, "invalid -addr"},
+		{[]string{"-nope"}, "flag provided but not defined"},
+		{[]string{"extra"}, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		err := run(t.Context(), append(tt.args, "-static", "", "-snapshot", filepath.Join(t.TempDir(), "none")), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-version"}, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "sidecar ") {
+		t.Errorf("-version: %v, %q", err, out.String())
+	}
+}
+
+// TestRun starts the real server on a loopback port, queries it, and shuts
+// it down through the context, as SIGTERM does.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 1})
+	data, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(dir, "occupancy.snapshot")
+	if err := os.WriteFile(snap, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-snapshot", snap, "-static", dir, "-log-format", "json"}, io.Discard, &stderr)
+	}()
+	client := &http.Client{Timeout: 2 * time.Second}
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		resp, err = client.Get("http://" + addr + "/readyz")
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server did not come up: %v\n%s", err, stderr.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("readyz = %d", resp.StatusCode)
+	}
+	resp, err = client.Post("http://"+addr+"/api/rooms/find_soonest_bookings", "application/json", strings.NewReader(`{"after_date":"2026-11-26T10:00"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(`[{"name":`)) {
+		t.Errorf("soonest = %d %s", resp.StatusCode, body)
+	}
+	// SIGHUP reloads: a new release is served without a restart.
+	s.Release = "after-sighup"
+	if data, err = s.MarshalBinary(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(snap+".tmp", snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := false
+	for i := 0; i < 100 && !reloaded; i++ {
+		resp, err := client.Get("http://" + addr + "/readyz")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			reloaded = strings.Contains(string(b), "after-sighup")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !reloaded {
+		t.Errorf("the new release was not served after SIGHUP:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "SIGHUP") {
+		t.Errorf("no SIGHUP log line:\n%s", stderr.String())
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no shutdown log:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,541 @@
+package sidecar
+
+import (
+	"cmp"
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"occupancy/snapshot"
+)
+
+// Index answers the two searches for one snapshot. It is immutable after
+// [NewIndex] and safe for concurrent use; its bitmaps are only read (never
+// copy-on-write), so no request can observe a change.
+type Index struct {
+	release  string
+	rooms    []room // sorted by name
+	loadedAt time.Time
+	fileTime time.Time // modification time of the snapshot file, zero if unknown
+}
+
+type room struct {
+	name, typ, building string
+	capacity            int
+	hasCapacity         bool
+	lat, lon            float64
+	hasCoords           bool
+	busy                *roaring.Bitmap
+	// prefix is the room's JSON object without its closing brace, with the
+	// keys of GET /api/rooms:
+	// {"name":…,"type":…,"link":…,"coordinates":…,"building":…,"capacity":…[,"level":…]
+	prefix []byte
+	// namePrefix is {"name":…
+	namePrefix []byte
+}
+
+// NewIndex builds an index over s, taking ownership of its bitmaps (they are
+// run-optimized here and must not be modified afterwards). fileTime is the
+// snapshot file's modification time, reported in metrics (zero if unknown).
+func NewIndex(s *snapshot.Snapshot, fileTime time.Time) *Index {
+	ix := &Index{release: s.Release, loadedAt: time.Now(), fileTime: fileTime}
+	ix.rooms = make([]room, len(s.Rooms))
+	for i := range s.Rooms {
+		src := &s.Rooms[i]
+		r := room{name: src.Name, typ: src.Type, building: src.Building, busy: src.Busy}
+		if r.busy == nil {
+			r.busy = roaring.New()
+		}
+		r.busy.RunOptimize()
+		if src.Capacity != nil {
+			r.capacity, r.hasCapacity = *src.Capacity, true
+		}
+		if src.Coordinates != nil {
+			r.lat, r.lon, r.hasCoords = src.Coordinates[0], src.Coordinates[1], true
+		}
+		b := append([]byte(`{"name":`), jsonString(src.Name)...)
+		r.namePrefix = slices.Clip(b)
+		b = append(slices.Clone(b), `,"type":`...)
+		b = append(b, jsonString(src.Type)...)
+		b = append(b, `,"link":`...)
+		if src.Link == "" {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, jsonString(src.Link)...)
+		}
+		b = append(b, `,"coordinates":`...)
+		if src.Coordinates == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			b = appendFloat(b, src.Coordinates[0])
+			b = append(b, ',')
+			b = appendFloat(b, src.Coordinates[1])
+			b = append(b, ']')
+		}
+		b = append(b, `,"building":`...)
+		b = append(b, jsonString(src.Building)...)
+		b = append(b, `,"capacity":`...)
+		b = appendIntPtr(b, src.Capacity)
+		if src.Level != nil { // omitted when unknown, as in GET /api/rooms
+			b = append(b, `,"level":`...)
+			b = strconv.AppendInt(b, int64(*src.Level), 10)
+		}
+		r.prefix = slices.Clip(b)
+		ix.rooms[i] = r
+	}
+	// The build sorts rooms; sort again so the index never depends on it.
+	slices.SortStableFunc(ix.rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
+	return ix
+}
+
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s) // cannot fail for a string
+	return b
+}
+
+func appendIntPtr(b []byte, p *int) []byte {
+	if p == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, int64(*p), 10)
+}
+
+// appendFloat formats f as JavaScript's JSON.stringify would for ordinary
+// magnitudes (shortest representation that round-trips).
+func appendFloat(b []byte, f float64) []byte {
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// Release returns the release identifier of the snapshot.
+func (ix *Index) Release() string { return ix.release }
+
+// Len returns the number of rooms.
+func (ix *Index) Len() int { return len(ix.rooms) }
+
+// LoadedAt returns when the index was built.
+func (ix *Index) LoadedAt() time.Time { return ix.loadedAt }
+
+// FileTime returns the snapshot file's modification time (zero if unknown).
+func (ix *Index) FileTime() time.Time { return ix.fileTime }
+
+// slotRange is a half-open range of slots [lo, hi).
+type slotRange struct{ lo, hi uint32 }
+
+// hit is one room in a search result.
+type hit struct {
+	room      int32
+	hasDist   bool
+	freeUntil int64 // slot, or -1 for none
+	dist      float64
+}
+
+// scratch holds per-request buffers, reused through a pool.
+type scratch struct {
+	ranges []slotRange
+	hits   []hit
+	out    []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// maxPooledBytes keeps one huge response from pinning its buffer.
+const maxPooledBytes = 4 << 20
+
+func putScratch(s *scratch) {
+	if cap(s.out) > maxPooledBytes {
+		s.out = nil
+	}
+	scratchPool.Put(s)
+}
+
+// mergeRanges converts q's ranges to slots, rounding outward, and returns
+// them sorted with overlapping and touching ranges merged.
+func mergeRanges(dst []slotRange, rs []Range) []slotRange {
+	dst = dst[:0]
+	for _, r := range rs {
+		dst = append(dst, slotRange{snapshot.Slot(r.Start), snapshot.SlotCeil(r.End)})
+	}
+	slices.SortFunc(dst, func(a, b slotRange) int { return cmp.Compare(a.lo, b.lo) })
+	out := dst[:0]
+	for _, r := range dst {
+		if r.hi <= r.lo {
+			continue
+		}
+		if n := len(out); n > 0 && r.lo <= out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, r.hi)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// freeUntil reports whether busy has no slot in any of rs (sorted, merged,
+// non-empty) and, if so, the first busy slot at or after the last range's
+// end (-1 for none). It allocates nothing: NextValue walks the containers.
+func freeUntil(busy *roaring.Bitmap, rs []slotRange) (free bool, next int64) {
+	i := 0
+	for i < len(rs) {
+		v := busy.NextValue(rs[i].lo)
+		if v < 0 {
+			return true, -1
+		}
+		// Ranges ending at or before v hold no busy slot.
+		for i < len(rs) && int64(rs[i].hi) <= v {
+			i++
+		}
+		if i == len(rs) {
+			return true, v
+		}
+		if int64(rs[i].lo) <= v {
+			return false, 0
+		}
+	}
+	return true, -1 // unreachable for non-empty rs
+}
+
+func (ix *Index) matches(r *room, q *FreeQuery) bool {
+	if q.MinCapacity != nil && (!r.hasCapacity || r.capacity < *q.MinCapacity) {
+		return false
+	}
+	if q.Building != "" && !strings.EqualFold(r.building, q.Building) {
+		return false
+	}
+	if q.Type != "" && !strings.EqualFold(r.typ, q.Type) {
+		return false
+	}
+	return true
+}
+
+// earthRadius is the mean Earth radius in metres used by the reference.
+const earthRadius = 6371000
+
+// haversine returns the great-circle distance in metres, computed exactly as
+// the reference does.
+func haversine(lat1, lon1, lat2, lon2 float64) float64 {
+	φ1 := lat1 * math.Pi / 180
+	φ2 := lat2 * math.Pi / 180
+	Δφ := (lat2 - lat1) * math.Pi / 180
+	Δλ := (lon2 - lon1) * math.Pi / 180
+	a := math.Sin(Δφ/2)*math.Sin(Δφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(Δλ/2)*math.Sin(Δλ/2)
+	c := 2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a))
+	return earthRadius * c
+}
+
+// freeHits computes the free rooms for q into s.hits, in response order.
+func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
+	s.ranges = mergeRanges(s.ranges, q.Ranges)
+	hits := s.hits[:0]
+	empty := len(q.Ranges) == 0
+	for i := range ix.rooms {
+		r := &ix.rooms[i]
+		if !ix.matches(r, q) {
+			continue
+		}
+		h := hit{room: int32(i), freeUntil: -1}
+		if !empty {
+			free, next := freeUntil(r.busy, s.ranges)
+			if !free {
+				continue
+			}
+			h.freeUntil = next
+		}
+		if q.Coordinates != nil && r.hasCoords {
+			h.dist = haversine(r.lat, r.lon, q.Coordinates[0], q.Coordinates[1])
+			h.hasDist = true
+		}
+		hits = append(hits, h)
+	}
+	if q.Coordinates != nil {
+		// Nearest first; rooms without coordinates last; ties by name
+		// (the rooms are in name order and the sort is stable).
+		slices.SortStableFunc(hits, func(a, b hit) int {
+			if a.hasDist != b.hasDist {
+				if a.hasDist {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Compare(a.dist, b.dist)
+		})
+	}
+	s.hits = hits
+	return hits
+}
+
+// AppendFree appends the JSON response of find_free_rooms for q to dst:
+// an array of free rooms, each {name, type, link, coordinates, building,
+// capacity, level, free_until} plus distance when q has coordinates.
+// Unknown values are null, except level, which is omitted as in
+// GET /api/rooms.
+func (ix *Index) AppendFree(dst []byte, q *FreeQuery) []byte {
+	s := getScratch()
+	defer putScratch(s)
+	return ix.appendFree(dst, q, s)
+}
+
+func (ix *Index) appendFree(dst []byte, q *FreeQuery, s *scratch) []byte {
+	hits := ix.freeHits(q, s)
+	dst = append(dst, '[')
+	for k, h := range hits {
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		r := &ix.rooms[h.room]
+		dst = append(dst, r.prefix...)
+		dst = append(dst, `,"free_until":`...)
+		dst = appendSlotTime(dst, h.freeUntil)
+		if q.Coordinates != nil {
+			dst = append(dst, `,"distance":`...)
+			if h.hasDist {
+				dst = appendFloat(dst, h.dist)
+			} else {
+				dst = append(dst, "null"...)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
+// appendSlotTime appends the start of slot as a quoted datetime in
+// [DatetimeLayout], or null for a negative slot. It is equivalent to
+// formatting snapshot.SlotTime(slot) but several times faster.
+func appendSlotTime(b []byte, slot int64) []byte {
+	if slot < 0 {
+		return append(b, "null"...)
+	}
+	secs := slot * snapshot.SlotSeconds
+	days, rem := secs/86400, secs%86400
+	y, m, d := civil(days)
+	if y > 9999 {
+		b = append(b, '"')
+		b = appendDatetime(b, snapshot.SlotTime(uint32(slot)))
+		return append(b, '"')
+	}
+	b = append(b, '"')
+	b = append2(append2(b, int(y/100)), int(y%100))
+	b = append2(append(b, '-'), int(m))
+	b = append2(append(b, '-'), int(d))
+	b = append2(append(b, 'T'), int(rem/3600))
+	b = append2(append(b, ':'), int(rem%3600/60))
+	b = append2(append(b, ':'), int(rem%60))
+	return append(b, ".000Z\""...)
+}
+
+func append2(b []byte, v int) []byte {
+	return append(b, byte('0'+v/10), byte('0'+v%10))
+}
+
+// civil converts days since 1970-01-01 (non-negative) to a proleptic
+// Gregorian date (H. Hinnant's days_from_civil inverse).
+func civil(z int64) (y, m, d int64) {
+	z += 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	if mp < 10 {
+		m = mp + 3
+	} else {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// FreeRoom is one result of [Index.FindFree].
+type FreeRoom struct {
+	Name      string
+	FreeUntil *time.Time // nil when no later booking
+	Distance  *float64   // nil without query coordinates or room coordinates
+}
+
+// FindFree returns the rooms free during every range of q, in response
+// order. It is the allocating form of [Index.AppendFree], for tests and
+// tools.
+func (ix *Index) FindFree(q *FreeQuery) []FreeRoom {
+	var s scratch
+	hits := ix.freeHits(q, &s)
+	out := make([]FreeRoom, len(hits))
+	for k, h := range hits {
+		out[k].Name = ix.rooms[h.room].name
+		if h.freeUntil >= 0 {
+			t := snapshot.SlotTime(uint32(h.freeUntil))
+			out[k].FreeUntil = &t
+		}
+		if h.hasDist {
+			d := h.dist
+			out[k].Distance = &d
+		}
+	}
+	return out
+}
+
+// soonest returns the block of consecutive busy slots [start, end) that
+// contains the first busy slot ending after t (a slot ends after t when it
+// is at or after Slot(t)), or ok false when there is none.
+func soonest(busy *roaring.Bitmap, t time.Time) (start, end uint32, ok bool) {
+	v := busy.NextValue(snapshot.Slot(t))
+	if v < 0 {
+		return 0, 0, false
+	}
+	s, from := uint32(v), snapshot.Slot(t)
+	if s > from {
+		// Slot s-1 is at or after from and not busy: the block starts at s.
+		return s, runEnd(busy, s), true
+	}
+	return runStart(busy, s), runEnd(busy, s), true
+}
+
+// runShort bounds the slot-by-slot walk of runStart and runEnd; longer runs
+// are measured by galloping with CardinalityInRange. (roaring's
+// NextAbsentValue and PreviousAbsentValue are wrong above 65,535 in v2.30.0.)
+const runShort = 64
+
+// full reports whether every slot of [lo, hi) is busy.
+func full(busy *roaring.Bitmap, lo, hi uint64) bool {
+	return busy.CardinalityInRange(lo, hi) == hi-lo
+}
+
+// runEnd returns the first slot after s that is not busy; s must be busy.
+func runEnd(busy *roaring.Bitmap, s uint32) uint32 {
+	e := uint64(s) + 1
+	for k := 0; k < runShort; k++ {
+		if e > math.MaxUint32 || !busy.Contains(uint32(e)) {
+			return uint32(min(e, math.MaxUint32))
+		}
+		e++
+	}
+	// [s, lo) is busy: gallop until [lo, hi) is not full.
+	lo, step := e, uint64(runShort)
+	for {
+		hi := min(lo+step, math.MaxUint32+1)
+		if full(busy, lo, hi) {
+			if hi == math.MaxUint32+1 {
+				return math.MaxUint32
+			}
+			lo, step = hi, step*2
+			continue
+		}
+		// [s, lo) is busy and [lo, hi) is not full: binary search for
+		// the first absent slot, keeping [lo, l) full and [lo, r) not.
+		l, r := lo, hi
+		for r-l > 1 {
+			mid := l + (r-l)/2
+			if full(busy, lo, mid) {
+				l = mid
+			} else {
+				r = mid
+			}
+		}
+		return uint32(l)
+	}
+}
+
+// runStart returns the first slot of the run of busy slots containing s.
+func runStart(busy *roaring.Bitmap, s uint32) uint32 {
+	b := uint64(s) // [b, s] is busy
+	for k := 0; k < runShort; k++ {
+		if b == 0 || !busy.Contains(uint32(b-1)) {
+			return uint32(b)
+		}
+		b--
+	}
+	// [hi, s] is busy: gallop down until [lo, hi) is not full.
+	hi, step := b, uint64(runShort)
+	for {
+		lo := uint64(0)
+		if hi > step {
+			lo = hi - step
+		}
+		if full(busy, lo, hi) {
+			if lo == 0 {
+				return 0
+			}
+			hi, step = lo, step*2
+			continue
+		}
+		// [lo, hi) is not full: find the least x with [x, hi) full,
+		// keeping [l, hi) not full and [r, hi) full.
+		l, r := lo, hi
+		for r-l > 1 {
+			mid := l + (r-l)/2
+			if full(busy, mid, hi) {
+				r = mid
+			} else {
+				l = mid
+			}
+		}
+		return uint32(r)
+	}
+}
+
+// Booking is a block of busy time in campus wall-clock time labelled as UTC.
+type Booking struct {
+	Start, End time.Time
+}
+
+// SoonestBooking is one result of [Index.FindSoonest].
+type SoonestBooking struct {
+	Name    string
+	Booking *Booking // nil when the room has no booking ending after the date
+}
+
+// AppendSoonest appends the JSON response of find_soonest_bookings for q to
+// dst: for every room in name order,
+// {"name":…,"soonest_booking":{"start_datetime":…,"end_datetime":…}|null}.
+func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
+	dst = append(dst, '[')
+	for i := range ix.rooms {
+		r := &ix.rooms[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, r.namePrefix...)
+		dst = append(dst, `,"soonest_booking":`...)
+		start, end, ok := soonest(r.busy, q.After)
+		if !ok {
+			dst = append(dst, "null}"...)
+			continue
+		}
+		dst = append(dst, `{"start_datetime":`...)
+		dst = appendSlotTime(dst, int64(start))
+		dst = append(dst, `,"end_datetime":`...)
+		dst = appendSlotTime(dst, int64(end))
+		dst = append(dst, "}}"...)
+	}
+	return append(dst, ']')
+}
+
+// FindSoonest returns, for every room in name order, the earliest block of
+// busy time (touching and overlapping bookings merged, on 15-minute slots)
+// that ends after q.After. It is the allocating form of
+// [Index.AppendSoonest].
+func (ix *Index) FindSoonest(q *SoonestQuery) []SoonestBooking {
+	out := make([]SoonestBooking, len(ix.rooms))
+	for i := range ix.rooms {
+		out[i].Name = ix.rooms[i].name
+		if s, e, ok := soonest(ix.rooms[i].busy, q.After); ok {
+			out[i].Booking = &Booking{snapshot.SlotTime(s), snapshot.SlotTime(e)}
+		}
+	}
+	return out
+}

@@ -1,0 +1,509 @@
+// Package sidecar answers the two searches of the occupancy API that cannot
+// be precomputed, POST /api/rooms/find_free_rooms and
+// POST /api/rooms/find_soonest_bookings, from a snapshot written by the build
+// (package occupancy/snapshot): one roaring bitmap of occupied 15-minute
+// slots per room, immutable once loaded.
+//
+// The [Server] also serves /healthz, /readyz and /metrics (Prometheus text
+// format), reloads the snapshot when its file changes or on request
+// ([Server.Reload], wired to SIGHUP by cmd/sidecar), and for development
+// serves the built static tree at the API's GET URLs.
+//
+// All datetimes are campus wall-clock time labelled as UTC ("fake UTC"),
+// written as 2026-11-28T08:00:00.000Z; see [ParseDatetime] for what clients
+// may send. Every response, including errors, is JSON; errors are
+// {"message": …}. No input makes the server crash or answer 500.
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Defaults of [Config], documented here so operators can find them.
+const (
+	DefaultAddr            = "127.0.0.1:8080"
+	DefaultSnapshotPath    = "public/occupancy.snapshot"
+	DefaultStaticDir       = "public"
+	DefaultTimeZone        = "Europe/Zurich"
+	DefaultMaxBodyBytes    = 64 << 10 // a 200-range selection takes about 15 KiB
+	DefaultMaxRanges       = 200      // a week of hourly cells is about 100
+	DefaultReadTimeout     = 5 * time.Second
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultIdleTimeout     = 60 * time.Second
+	DefaultMaxConns        = 4096 // concurrent connections (fasthttp Concurrency)
+	DefaultMaxConnsPerIP   = 0    // unlimited: clients behind a proxy share one IP
+	DefaultCORSMaxAge      = 24 * time.Hour
+	DefaultPollInterval    = time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultStaticCache     = "public, max-age=300"
+	DefaultHeaderBytes     = 8 << 10 // fasthttp ReadBufferSize: the largest request head
+)
+
+// Config configures a [Server]. Start from [DefaultConfig]; a zero field
+// means the default, except AllowedOrigins (nil = any origin) and StaticDir
+// ("" = no static tree).
+type Config struct {
+	Addr         string // listen address, loopback by default
+	SnapshotPath string // snapshot file written by the build
+	StaticDir    string // built static tree served at the GET URLs; "" = none
+	TimeZone     string // campus time zone, for datetimes with an explicit offset
+
+	MaxBodyBytes  int           // largest request body; larger ones get 413
+	MaxRanges     int           // most ranges in a selection; more get 400
+	ReadTimeout   time.Duration // to read a whole request
+	WriteTimeout  time.Duration // to write a whole response
+	IdleTimeout   time.Duration // keep-alive idle time
+	MaxConns      int           // concurrent connections; more are refused with 503
+	MaxConnsPerIP int           // 0 = unlimited
+	HeaderBytes   int           // largest request line plus headers
+
+	// AllowedOrigins lists the browser origins allowed by CORS (exact
+	// match, such as "https://occupancy.flep.ch"). Empty or containing
+	// "*" allows any origin. Requests without Origin are always served;
+	// requests from other origins are served without CORS headers, so
+	// browsers withhold the response.
+	AllowedOrigins []string
+	CORSMaxAge     time.Duration // Access-Control-Max-Age of preflight responses
+
+	PollInterval    time.Duration // how often to check the snapshot file for changes
+	ShutdownTimeout time.Duration // graceful shutdown limit
+	StaticCache     string        // Cache-Control of static responses
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            DefaultAddr,
+		SnapshotPath:    DefaultSnapshotPath,
+		StaticDir:       DefaultStaticDir,
+		TimeZone:        DefaultTimeZone,
+		MaxBodyBytes:    DefaultMaxBodyBytes,
+		MaxRanges:       DefaultMaxRanges,
+		ReadTimeout:     DefaultReadTimeout,
+		WriteTimeout:    DefaultWriteTimeout,
+		IdleTimeout:     DefaultIdleTimeout,
+		MaxConns:        DefaultMaxConns,
+		MaxConnsPerIP:   DefaultMaxConnsPerIP,
+		HeaderBytes:     DefaultHeaderBytes,
+		CORSMaxAge:      DefaultCORSMaxAge,
+		PollInterval:    DefaultPollInterval,
+		ShutdownTimeout: DefaultShutdownTimeout,
+		StaticCache:     DefaultStaticCache,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Addr == "" {
+		c.Addr = d.Addr
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = d.TimeZone
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if c.MaxRanges <= 0 {
+		c.MaxRanges = d.MaxRanges
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = d.ReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = d.WriteTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = d.MaxConns
+	}
+	if c.HeaderBytes <= 0 {
+		c.HeaderBytes = d.HeaderBytes
+	}
+	if c.CORSMaxAge <= 0 {
+		c.CORSMaxAge = d.CORSMaxAge
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = d.PollInterval
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if c.StaticCache == "" {
+		c.StaticCache = d.StaticCache
+	}
+	return c
+}
+
+// Server is the sidecar: the HTTP API over a [Store]. Create it with [New].
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *Store
+	metrics *metrics
+	parse   ParseOptions
+	anyOrig bool
+	origins map[string]bool
+	maxAge  string
+	static  staticTree
+	fast    *fasthttp.Server
+}
+
+// errNotReady answers searches before the first snapshot is loaded.
+var errNotReady = &RequestError{Status: fasthttp.StatusServiceUnavailable, Message: "No snapshot loaded yet; try again shortly"}
+
+// New returns a server for cfg and attempts a first load of the snapshot. A
+// missing or invalid snapshot is not an error: the server starts unready
+// (searches answer 503) and loads the file once it appears. New fails only
+// on an invalid configuration, such as an unknown time zone.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		store:   NewStore(cfg.SnapshotPath, log),
+		metrics: newMetrics(),
+		parse:   ParseOptions{Location: loc, MaxRanges: cfg.MaxRanges},
+		origins: map[string]bool{},
+		maxAge:  strconv.Itoa(int(cfg.CORSMaxAge / time.Second)),
+		static:  staticTree{dir: cfg.StaticDir, cacheControl: cfg.StaticCache},
+	}
+	s.anyOrig = len(cfg.AllowedOrigins) == 0
+	for _, o := range cfg.AllowedOrigins {
+		if o == "*" {
+			s.anyOrig = true
+		}
+		s.origins[o] = true
+	}
+	s.fast = &fasthttp.Server{
+		Handler:               s.Handler(),
+		ErrorHandler:          s.protocolError,
+		NoDefaultServerHeader: true,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		MaxRequestBodySize:    cfg.MaxBodyBytes,
+		ReadBufferSize:        cfg.HeaderBytes,
+		Concurrency:           cfg.MaxConns,
+		MaxConnsPerIP:         cfg.MaxConnsPerIP,
+		CloseOnShutdown:       true,
+		Logger:                fasthttpLogger{log},
+	}
+	_ = s.store.Reload() // logged and counted inside; the watcher retries
+	return s, nil
+}
+
+// Store returns the server's snapshot store.
+func (s *Server) Store() *Store { return s.store }
+
+// Reload reloads the snapshot file now (see [Store.Reload]).
+func (s *Server) Reload() error { return s.store.Reload() }
+
+// Watch polls the snapshot file until ctx is done (see [Store.Watch]).
+func (s *Server) Watch(ctx context.Context) { s.store.Watch(ctx, s.cfg.PollInterval) }
+
+// Serve serves HTTP on ln until [Server.Shutdown].
+func (s *Server) Serve(ln net.Listener) error { return s.fast.Serve(ln) }
+
+// Shutdown stops accepting connections and waits for open requests to
+// finish, or for ctx to be done.
+func (s *Server) Shutdown(ctx context.Context) error { return s.fast.ShutdownWithContext(ctx) }
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+// Printf logs fasthttp's messages at debug level.
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("fasthttp", "msg", fmt.Sprintf(format, args...))
+}
+
+const (
+	contentJSON = "application/json; charset=utf-8"
+	allowGet    = "GET, HEAD, OPTIONS"
+	allowPost   = "GET, HEAD, POST, OPTIONS" // the search URLs are also room names for GET
+)
+
+// Handler returns the request handler, with panic recovery, CORS and
+// metrics. It is what [Server.Serve] runs; tests may call it directly.
+func (s *Server) Handler() fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		start := time.Now()
+		rt := routeNotFound
+		defer func() {
+			if p := recover(); p != nil {
+				s.metrics.panics.Add(1)
+				s.log.Error("handler panic", "panic", fmt.Sprint(p), "method", string(ctx.Method()),
+					"path", string(ctx.Path()), "stack", string(debug.Stack()))
+				s.writeError(ctx, fmt.Errorf("panic: %v", p))
+			}
+			s.metrics.observe(rt, ctx.Response.StatusCode(), time.Since(start))
+		}()
+		s.cors(ctx)
+		var h func(*fasthttp.RequestCtx)
+		rt, h = s.route(ctx)
+		h(ctx)
+	}
+}
+
+// route maps a request to its handler. Matching follows Express: the path
+// is case-insensitive and a trailing slash is optional; parameters keep
+// their case.
+func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestCtx)) {
+	if ctx.IsOptions() {
+		return routePreflight, s.preflight
+	}
+	path := string(ctx.Path())
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	get := ctx.IsGet() || ctx.IsHead()
+	eq := strings.EqualFold
+	switch {
+	case len(segs) == 1 && eq(segs[0], "healthz"):
+		return routeHealthz, s.only(allowGet, get, s.healthz)
+	case len(segs) == 1 && eq(segs[0], "readyz"):
+		return routeReadyz, s.only(allowGet, get, s.readyz)
+	case len(segs) == 1 && eq(segs[0], "metrics"):
+		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
+	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
+		return routeNotFound, s.notFound
+	}
+	kind := segs[1]
+	var param string
+	if len(segs) == 3 {
+		param = segs[2]
+	}
+	switch {
+	case eq(kind, "rooms") && len(segs) == 3 && ctx.IsPost() && eq(param, "find_free_rooms"):
+		return routeFree, s.findFree
+	case eq(kind, "rooms") && len(segs) == 3 && ctx.IsPost() && eq(param, "find_soonest_bookings"):
+		return routeSoonest, s.findSoonest
+	case eq(kind, "rooms") && len(segs) == 3 && (eq(param, "find_free_rooms") || eq(param, "find_soonest_bookings")):
+		// GET falls through to the room lookup, as in the reference.
+		return routeRoom, s.only(allowPost, get, s.staticDetail("rooms", param, "Room not found"))
+	case eq(kind, "rooms") && len(segs) == 2:
+		return routeRooms, s.only(allowGet, get, s.staticList("rooms"))
+	case eq(kind, "rooms"):
+		return routeRoom, s.only(allowGet, get, s.staticDetail("rooms", param, "Room not found"))
+	case eq(kind, "courses") && len(segs) == 2:
+		return routeCourses, s.only(allowGet, get, s.staticList("courses"))
+	case eq(kind, "courses"):
+		return routeCourse, s.only(allowGet, get, s.staticDetail("courses", param, "Course not found"))
+	case eq(kind, "studyplans") && len(segs) == 2:
+		return routeStudyplans, s.only(allowGet, get, s.staticList("studyplans"))
+	case eq(kind, "studyplans"):
+		return routeStudyplan, s.only(allowGet, get, s.staticDetail("studyplans", normalizeObjectID(param), "Studyplan not found"))
+	}
+	return routeNotFound, s.notFound
+}
+
+// only runs h when ok (the method is allowed), else answers 405 with allow.
+func (s *Server) only(allow string, ok bool, h func(*fasthttp.RequestCtx)) func(*fasthttp.RequestCtx) {
+	if ok {
+		return h
+	}
+	return func(ctx *fasthttp.RequestCtx) {
+		ctx.Response.Header.Set("Allow", allow)
+		s.writeError(ctx, &RequestError{Status: fasthttp.StatusMethodNotAllowed,
+			Message: fmt.Sprintf("Method %s not allowed on %s (allowed: %s)", truncate(string(ctx.Method())), truncate(string(ctx.Path())), allow)})
+	}
+}
+
+// normalizeObjectID lowercases a 24-digit hex id, as MongoDB's cast did.
+func normalizeObjectID(id string) string {
+	if len(id) != 24 {
+		return id
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return id
+		}
+	}
+	return strings.ToLower(id)
+}
+
+func (s *Server) notFound(ctx *fasthttp.RequestCtx) {
+	s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: "Not found"})
+}
+
+// cors adds CORS headers for browsers; it never refuses a request.
+func (s *Server) cors(ctx *fasthttp.RequestCtx) {
+	origin := ctx.Request.Header.Peek("Origin")
+	if len(origin) == 0 {
+		return
+	}
+	h := &ctx.Response.Header
+	if s.anyOrig {
+		h.Set("Access-Control-Allow-Origin", "*")
+		return
+	}
+	h.Add("Vary", "Origin")
+	if s.origins[string(origin)] {
+		h.SetBytesV("Access-Control-Allow-Origin", origin)
+	}
+}
+
+// preflight answers OPTIONS: 204 with the allowed methods and headers and
+// Access-Control-Max-Age (browsers cache the answer that long).
+func (s *Server) preflight(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Response.Header
+	h.Set("Allow", allowPost)
+	if len(ctx.Request.Header.Peek("Origin")) > 0 && len(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) > 0 {
+		h.Set("Access-Control-Allow-Methods", allowPost)
+		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		h.Set("Access-Control-Max-Age", s.maxAge)
+	}
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+func (s *Server) healthz(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType(contentJSON)
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBodyString(`{"status":"ok"}`)
+}
+
+func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ix := s.index(ctx)
+	if ix == nil {
+		return
+	}
+	b, _ := json.Marshal(struct {
+		Status  string `json:"status"`
+		Release string `json:"release"`
+		Rooms   int    `json:"rooms"`
+	}{"ready", ix.Release(), ix.Len()})
+	ctx.SetContentType(contentJSON)
+	ctx.SetBody(b)
+}
+
+func (s *Server) serveMetrics(ctx *fasthttp.RequestCtx) {
+	var b bytes.Buffer
+	s.metrics.write(&b, s.store, time.Now())
+	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBody(b.Bytes())
+}
+
+// index returns the current index, or answers 503 and returns nil.
+func (s *Server) index(ctx *fasthttp.RequestCtx) *Index {
+	ix := s.store.Index()
+	if ix == nil {
+		ctx.Response.Header.Set("Retry-After", "1")
+		s.writeError(ctx, errNotReady)
+	}
+	return ix
+}
+
+func (s *Server) findFree(ctx *fasthttp.RequestCtx) {
+	ix := s.index(ctx)
+	if ix == nil {
+		return
+	}
+	q, err := ParseFreeQuery(ctx.Request.Header.ContentType(), ctx.PostBody(), s.parse)
+	if err != nil {
+		s.writeError(ctx, err)
+		return
+	}
+	sc := getScratch()
+	sc.out = ix.appendFree(sc.out[:0], &q, sc)
+	s.writeJSON(ctx, sc.out)
+	putScratch(sc)
+}
+
+func (s *Server) findSoonest(ctx *fasthttp.RequestCtx) {
+	ix := s.index(ctx)
+	if ix == nil {
+		return
+	}
+	q, err := ParseSoonestQuery(ctx.Request.Header.ContentType(), ctx.PostBody(), s.parse)
+	if err != nil {
+		s.writeError(ctx, err)
+		return
+	}
+	sc := getScratch()
+	sc.out = ix.AppendSoonest(sc.out[:0], &q)
+	s.writeJSON(ctx, sc.out)
+	putScratch(sc)
+}
+
+// writeJSON sends body (copied) as an uncacheable JSON 200 response.
+func (s *Server) writeJSON(ctx *fasthttp.RequestCtx, body []byte) {
+	ctx.SetContentType(contentJSON)
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBody(body)
+}
+
+func errorBody(msg string) []byte {
+	b, _ := json.Marshal(struct {
+		Message string `json:"message"`
+	}{msg})
+	return b
+}
+
+// writeError is the one place that maps errors to responses: a
+// *RequestError gives its status and message; anything else is logged and
+// answered 500 with a fixed message that reveals nothing.
+func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
+	status, msg := fasthttp.StatusInternalServerError, "Internal server error"
+	if re, ok := errors.AsType[*RequestError](err); ok {
+		status, msg = re.Status, re.Message
+	} else {
+		s.log.Error("internal error", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType(contentJSON)
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBody(errorBody(msg))
+}
+
+// protocolError answers requests fasthttp could not read (malformed, too
+// large, timed out) with a JSON error.
+func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
+	status, msg := fasthttp.StatusBadRequest, "Malformed HTTP request"
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		status, msg = fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("Request body too large (at most %d bytes)", s.cfg.MaxBodyBytes)
+	case isTimeout(err):
+		status, msg = fasthttp.StatusRequestTimeout, "Request timed out"
+	case isSmallBuffer(err):
+		status, msg = fasthttp.StatusRequestHeaderFieldsTooLarge, fmt.Sprintf("Request headers too large (at most %d bytes)", s.cfg.HeaderBytes)
+	}
+	s.cors(ctx)
+	ctx.SetStatusCode(status)
+	ctx.SetContentType(contentJSON)
+	ctx.SetBody(errorBody(msg))
+	s.metrics.observe(routeInvalid, status, 0)
+}
+
+func isSmallBuffer(err error) bool {
+	_, ok := errors.AsType[*fasthttp.ErrSmallBuffer](err)
+	return ok || errors.Is(err, fasthttp.ErrSmallReadBuffer)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

@@ -1,0 +1,94 @@
+package sidecar
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// maxStaticFile bounds the size of a static file read into memory.
+const maxStaticFile = 64 << 20
+
+// staticTree serves the build's JSON files for development: GET /api/rooms
+// is <dir>/api/rooms/index.json and GET /api/rooms/CO1 is
+// <dir>/api/rooms/CO1/index.json. Files are opened per request through
+// os.OpenInRoot, so a rebuilt tree is picked up and no name can escape dir.
+type staticTree struct {
+	dir          string
+	cacheControl string
+}
+
+func (s *Server) staticList(kind string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		s.serveFile(ctx, "api/"+kind+"/index.json", "Not found")
+	}
+}
+
+func (s *Server) staticDetail(kind, name, notFound string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		if !validName(name) {
+			s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
+			return
+		}
+		s.serveFile(ctx, "api/"+kind+"/"+name+"/index.json", notFound)
+	}
+}
+
+// validName rejects names that cannot be one path element.
+func validName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
+}
+
+func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, notFound string) {
+	t := s.static
+	if t.dir == "" {
+		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
+		return
+	}
+	f, err := os.OpenInRoot(t.dir, rel)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("static file", "path", rel, "err", err)
+		}
+		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxStaticFile {
+		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
+		return
+	}
+	etag := fmt.Sprintf(`W/"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
+	h := &ctx.Response.Header
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", t.cacheControl)
+	ctx.SetContentType(contentJSON)
+	if inm := string(ctx.Request.Header.Peek("If-None-Match")); inm != "" && etagMatch(inm, etag) {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(f, maxStaticFile))
+	if err != nil {
+		s.writeError(ctx, fmt.Errorf("read %s: %w", rel, err))
+		return
+	}
+	ctx.SetBody(body)
+}
+
+// etagMatch implements the weak comparison of If-None-Match.
+func etagMatch(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for part := range strings.SplitSeq(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "*" || strings.TrimPrefix(part, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
