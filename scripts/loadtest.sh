@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Load test of the sidecar: throughput and latency percentiles of both
+# searches, next to a fasthttp handler that only returns a constant body,
+# measured in the same run on the same machine.
+#
+# Usage: scripts/loadtest.sh            (from the repository root)
+#
+# Environment (defaults in brackets):
+#   DURATION  wrk duration per target [10s]
+#   THREADS   wrk threads [2]
+#   CONNS     open connections [32]
+#   ROOMS     rooms in the synthetic snapshot when SNAPSHOT is unset [180]
+#   SNAPSHOT  snapshot file to serve instead of a synthetic one
+#
+# Everything listens on 127.0.0.1 on ports chosen by the kernel; every
+# process started here is stopped on exit. Needs go and wrk
+# (apt-get install -y wrk). On a small machine wrk competes with the server
+# for the CPU: compare rows of one run, not runs of different machines.
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+ROOMS=${ROOMS:-180}
+
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "loadtest: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "loadtest: curl not found" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+echo "building..." >&2
+go build -o "$work/sidecar" ./cmd/sidecar
+go build -o "$work/constserver" ./scripts/loadtest/constserver
+if [[ -n "${SNAPSHOT:-}" ]]; then
+	cp "$SNAPSHOT" "$work/occupancy.snapshot"
+else
+	go run ./snapshot/snapshottest/gensnapshot -out "$work/occupancy.snapshot" -rooms "$ROOMS" >&2
+fi
+
+# wait_addr FILE PATTERN: waits (at most 10 s) for a line matching PATTERN in
+# FILE and prints its last field, the address.
+wait_addr() {
+	local i line
+	for i in $(seq 100); do
+		line=$(grep -m1 -E "$2" "$1" 2>/dev/null || true)
+		if [[ -n "$line" ]]; then
+			echo "$line" | sed -E 's/.*(addr=|listening )([0-9.:]+).*/\2/'
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "loadtest: no address in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# The sidecar logs no line per request, only start, loads and shutdown.
+"$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" \
+	>"$work/sidecar.out" 2>"$work/sidecar.log" &
+pids+=($!)
+"$work/constserver" -addr 127.0.0.1:0 >"$work/const.out" 2>&1 &
+pids+=($!)
+sidecar_addr=$(wait_addr "$work/sidecar.log" 'msg=listening')
+const_addr=$(wait_addr "$work/const.out" '^listening ')
+
+for i in $(seq 100); do
+	curl -fsS "http://$sidecar_addr/readyz" >/dev/null 2>&1 && break
+	[[ $i == 100 ]] && { echo "loadtest: sidecar not ready" >&2; cat "$work/sidecar.log" >&2; exit 1; }
+	sleep 0.1
+done
+
+free_body='{"selection":[{"start":"2026-11-26T10:00:00.000Z","end":"2026-11-26T11:00:00.000Z"},{"start":"2026-11-26T11:00:00.000Z","end":"2026-11-26T12:00:00.000Z"}],"coordinates":{"latitude":46.5191,"longitude":6.5668}}'
+soonest_body='{"after_date":"2026-11-26T10:30:00.000Z"}'
+
+# lua METHOD BODY: a wrk script that sends BODY and prints one RESULT line.
+lua() {
+	cat <<EOF
+wrk.method = "$1"
+wrk.body = '$2'
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.0f %.3f %.3f %.3f %.3f %d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+EOF
+}
+lua GET "" >"$work/const.lua"
+lua POST "$free_body" >"$work/free.lua"
+lua POST "$soonest_body" >"$work/soonest.lua"
+
+# Response sizes, for the table.
+free_size=$(curl -fsS -H 'Content-Type: application/json' -d "$free_body" "http://$sidecar_addr/api/rooms/find_free_rooms" | wc -c)
+soonest_size=$(curl -fsS -H 'Content-Type: application/json' -d "$soonest_body" "http://$sidecar_addr/api/rooms/find_soonest_bookings" | wc -c)
+const_size=$(curl -fsS "http://$const_addr/" | wc -c)
+
+results=()
+status=0
+for target in const free soonest; do
+	case $target in
+	const) url="http://$const_addr/"; size=$const_size; name="constant body (fasthttp)" ;;
+	free) url="http://$sidecar_addr/api/rooms/find_free_rooms"; size=$free_size; name="find_free_rooms" ;;
+	soonest) url="http://$sidecar_addr/api/rooms/find_soonest_bookings"; size=$soonest_size; name="find_soonest_bookings" ;;
+	esac
+	echo "wrk $name for $DURATION..." >&2
+	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/$target.lua" "$url")
+	line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
+	read -r _ reqs rps p50 p90 p99 max errs <<<"$line"
+	[[ $errs == 0 ]] || status=1
+	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$max" "$reqs" "$errs")")
+done
+
+echo
+echo "rooms: $(curl -fsS "http://$sidecar_addr/readyz"), wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs"
+printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" requests errors
+for r in "${results[@]}"; do
+	echo "$r"
+done
+exit $status

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Checks deploy/nginx.conf: starts the sidecar and nginx on loopback ports
+# with that configuration (paths templated into a temporary directory) and
+# requests a few URLs. Exits non-zero on any mismatch.
+#
+# Usage: scripts/nginx-test.sh   (from anywhere; needs go and curl; installs
+# nginx with apt-get when missing and running as root)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+if ! command -v nginx >/dev/null; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		echo "nginx-test: installing nginx" >&2
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+	else
+		echo "nginx-test: nginx not found; install it (apt-get install -y nginx-light)" >&2
+		exit 1
+	fi
+fi
+command -v curl >/dev/null || { echo "nginx-test: curl not found" >&2; exit 1; }
+
+work=$(mktemp -d)
+chmod 755 "$work"
+pids=()
+cleanup() {
+	if [[ -f "$work/nginx.pid" ]]; then
+		kill -QUIT "$(cat "$work/nginx.pid")" 2>/dev/null || true
+	fi
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# free_port: a loopback port nothing listens on.
+free_port() {
+	local p i
+	for i in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The real tree: the embedded sample, built by cmd/build.
+pub="$work/public"
+go run ./cmd/build -q -no-sync -out "$pub" >/dev/null
+plan=9ec62d992a70d1667be61004 # a study plan of the sample with an explicit id
+# head_of FILE: the first bytes of a published file, to compare bodies with.
+head_of() { head -c 48 "$pub/$1"; }
+chmod -R a+rX "$pub"
+
+go build -o "$work/sidecar" ./cmd/sidecar
+sidecar_port=$(free_port)
+nginx_port=$(free_port)
+"$work/sidecar" -addr "127.0.0.1:$sidecar_port" -snapshot "$pub/occupancy.snapshot" -static "" 2>"$work/sidecar.log" &
+pids+=($!)
+
+# Template the shipped configuration.
+sed -e "s|^\(    server \)127.0.0.1:8080;|\1127.0.0.1:$sidecar_port;|" \
+	-e "s|^\(    listen \)80;|\1127.0.0.1:$nginx_port;|" \
+	-e "s|^\(    root \)/srv/occupancy/public;|\1$pub;|" \
+	deploy/nginx.conf >"$work/occupancy.conf"
+for want in "127.0.0.1:$sidecar_port;" "listen 127.0.0.1:$nginx_port;" "root $pub;"; do
+	grep -qF "$want" "$work/occupancy.conf" || { echo "nginx-test: could not template '$want' into deploy/nginx.conf" >&2; exit 1; }
+done
+mkdir -p "$work/tmp"
+cat >"$work/nginx.conf" <<EOF
+worker_processes 1;
+daemon on;
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+$( [[ $(id -u) == 0 ]] && echo "user root;" )
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $work/tmp/body;
+    proxy_temp_path $work/tmp/proxy;
+    fastcgi_temp_path $work/tmp/fastcgi;
+    uwsgi_temp_path $work/tmp/uwsgi;
+    scgi_temp_path $work/tmp/scgi;
+    include $work/occupancy.conf;
+}
+EOF
+nginx -t -q -c "$work/nginx.conf" -e "$work/error.log" 2>&1 || { cat "$work/error.log" >&2; exit 1; }
+nginx -c "$work/nginx.conf" -e "$work/error.log"
+
+base="http://127.0.0.1:$nginx_port"
+for i in $(seq 100); do
+	curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+	[[ $i == 100 ]] && { echo "nginx-test: not ready" >&2; cat "$work/error.log" "$work/sidecar.log" >&2; exit 1; }
+	sleep 0.1
+done
+
+failures=0
+# check METHOD PATH WANT_STATUS WANT_BODY_PREFIX [curl args...]
+check() {
+	local method=$1 path=$2 want_status=$3 want_body=$4
+	shift 4
+	local out status ctype body
+	local how=(-X "$method")
+	[[ $method == HEAD ]] && how=(--head)
+	out=$(curl -sS --path-as-is "${how[@]}" -o "$work/body" -w '%{http_code} %{content_type}' "$@" "$base$path") || true
+	[[ $method == HEAD ]] && : >"$work/body"
+	status=${out%% *}
+	ctype=${out#* }
+	body=$(cat "$work/body" 2>/dev/null || true)
+	if [[ $status != "$want_status" || $body != "$want_body"* ]]; then
+		echo "FAIL $method $path: got $status '$body', want $want_status '$want_body…'" >&2
+		failures=$((failures + 1))
+	elif [[ $status != 204 && $ctype != "application/json; charset=utf-8" ]]; then
+		echo "FAIL $method $path: Content-Type '$ctype'" >&2
+		failures=$((failures + 1))
+	else
+		echo "ok   $method $path -> $status"
+	fi
+}
+json=(-H 'Content-Type: application/json')
+check GET /api/rooms 200 "$(head_of api/rooms/index.json)"
+check GET /api/rooms/ 200 "$(head_of api/rooms/index.json)"
+check GET /API/Rooms 200 "$(head_of api/rooms/index.json)"
+check GET /api/rooms/CO1 200 "$(head_of api/rooms/CO1/index.json)"
+check GET /api/Rooms/CO1/ 200 "$(head_of api/rooms/CO1/index.json)"
+check HEAD /api/rooms/CO1 200 ''
+check GET /api/rooms/co1 404 '{"message":"Room not found"}'
+check GET /api/courses 200 "$(head_of api/courses/index.json)"
+check GET /api/courses/CS-305 200 "$(head_of api/courses/CS-305/index.json)"
+check GET /api/courses/NOPE-1 404 '{"message":"Course not found"}'
+check GET /api/studyplans 200 '[{"_id":'
+check GET /api/studyplans/$plan 200 "{\"_id\":\"$plan\""
+check GET /api/studyplans/foo 404 '{"message":"Studyplan not found"}'
+check GET /occupancy.snapshot 404 '{"message":"Not found"}'
+check GET /api/../occupancy.snapshot 404 '{"message":"Not found"}'
+check GET /api/rooms/..%2Foccupancy.snapshot 404 '{"message":'
+check GET /nothing 404 '{"message":"Not found"}'
+check POST /api/rooms 405 '{"message":"Method not allowed"}'
+check POST /api/rooms/find_soonest_bookings 200 '[{"name":' "${json[@]}" -d '{"after_date":"2026-11-26T10:30:00.000Z"}'
+check POST /API/rooms/find_free_rooms/ 200 '[{"name":' "${json[@]}" -d '{"selection":[{"start":"2026-11-26T10:00","end":"2026-11-26T11:00"}]}'
+check POST /api/rooms/find_free_rooms 200 '[{"name":' -d 'selection[0][start]=2026-11-26T10:00&selection[0][end]=2026-11-26T11:00'
+check POST /api/rooms/find_free_rooms 400 '{"message":"Missing selection"}' "${json[@]}" -d '{}'
+check OPTIONS /api/rooms/find_free_rooms 204 '' -H 'Origin: https://occupancy.flep.ch' -H 'Access-Control-Request-Method: POST'
+check GET /healthz 200 '{"status":"ok"}'
+check GET /metrics 404 '{"message":"Not found"}'
+
+# The sidecar down: searches get a JSON 503, static files still work.
+kill -TERM "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null || true
+pids=()
+check POST /api/rooms/find_soonest_bookings 503 '{"message":"Search service unavailable' "${json[@]}" -d '{"after_date":"2026-11-26"}'
+check GET /api/rooms/CO1 200 "$(head_of api/rooms/CO1/index.json)"
+
+if ((failures > 0)); then
+	echo "nginx-test: $failures failures" >&2
+	cat "$work/error.log" >&2
+	exit 1
+fi
+echo "nginx-test: all checks passed"
