@@ -8,18 +8,55 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"occupancy/generator"
 	"occupancy/sidecar"
+	"occupancy/snapshot"
 	"occupancy/snapshot/snapshottest"
+	"occupancy/source"
+	"occupancy/source/sample"
 )
 
-// benchSizes are the sample's scale (about 180 rooms, 20–30 weekly blocks
-// each over two 15-week semesters) and ten times that.
-var benchSizes = []int{180, 1800}
+// benchSnapshots are the releases the benchmarks search: the embedded
+// sample as the build publishes it, the same generated ten times larger,
+// and synthetic snapshots of about the same sizes.
+var benchSnapshots = []struct {
+	name string
+	make func(b *testing.B) *snapshot.Snapshot
+}{
+	{"sample", func(b *testing.B) *snapshot.Snapshot { return builtSnapshot(b, 1) }},
+	{"sample-x10", func(b *testing.B) *snapshot.Snapshot { return builtSnapshot(b, 10) }},
+	{"synthetic-180", func(b *testing.B) *snapshot.Snapshot { return synthetic(180) }},
+	{"synthetic-1800", func(b *testing.B) *snapshot.Snapshot { return synthetic(1800) }},
+}
 
-func benchIndex(b *testing.B, rooms int) *sidecar.Index {
-	b.Helper()
+func synthetic(rooms int) *snapshot.Snapshot {
 	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: rooms, Seed: 1})
-	return sidecar.NewIndex(s, time.Time{})
+	return s
+}
+
+// builtSnapshot runs the build's own steps on the sample generated at
+// scale and parses the snapshot it writes.
+func builtSnapshot(b *testing.B, scale int) *snapshot.Snapshot {
+	b.Helper()
+	rel, err := source.Decode(sample.Generate(scale))
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, err := generator.Render(rel, generator.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path == generator.SnapshotName {
+			s, err := snapshot.Parse(f.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}
+	}
+	b.Fatal("the build wrote no snapshot")
+	return nil
 }
 
 func benchFreeQuery(b *testing.B) *sidecar.FreeQuery {
@@ -36,14 +73,14 @@ func benchFreeQuery(b *testing.B) *sidecar.FreeQuery {
 }
 
 func BenchmarkFindFree(b *testing.B) {
-	for _, n := range benchSizes {
-		ix := benchIndex(b, n)
+	for _, bs := range benchSnapshots {
+		ix := sidecar.NewIndex(bs.make(b), time.Time{})
 		for _, coords := range []bool{false, true} {
 			q := benchFreeQuery(b)
 			if !coords {
 				q.Coordinates = nil
 			}
-			b.Run(fmt.Sprintf("rooms=%d/coords=%v", n, coords), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/coords=%v", bs.name, coords), func(b *testing.B) {
 				var buf []byte
 				b.ReportAllocs()
 				for b.Loop() {
@@ -56,10 +93,10 @@ func BenchmarkFindFree(b *testing.B) {
 }
 
 func BenchmarkSoonest(b *testing.B) {
-	for _, n := range benchSizes {
-		ix := benchIndex(b, n)
+	for _, bs := range benchSnapshots {
+		ix := sidecar.NewIndex(bs.make(b), time.Time{})
 		q := &sidecar.SoonestQuery{After: at(b, "2026-11-26T10:30:00Z")}
-		b.Run(fmt.Sprintf("rooms=%d", n), func(b *testing.B) {
+		b.Run(bs.name, func(b *testing.B) {
 			var buf []byte
 			b.ReportAllocs()
 			for b.Loop() {
@@ -77,8 +114,8 @@ func BenchmarkHandler(b *testing.B) {
 		"find_free_rooms":       `{"selection":[{"start":"2026-11-26T10:00:00.000Z","end":"2026-11-26T11:00:00.000Z"},{"start":"2026-11-26T11:00:00.000Z","end":"2026-11-26T12:00:00.000Z"}],"coordinates":{"latitude":46.5191,"longitude":6.5668}}`,
 		"find_soonest_bookings": `{"after_date":"2026-11-26T10:30:00.000Z"}`,
 	}
-	for _, n := range benchSizes {
-		s, _ := snapshottest.Generate(snapshottest.Options{Rooms: n, Seed: 1})
+	for _, bs := range benchSnapshots {
+		s := bs.make(b)
 		cfg := sidecar.DefaultConfig()
 		cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
 		writeSnapshot(b, cfg.SnapshotPath, s)
@@ -88,7 +125,7 @@ func BenchmarkHandler(b *testing.B) {
 		}
 		h := srv.Handler()
 		for _, route := range []string{"find_free_rooms", "find_soonest_bookings"} {
-			b.Run(fmt.Sprintf("%s/rooms=%d", route, n), func(b *testing.B) {
+			b.Run(route+"/"+bs.name, func(b *testing.B) {
 				var ctx fasthttp.RequestCtx
 				body := []byte(bodies[route])
 				b.ReportAllocs()
