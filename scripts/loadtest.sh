@@ -9,8 +9,9 @@
 #   DURATION  wrk duration per target [10s]
 #   THREADS   wrk threads [2]
 #   CONNS     open connections [32]
-#   ROOMS     rooms in the synthetic snapshot when SNAPSHOT is unset [180]
-#   SNAPSHOT  snapshot file to serve instead of a synthetic one
+#   SCALE     size of the release built from the sample generator [1 = the
+#             embedded sample; 10 = ten times larger]
+#   SNAPSHOT  snapshot file to serve instead of building one
 #
 # Everything listens on 127.0.0.1 on ports chosen by the kernel; every
 # process started here is stopped on exit. Needs go and wrk
@@ -21,7 +22,7 @@ set -euo pipefail
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
-ROOMS=${ROOMS:-180}
+SCALE=${SCALE:-1}
 
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "loadtest: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
@@ -46,7 +47,12 @@ go build -o "$work/constserver" ./scripts/loadtest/constserver
 if [[ -n "${SNAPSHOT:-}" ]]; then
 	cp "$SNAPSHOT" "$work/occupancy.snapshot"
 else
-	go run ./snapshot/snapshottest/gensnapshot -out "$work/occupancy.snapshot" -rooms "$ROOMS" >&2
+	# The real build of the sample release (generated SCALE times larger).
+	release="$work/release"
+	mkdir -p "$release"
+	go run ./source/sample/internal/gen -out "$release" -scale "$SCALE" >&2
+	go run ./cmd/build -q -no-sync -in "$release" -out "$work/public" >&2
+	cp "$work/public/occupancy.snapshot" "$work/occupancy.snapshot"
 fi
 
 # wait_addr FILE PATTERN: waits (at most 10 s) for a line matching PATTERN in
