@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -201,7 +202,7 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 		return nil, err
 	}
 	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
-	if err := writeTree(tmp, all, opt); err != nil {
+	if err := writeTree(tmp, all, man, reusable(dir, prev), opt); err != nil {
 		return nil, err
 	}
 	if err := swap(tmp, dir); err != nil {
@@ -250,7 +251,29 @@ func removeLeftovers(parent, base string) {
 	}
 }
 
-func writeTree(root string, files []File, opt PublishOptions) error {
+// previous is the tree a build replaces: its folder and its files' hashes.
+type previous struct {
+	dir  string
+	sums map[string]string // path → SHA-256, as its manifest says
+}
+
+func reusable(dir string, prev *Manifest) previous {
+	p := previous{dir: dir}
+	if prev != nil {
+		p.sums = make(map[string]string, len(prev.Files))
+		for _, e := range prev.Files {
+			p.sums[e.Path] = e.SHA256
+		}
+	}
+	return p
+}
+
+// writeTree writes files under root. A file whose content is unchanged
+// since the previous tree (its manifest hash matches and, read back, its
+// bytes are equal) is hard-linked from there instead of written and
+// synced again: a release that changes a few rooms costs a few writes.
+// files[i] has the hash man.Files[i] for every file the manifest lists.
+func writeTree(root string, files []File, man *Manifest, prev previous, opt PublishOptions) error {
 	dirs := map[string]bool{}
 	for _, f := range files {
 		d := filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))
@@ -265,7 +288,7 @@ func writeTree(root string, files []File, opt PublishOptions) error {
 	if workers <= 0 {
 		workers = 4
 	}
-	jobs := make(chan File)
+	jobs := make(chan int)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	for range workers {
@@ -273,16 +296,23 @@ func writeTree(root string, files []File, opt PublishOptions) error {
 		go func() {
 			defer wg.Done()
 			var first error
-			for f := range jobs {
-				if first == nil {
-					first = writeFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, !opt.NoSync)
+			for i := range jobs {
+				if first != nil {
+					continue
 				}
+				f := files[i]
+				name := filepath.Join(root, filepath.FromSlash(f.Path))
+				if i < len(man.Files) && prev.sums[f.Path] == man.Files[i].SHA256 &&
+					linkUnchanged(filepath.Join(prev.dir, filepath.FromSlash(f.Path)), name, f.Data) {
+					continue
+				}
+				first = writeFile(name, f.Data, !opt.NoSync && syncEachFile)
 			}
 			errs <- first
 		}()
 	}
-	for _, f := range files {
-		jobs <- f
+	for i := range files {
+		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
@@ -295,12 +325,18 @@ func writeTree(root string, files []File, opt PublishOptions) error {
 	if opt.NoSync {
 		return nil
 	}
-	for d := range dirs {
-		if err := syncDir(d); err != nil {
-			return err
-		}
+	return syncTree(root)
+}
+
+// linkUnchanged hard-links old to name when old holds exactly data, and
+// reports whether it did. Callers first check the previous manifest's hash,
+// which spares reading files that changed.
+func linkUnchanged(old, name string, data []byte) bool {
+	cur, err := os.ReadFile(old)
+	if err != nil || !bytes.Equal(cur, data) {
+		return false
 	}
-	return syncDir(root)
+	return os.Link(old, name) == nil
 }
 
 func writeFile(name string, data []byte, sync bool) (err error) {

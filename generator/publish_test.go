@@ -229,3 +229,50 @@ func TestPublishKilled(t *testing.T) {
 		t.Errorf("leftovers after a clean build: %v", leftovers)
 	}
 }
+
+// TestPublishReusesUnchangedFiles: a rebuild hard-links files whose bytes
+// did not change instead of writing them again, rewrites the others, and
+// never trusts the old manifest alone (a file edited by hand is rewritten).
+func TestPublishReusesUnchangedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "public")
+	files := synthetic(20, "a")
+	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	inode := func(path string) uint64 {
+		t.Helper()
+		st, err := os.Stat(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Ino
+	}
+	before := map[string]uint64{}
+	for _, f := range files {
+		before[f.Path] = inode(f.Path)
+	}
+	// Edit one published file by hand behind the manifest's back.
+	edited := files[3].Path
+	if err := os.WriteFile(filepath.Join(dir, edited), []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed := files[5].Path
+	files[5].Data = []byte(`{"changed":true}`)
+	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	checkTree(t, dir)
+	for _, f := range files {
+		same := inode(f.Path) == before[f.Path]
+		switch f.Path {
+		case edited, changed:
+			if same {
+				t.Errorf("%s was reused though its content differs", f.Path)
+			}
+		default:
+			if !same {
+				t.Errorf("%s was written again though unchanged", f.Path)
+			}
+		}
+	}
+}
