@@ -23,6 +23,26 @@ func errsFor[R any](es *Errors, t *Table[R], sheet string) sheetErrs {
 	return sheetErrs{es: es, file: t.File, sheet: sheet}
 }
 
+// unique records that value was seen at row, and reports a duplicate of an
+// earlier row.
+func (s sheetErrs) unique(seen map[string]int, row int, column, value string) bool {
+	if prev, dup := seen[value]; dup {
+		s.add(row, column, value, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
+		return false
+	}
+	seen[value] = row
+	return true
+}
+
+// segment reports a name that cannot be a URL path segment.
+func (s sheetErrs) segment(row int, column, value string) bool {
+	if err := CheckSegment(value); err != nil {
+		s.add(row, column, value, err)
+		return false
+	}
+	return true
+}
+
 // required reports a missing value in a required column and returns false.
 func (s sheetErrs) required(row int, column, value string) bool {
 	if value == "" {
@@ -84,15 +104,7 @@ func (d *decoder) semesters(t *Table[SemesterRow]) {
 	first := map[string]int{}
 	for _, r := range t.Rows {
 		s := Semester{Name: r.Name, Row: r.Line}
-		ok := e.required(r.Line, "name", r.Name)
-		if ok {
-			if prev, dup := first[r.Name]; dup {
-				e.add(r.Line, "name", r.Name, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
-				ok = false
-			} else {
-				first[r.Name] = r.Line
-			}
-		}
+		ok := e.required(r.Line, "name", r.Name) && e.unique(first, r.Line, "name", r.Name)
 		if e.required(r.Line, "type", r.Type) {
 			switch typ := strings.ToLower(r.Type); typ {
 			case Fall, Spring, Year:
@@ -155,18 +167,7 @@ func (d *decoder) rooms(t *Table[RoomRow]) {
 	first := map[string]int{}
 	for _, r := range t.Rows {
 		room := Room{Name: r.Name, Type: r.Type, Link: r.Link, Available: true}
-		ok := e.required(r.Line, "name", r.Name)
-		if ok {
-			if err := CheckSegment(r.Name); err != nil {
-				e.add(r.Line, "name", r.Name, err)
-				ok = false
-			} else if prev, dup := first[r.Name]; dup {
-				e.add(r.Line, "name", r.Name, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
-				ok = false
-			} else {
-				first[r.Name] = r.Line
-			}
-		}
+		ok := e.required(r.Line, "name", r.Name) && e.segment(r.Line, "name", r.Name) && e.unique(first, r.Line, "name", r.Name)
 		ok = e.required(r.Line, "type", r.Type) && ok
 		if r.Capacity != "" {
 			n, err := ParseInt(r.Capacity)
@@ -247,14 +248,9 @@ func (d *decoder) teachers(t *Table[TeacherRow]) {
 	d.teacherIdx = map[string]int{}
 	first := map[string]int{}
 	for _, r := range t.Rows {
-		if !e.required(r.Line, "name", r.Name) {
+		if !e.required(r.Line, "name", r.Name) || !e.unique(first, r.Line, "name", r.Name) {
 			continue
 		}
-		if prev, dup := first[r.Name]; dup {
-			e.add(r.Line, "name", r.Name, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
-			continue
-		}
-		first[r.Name] = r.Line
 		d.teacherIdx[r.Name] = len(d.rel.Teachers)
 		d.rel.Teachers = append(d.rel.Teachers, Teacher{Name: r.Name, PeopleURL: r.PeopleURL})
 	}
@@ -266,18 +262,7 @@ func (d *decoder) courses(t *Table[CourseRow]) {
 	first := map[string]int{}
 	for _, r := range t.Rows {
 		c := Course{Code: r.Code, Name: r.Name, Language: r.Language, EduURL: r.EduURL}
-		ok := e.required(r.Line, "code", r.Code)
-		if ok {
-			if err := CheckSegment(r.Code); err != nil {
-				e.add(r.Line, "code", r.Code, err)
-				ok = false
-			} else if prev, dup := first[r.Code]; dup {
-				e.add(r.Line, "code", r.Code, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
-				ok = false
-			} else {
-				first[r.Code] = r.Line
-			}
-		}
+		ok := e.required(r.Line, "code", r.Code) && e.segment(r.Line, "code", r.Code) && e.unique(first, r.Line, "code", r.Code)
 		ok = e.required(r.Line, "name", r.Name) && ok
 		if r.Credits != "" {
 			f, err := ParseNumber(r.Credits)
@@ -362,14 +347,7 @@ func (d *decoder) studyPlans(t *Table[StudyPlanRow]) {
 		default:
 			p.ID = StudyPlanID(r.UnitCode, r.Semester)
 		}
-		if ok {
-			if prev, dup := ids[p.ID]; dup {
-				e.add(r.Line, "id", p.ID, fmt.Errorf("%w of row %d", ErrDuplicate, prev))
-				ok = false
-			} else {
-				ids[p.ID] = r.Line
-			}
-		}
+		ok = ok && e.unique(ids, r.Line, "id", p.ID)
 		seen := map[string]bool{}
 		for _, code := range SplitList(r.Courses) {
 			if _, known := d.courseIdx[code]; !known {
