@@ -353,3 +353,21 @@ func TestOperations(t *testing.T) {
 		fmt.Println(r.body)
 	}
 }
+
+// TestRFC3339: with RFC3339 set (as with the build's -rfc3339), the
+// searches write datetimes with their true offset, on both sides of the
+// daylight-saving change, and still read wall-clock input.
+func TestRFC3339(t *testing.T) {
+	s := sampleSnapshot(t)
+	s.Rooms[2].Occupy(at(t, "2026-10-25T01:00:00Z"), at(t, "2026-10-25T04:00:00Z")) // INM202, across the change
+	ts := newTestServer(t, s, func(c *sidecar.Config) { c.RFC3339 = true })
+	r := ts.postJSON(t, soonestPath, `{"after_date":"2026-10-24T12:00"}`)
+	want := `{"name":"INM202","soonest_booking":{"start_datetime":"2026-10-25T01:00:00+02:00","end_datetime":"2026-10-25T04:00:00+01:00"}}`
+	if r.status != 200 || !strings.Contains(r.body, want) {
+		t.Errorf("soonest with offsets: %d %s\nwant it to contain %s", r.status, r.body, want)
+	}
+	r = ts.postJSON(t, freePath, `{"selection":[{"start":"2026-11-28T12:00","end":"2026-11-28T12:30"}]}`)
+	if r.status != 200 || !strings.Contains(r.body, `"free_until":"2026-11-28T13:00:00+01:00"`) || strings.Contains(r.body, ".000Z") {
+		t.Errorf("free rooms with offsets: %d %s", r.status, r.body)
+	}
+}

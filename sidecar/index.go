@@ -23,6 +23,32 @@ type Index struct {
 	rooms    []room // sorted by name
 	loadedAt time.Time
 	fileTime time.Time // modification time of the snapshot file, zero if unknown
+	// offsets, when set, is the campus time zone: datetimes are written as
+	// RFC 3339 with their true offset instead of wall-clock time with a Z.
+	offsets *time.Location
+}
+
+// WithOffsets returns a copy of ix that writes datetimes as RFC 3339 with
+// their true offset in loc (2026-10-05T08:15:00+02:00), as the build does
+// with -rfc3339, instead of campus wall-clock time written with a Z. The
+// copy shares ix's rooms, which are read-only.
+func (ix *Index) WithOffsets(loc *time.Location) *Index {
+	c := *ix
+	c.offsets = loc
+	return &c
+}
+
+// appendTime appends the start of slot (or null for a negative slot) as
+// the API writes datetimes.
+func (ix *Index) appendTime(b []byte, slot int64) []byte {
+	if ix.offsets == nil || slot < 0 {
+		return appendSlotTime(b, slot)
+	}
+	w := snapshot.SlotTime(uint32(slot))
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), 0, 0, ix.offsets)
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339)
+	return append(b, '"')
 }
 
 type room struct {
@@ -296,7 +322,7 @@ func (ix *Index) appendFree(dst []byte, q *FreeQuery, s *scratch) []byte {
 		r := &ix.rooms[h.room]
 		dst = append(dst, r.prefix...)
 		dst = append(dst, `,"free_until":`...)
-		dst = appendSlotTime(dst, h.freeUntil)
+		dst = ix.appendTime(dst, h.freeUntil)
 		if q.Coordinates != nil {
 			dst = append(dst, `,"distance":`...)
 			if h.hasDist {
@@ -517,9 +543,9 @@ func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
 			continue
 		}
 		dst = append(dst, `{"start_datetime":`...)
-		dst = appendSlotTime(dst, int64(start))
+		dst = ix.appendTime(dst, int64(start))
 		dst = append(dst, `,"end_datetime":`...)
-		dst = appendSlotTime(dst, int64(end))
+		dst = ix.appendTime(dst, int64(end))
 		dst = append(dst, "}}"...)
 	}
 	return append(dst, ']')

@@ -59,6 +59,9 @@ type Config struct {
 	SnapshotPath string // snapshot file written by the build
 	StaticDir    string // built static tree served at the GET URLs; "" = none
 	TimeZone     string // campus time zone, for datetimes with an explicit offset
+	// RFC3339 writes datetimes with their true offset in TimeZone, as the
+	// build does with -rfc3339; use the same setting for both.
+	RFC3339 bool
 
 	MaxBodyBytes  int           // largest request body; larger ones get 413
 	MaxRanges     int           // most ranges in a selection; more get 400
@@ -188,6 +191,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		origins: map[string]bool{},
 		maxAge:  strconv.Itoa(int(cfg.CORSMaxAge / time.Second)),
 		static:  staticTree{dir: cfg.StaticDir, cacheControl: cfg.StaticCache},
+	}
+	if cfg.RFC3339 {
+		s.store.Offsets = loc
 	}
 	s.anyOrig = len(cfg.AllowedOrigins) == 0
 	for _, o := range cfg.AllowedOrigins {

@@ -18,6 +18,9 @@ import (
 type Store struct {
 	path string
 	log  *slog.Logger
+	// Offsets, when set before the first load, makes every loaded index
+	// write datetimes with their true offset (see [Index.WithOffsets]).
+	Offsets *time.Location
 
 	cur atomic.Pointer[Index]
 
@@ -78,6 +81,9 @@ func (st *Store) load(fs fileStat, err error) error {
 		return err
 	}
 	ix := NewIndex(s, fs.modTime)
+	if st.Offsets != nil {
+		ix = ix.WithOffsets(st.Offsets)
+	}
 	old := st.cur.Swap(ix)
 	st.reloads.Add(1)
 	attrs := []any{"path", st.path, "release", ix.Release(), "rooms", ix.Len()}

@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.SnapshotPath, "snapshot", cfg.SnapshotPath, "snapshot `file` written by the build")
 	fs.StringVar(&cfg.StaticDir, "static", cfg.StaticDir, "static tree to serve at the GET URLs (\"\" = none)")
 	fs.StringVar(&cfg.TimeZone, "tz", cfg.TimeZone, "campus time `zone` for datetimes with an explicit offset")
+	fs.BoolVar(&cfg.RFC3339, "rfc3339", cfg.RFC3339, "write datetimes with their true offset, as the build's -rfc3339 (use the same setting for both)")
 	fs.IntVar(&cfg.MaxBodyBytes, "max-body", cfg.MaxBodyBytes, "largest request body in `bytes`")
 	fs.IntVar(&cfg.MaxRanges, "max-ranges", cfg.MaxRanges, "most ranges in a selection")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a request")
