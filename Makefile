@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet fuzz bench loadtest nginx-test sample clean
+.PHONY: all build run test vet fuzz soak bench loadtest nginx-test sample clean
 
 all: build
 
@@ -38,6 +38,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./snapshot
 	$(GO) test -run='^$$' -fuzz=FuzzFindFreeRooms -fuzztime=$(FUZZTIME) ./sidecar
 	$(GO) test -run='^$$' -fuzz=FuzzSoonest -fuzztime=$(FUZZTIME) ./sidecar
+
+# Long fault runs (never part of `make test`): 50 builds killed at random
+# moments; the sidecar under load while snapshots arrive every second for a
+# minute.
+soak:
+	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestPublishKilled|Soak' -timeout 20m ./generator ./sidecar
 
 # Benchmarks (never part of `make test`): build time and memory, searches.
 bench:

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // ManifestName is the tree's list of files with their hashes, at its root.
@@ -138,6 +139,14 @@ func (r *Report) String() string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+func totalBytes(files []File) int64 {
+	var n int64
+	for _, f := range files {
+		n += int64(len(f.Data))
+	}
+	return n
+}
+
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
@@ -203,6 +212,9 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 	}
 	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
 	if err := writeTree(tmp, all, man, reusable(dir, prev), opt); err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return nil, fmt.Errorf("the disk holding %s is full (%d bytes to write); the previous output is unchanged: %w", parent, totalBytes(all), err)
+		}
 		return nil, err
 	}
 	if err := swap(tmp, dir); err != nil {
@@ -217,10 +229,7 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 			return nil, err
 		}
 	}
-	rep = &Report{Dir: dir, Files: len(all), Release: man.Release, Kinds: Diff(prev, man)}
-	for _, f := range all {
-		rep.Bytes += int64(len(f.Data))
-	}
+	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man)}
 	if prev != nil {
 		rep.Previous = prev.Release
 	}

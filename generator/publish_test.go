@@ -175,8 +175,13 @@ func TestPublishKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// make test kills 5 builds; make soak (OCCUPANCY_SOAK=1) kills 50.
+	kills := 5
+	if os.Getenv("OCCUPANCY_SOAK") != "" {
+		kills = 50
+	}
 	releases := map[string]string{old.Release: "v0"}
-	for i := 1; i <= 6; i++ {
+	for i := 1; i <= kills+1; i++ {
 		version := "v" + strconv.Itoa(i)
 		releases[generator.NewManifest(synthetic(1500, version)).Release] = version
 	}
@@ -197,7 +202,7 @@ func TestPublishKilled(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	current := "v1"
 	completed := 0
-	for i := 2; i <= 6; i++ {
+	for i := 2; i <= kills+1; i++ {
 		version := "v" + strconv.Itoa(i)
 		cmd := child(version)
 		if err := cmd.Start(); err != nil {
@@ -218,7 +223,7 @@ func TestPublishKilled(t *testing.T) {
 		}
 		current = got
 	}
-	t.Logf("a build takes %v; %d of 5 killed builds had finished", full, completed)
+	t.Logf("a build takes %v; %d of %d killed builds had finished", full, completed, kills)
 	// A normal build afterwards cleans up and succeeds.
 	if _, err := generator.Publish(dir, synthetic(10, "final"), generator.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
