@@ -82,6 +82,9 @@ type Report struct {
 	Release  string
 	Previous string            // release of the replaced tree, "" for a first build
 	Kinds    map[string]Change // per kind of file
+	// Untouched is true when the tree already held this release byte for
+	// byte and was left as it was.
+	Untouched bool
 }
 
 // Diff compares a new manifest with the previous one (nil for none).
@@ -120,6 +123,8 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "published %d files (%s) to %s, release %.12s", r.Files, humanBytes(r.Bytes), r.Dir, r.Release)
 	if r.Previous == "" {
 		b.WriteString(" (first build)\n")
+	} else if r.Untouched {
+		b.WriteString(" (unchanged: output left as it was)\n")
 	} else if r.Previous == r.Release {
 		b.WriteString(" (unchanged)\n")
 	} else {
@@ -193,6 +198,23 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 	}
 	removeLeftovers(parent, base)
 
+	man := NewManifest(files)
+	manData, err := json.MarshalIndent(man, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
+	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man)}
+	if prev != nil {
+		rep.Previous = prev.Release
+	}
+	// The same release again: when the tree on disk holds exactly these
+	// bytes, leave it as it is (no write, no swap, no new mtime).
+	if prev != nil && prev.Release == man.Release && holds(dir, all) {
+		rep.Untouched = true
+		return rep, nil
+	}
+
 	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
 	if err != nil {
 		return nil, fmt.Errorf("create new tree: %w", err)
@@ -205,12 +227,6 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
-	man := NewManifest(files)
-	manData, err := json.MarshalIndent(man, "", " ")
-	if err != nil {
-		return nil, err
-	}
-	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
 	if err := writeTree(tmp, all, man, reusable(dir, prev), opt); err != nil {
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 			return nil, fmt.Errorf("the disk holding %s is full (%d bytes to write); the previous output is unchanged: %w", parent, totalBytes(all), err)
@@ -229,11 +245,18 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 			return nil, err
 		}
 	}
-	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man)}
-	if prev != nil {
-		rep.Previous = prev.Release
-	}
 	return rep, nil
+}
+
+// holds reports whether the tree at dir has exactly the bytes of files.
+func holds(dir string, files []File) bool {
+	for _, f := range files {
+		cur, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil || !bytes.Equal(cur, f.Data) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkReplaceable refuses to swap away a folder that Publish did not

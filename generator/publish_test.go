@@ -90,14 +90,25 @@ func TestPublishReportsChanges(t *testing.T) {
 	}
 	m1 := checkTree(t, dir)
 
-	// Same release again: nothing changes, and the release id is stable.
+	// Same release again: nothing changes, the release id is stable, and
+	// the tree is left as it was (same folder, same files).
+	stBefore, _ := os.Stat(filepath.Join(dir, generator.ManifestName))
 	rep, err = generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Previous != rep.Release || rep.Kinds[generator.KindRoom].Same != 3 || rep.Kinds[generator.KindRoom].Changed != 0 {
+	if rep.Previous != rep.Release || rep.Kinds[generator.KindRoom].Same != 3 || rep.Kinds[generator.KindRoom].Changed != 0 || !rep.Untouched {
 		t.Errorf("unchanged build report: %+v", rep)
 	}
+	if stAfter, _ := os.Stat(filepath.Join(dir, generator.ManifestName)); !os.SameFile(stBefore, stAfter) || !stAfter.ModTime().Equal(stBefore.ModTime()) {
+		t.Error("an unchanged release rewrote the tree")
+	}
+	// A file damaged on disk makes the same release publish again.
+	os.WriteFile(filepath.Join(dir, "api/rooms/CO1/index.json"), []byte("{}"), 0o644)
+	if rep, err = generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil || rep.Untouched {
+		t.Fatalf("republish over a damaged tree: untouched=%v, %v", rep != nil && rep.Untouched, err)
+	}
+	checkTree(t, dir)
 
 	// Drop a room, change another.
 	raw := fixtureRaw()

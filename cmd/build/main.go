@@ -157,7 +157,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	p.step("wrote and swapped in %s", cfg.Out)
+	if rep.Untouched {
+		p.step("compared with %s: the same release, left as it was", cfg.Out)
+	} else {
+		p.step("wrote and swapped in %s", cfg.Out)
+	}
 	fmt.Fprintln(stdout, rep)
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(p.start).Round(time.Millisecond))
 	return nil

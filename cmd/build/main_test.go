@@ -396,7 +396,7 @@ func TestDeterministic(t *testing.T) {
 		t.Error("two builds of the same release differ")
 	}
 	stdout, _, err := build(t, "-out", out)
-	if err != nil || !strings.Contains(stdout, "(unchanged)") {
+	if err != nil || !strings.Contains(stdout, "(unchanged: output left as it was)") {
 		t.Errorf("rebuild report: %v\n%s", err, stdout)
 	}
 }
