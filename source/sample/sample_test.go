@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"occupancy/source"
 	"occupancy/source/sample"
@@ -59,12 +60,12 @@ func TestScaleOneCounts(t *testing.T) {
 		min, max int
 	}{
 		{"semesters", got.semesters, 2, 2},
-		{"rooms", got.rooms, 150, 220},
-		{"teachers", got.teachers, 250, 350},
-		{"courses", got.courses, 800, 950},
-		{"study plans", got.plans, 100, 140},
-		{"sessions", got.sessions, got.courses, 3 * 2 * got.courses},
-		{"bookings", got.bookings, 200, 800},
+		{"rooms", got.rooms, 190, 220},
+		{"teachers", got.teachers, 550, 750},
+		{"courses", got.courses, 1900, 2100},
+		{"study plans", got.plans, 370, 430},
+		{"sessions", got.sessions, 1500, 2300},
+		{"bookings", got.bookings, 3000, 4500},
 	}
 	for _, c := range checks {
 		if c.n < c.min || c.n > c.max {
@@ -153,7 +154,27 @@ func TestDecode(t *testing.T) {
 			t.Errorf("scale %d: decoded %v rows, want %v", scale, got, want)
 		}
 		if scale == 1 {
-			t.Logf("scale 1: %d occurrences", len(rel.Occurrences()))
+			// The campus size: about 25,000 dated course sessions (weekly
+			// sessions expanded, plus dated course bookings) and 2,000
+			// events.
+			var weekly, dated, events int
+			for _, o := range rel.Occurrences() {
+				switch {
+				case o.Semester != "":
+					weekly++
+				case o.Course != "":
+					dated++
+				default:
+					events++
+				}
+			}
+			t.Logf("scale 1: %d weekly occurrences, %d dated course sessions, %d events", weekly, dated, events)
+			if n := weekly + dated; n < 23000 || n > 28000 {
+				t.Errorf("scale 1: %d dated course sessions in all, want about 25,000", n)
+			}
+			if events < 1800 || events > 2200 {
+				t.Errorf("scale 1: %d events, want about 2,000", events)
+			}
 		}
 	}
 }
@@ -245,7 +266,7 @@ func TestRealism(t *testing.T) {
 		return k
 	}
 	rooms, sessions, bookings, plans := raw.Rooms.Rows, raw.Sessions.Rows, raw.Bookings.Rows, raw.StudyPlans.Rows
-	nr, ns, nb := len(rooms), len(sessions), len(bookings)
+	nr, ns, nb, nc := len(rooms), len(sessions), len(bookings), len(raw.Courses.Rows)
 	type want struct {
 		what     string
 		got      int
@@ -284,12 +305,12 @@ func TestRealism(t *testing.T) {
 		{"teachers without URL", count(len(raw.Teachers.Rows), func(i int) bool { return raw.Teachers.Rows[i].PeopleURL == "" }), 2, 40},
 		{"courses without credits", count(len(courses), func(i int) bool { return courses[i].Credits == "" }), 3, 80},
 		{"courses in French", count(len(courses), func(i int) bool { return courses[i].Language == "French" }), 100, 500},
-		{"courses without teacher", count(len(courses), func(i int) bool { return courses[i].Teachers == "" }), 3, 100},
-		{"courses with several teachers", count(len(courses), func(i int) bool { return strings.Contains(courses[i].Teachers, ";") }), 100, 600},
-		{"courses in no plan", count(len(courses), func(i int) bool { return !inFall[courses[i].Code] && !inSpring[courses[i].Code] }), 10, 300},
+		{"courses without teacher", count(len(courses), func(i int) bool { return courses[i].Teachers == "" }), 3, nc / 10},
+		{"courses with several teachers", count(len(courses), func(i int) bool { return strings.Contains(courses[i].Teachers, ";") }), nc / 10, nc / 2},
+		{"courses in no plan", count(len(courses), func(i int) bool { return !inFall[courses[i].Code] && !inSpring[courses[i].Code] }), 10, nc / 3},
 		{"courses in fall and spring plans", count(len(courses), func(i int) bool { return inFall[courses[i].Code] && inSpring[courses[i].Code] }), 10, 300},
-		{"plans with an id", count(len(plans), func(i int) bool { return plans[i].ID != "" }), 2, 10},
-		{"plans without promo", count(len(plans), func(i int) bool { return plans[i].Promo == "" }), 2, 20},
+		{"plans with an id", count(len(plans), func(i int) bool { return plans[i].ID != "" }), 5, 20},
+		{"plans without promo", count(len(plans), func(i int) bool { return plans[i].Promo == "" }), 2, len(plans) / 2},
 		{"sessions starting at :15", startsAt(":15"), ns * 8 / 10, ns},
 		{"sessions starting at :00, :30 or :45", startsAt(":00") + startsAt(":30") + startsAt(":45"), 10, ns / 10},
 		{"sessions in several rooms", count(ns, func(i int) bool { return strings.Contains(sessions[i].Rooms, ";") }), 50, ns / 2},
@@ -297,7 +318,11 @@ func TestRealism(t *testing.T) {
 		{"sessions restricted to weeks", count(ns, func(i int) bool { return sessions[i].Weeks != "" }), 20, ns / 5},
 		{"sessions on Monday", count(ns, func(i int) bool { return weekdayForm[sessions[i].Weekday] == 1 }), ns / 10, ns / 3},
 		{"exams", count(nb, func(i int) bool { return bookings[i].Label == "exam" }), 100, nb},
-		{"events", count(nb, func(i int) bool { return bookings[i].Name != "" }), 100, nb},
+		{"events", count(nb, func(i int) bool { return bookings[i].Name != "" }), 1800, 2200},
+		{"events off the 15-minute grid", count(nb, func(i int) bool { return bookings[i].Name != "" && offGrid(bookings[i].Start, bookings[i].End) }), 100, nb / 10},
+		{"events all day in 3 to 6 rooms", count(nb, func(i int) bool { return allDay(bookings[i].Start, bookings[i].End, bookings[i].Rooms) }), 10, 100},
+		{"sessions all day in 3 to 6 rooms", count(ns, func(i int) bool { return allDay(sessions[i].Start, sessions[i].End, sessions[i].Rooms) }), 2, 10},
+		{"dated course sessions other than exams", count(nb, func(i int) bool { return bookings[i].Course != "" && bookings[i].Label != "exam" }), 500, nb},
 		{"events with a description", count(nb, func(i int) bool { return bookings[i].Description != "" }), 100, nb},
 		{"bookings in several rooms", count(nb, func(i int) bool { return strings.Contains(bookings[i].Rooms, ";") }), 20, nb},
 		{"bookings on the first Monday of 2027", count(nb, func(i int) bool { return bookings[i].Date == "2027-01-04" }), 3, 20},
@@ -329,6 +354,80 @@ func TestRealism(t *testing.T) {
 	variety("session labels", labels, "cours", "exercice", "projet")
 	variety("weekdays", days, "Monday", "Mon", "lundi", "Ma")
 	variety("event names", names, "Evénements", "Réservation académique", "Réservation ponctuelle")
+}
+
+// offGrid reports whether a start or an end is off the quarter-hour grid.
+func offGrid(start, end string) bool {
+	s, _ := parseClock(start)
+	e, _ := parseClock(end)
+	return s%15 != 0 || e%15 != 0
+}
+
+// allDay reports whether a booking runs 08:00–18:00 in 3 to 6 rooms.
+func allDay(start, end, rooms string) bool {
+	n := len(strings.Split(rooms, ";"))
+	return start == "08:00" && end == "18:00" && n >= 3 && n <= 6
+}
+
+// TestBackToBack checks that some rooms are booked back-to-back all day,
+// every weekday of both semesters: on EPFL's hours (08:15–10:00,
+// 10:15–12:00, … 17:15–19:00, a quarter-hour apart) or in two-hour blocks
+// that touch (08:00–10:00, 10:00–12:00, … 18:00–20:00).
+func TestBackToBack(t *testing.T) {
+	raw := sample.Generate(1)
+	type key struct {
+		sem, room string
+		day       time.Weekday
+	}
+	spans := map[key][][2]int{}
+	for _, s := range raw.Sessions.Rows {
+		if s.Weeks != "" {
+			continue
+		}
+		start, _ := parseClock(s.Start)
+		end, _ := parseClock(s.End)
+		for _, r := range strings.Split(s.Rooms, ";") {
+			k := key{s.Semester, r, weekdayForm[s.Weekday]}
+			spans[k] = append(spans[k], [2]int{start, end})
+		}
+	}
+	// fullDay reports whether the spans cover from to until with gaps of
+	// at most gap minutes, and whether some of them touch.
+	fullDay := func(spans [][2]int, from, until, gap int) (full, touch bool) {
+		slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+		at := from
+		for _, s := range spans {
+			if s[0] > at+gap {
+				return false, false
+			}
+			touch = touch || s[0] == at && at != from
+			at = max(at, s[1])
+		}
+		return at >= until, touch
+	}
+	spaced, touching := map[string]int{}, map[string]int{}
+	for k, s := range spans {
+		if full, _ := fullDay(s, 495, 1140, 15); full {
+			spaced[k.room]++
+		}
+		if full, touch := fullDay(s, 480, 1200, 0); full && touch {
+			touching[k.room]++
+		}
+	}
+	count := func(days map[string]int) (n int) {
+		for _, d := range days {
+			if d == 2*5 {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(spaced); n < 2 {
+		t.Errorf("%d rooms booked on EPFL's hours from 08:15 to 19:00 every weekday, want at least 2", n)
+	}
+	if n := count(touching); n < 1 {
+		t.Errorf("%d rooms booked in touching blocks from 08:00 to 20:00 every weekday, want at least 1", n)
+	}
 }
 
 // TestFewDoubleBookings checks that weekly sessions seldom share a room in
@@ -408,8 +507,8 @@ func TestEmbeddedUpToDate(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("embedded files: got %q, want %q; %s", got, want, hint)
 	}
-	if total > 400<<10 {
-		t.Errorf("embedded files total %d bytes, want at most 400 KiB", total)
+	if total > 1200000 {
+		t.Errorf("embedded files total %d bytes, want at most 1.2 MB", total)
 	}
 }
 

@@ -101,14 +101,15 @@ func splitList(s string) ([]string, bool) {
 	return items, true
 }
 
-// checkTimes checks start and end: HH:MM, on a quarter-hour, end after start.
-func checkTimes(p *problems, sheet string, i int, start, end string) {
+// checkTimes checks start and end: HH:MM, on a quarter-hour unless
+// anyMinute, end after start.
+func checkTimes(p *problems, sheet string, i int, start, end string, anyMinute bool) {
 	s, ok1 := parseClock(start)
 	e, ok2 := parseClock(end)
 	switch {
 	case !ok1 || !ok2:
 		p.add(sheet, i, "times %q–%q are not HH:MM", start, end)
-	case s%15 != 0 || e%15 != 0:
+	case !anyMinute && (s%15 != 0 || e%15 != 0):
 		p.add(sheet, i, "times %q–%q are not on a 15-minute step", start, end)
 	case e <= s:
 		p.add(sheet, i, "end %q is not after start %q", end, start)
@@ -264,7 +265,7 @@ func validate(raw *source.Raw) problems {
 		if d, ok := weekdayForm[r.Weekday]; !ok || d == time.Saturday || d == time.Sunday {
 			p.add("sessions", i, "bad weekday %q", r.Weekday)
 		}
-		checkTimes(&p, "sessions", i, r.Start, r.End)
+		checkTimes(&p, "sessions", i, r.Start, r.End, false)
 		names, ok := splitList(r.Rooms)
 		if !ok {
 			p.add("sessions", i, "bad room list %q", r.Rooms)
@@ -300,7 +301,7 @@ func validate(raw *source.Raw) problems {
 		if _, ok := parseDate(r.Date); !ok {
 			p.add("bookings", i, "bad date %q", r.Date)
 		}
-		checkTimes(&p, "bookings", i, r.Start, r.End)
+		checkTimes(&p, "bookings", i, r.Start, r.End, r.Course == "") // events may be off the grid
 		names, ok := splitList(r.Rooms)
 		if !ok || len(names) == 0 {
 			p.add("bookings", i, "bad room list %q", r.Rooms)

@@ -1,18 +1,28 @@
-// Command gen writes the sample release as CSV files, one per sheet:
+// Command gen writes the sample release at a scale, as a folder of CSV
+// files (one per sheet) or as one workbook:
 //
-//	go run ./source/sample/internal/gen [-out dir] [-scale n]
+//	go run ./source/sample/internal/gen [-scale n] [-format csv|xlsx] [-out path]
 //
-// `go generate ./source/sample` runs it to refresh the files package
-// sample embeds.
+// With -format csv (the default), -out is a folder, created if missing
+// (default "data"); with -format xlsx, -out is the workbook's file
+// (default "release.xlsx"), replaced atomically. `go generate
+// ./source/sample` runs it to refresh the files package sample embeds;
+//
+//	go run ./source/sample/internal/gen -scale 10 -format xlsx -out /tmp/r10.xlsx
+//
+// writes the release ten times the campus as a workbook.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"occupancy/source/sample/internal/synth"
+	"occupancy/source/xlsx"
 )
 
 func main() {
@@ -25,16 +35,64 @@ func main() {
 func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "data", "folder to write the CSV files to (created if missing)")
-	scale := fs.Int("scale", 1, "scale factor: how many blocks of rooms, courses and timetable")
+	out := fs.String("out", "", `where to write: a folder for csv (default "data"), a file for xlsx (default "release.xlsx")`)
+	scale := fs.Int("scale", 1, "scale factor: how many blocks of rooms, courses and timetable (1 = the campus)")
+	format := fs.String("format", "csv", "csv (a folder of <sheet>.csv files) or xlsx (one workbook)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *scale < 1 {
 		return fmt.Errorf("invalid -scale %d: must be at least 1", *scale)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	switch *format {
+	case "csv":
+		dir := *out
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("invalid -out: %w", err)
+		}
+		return synth.WriteCSV(dir, synth.Generate(*scale))
+	case "xlsx":
+		path := *out
+		if path == "" {
+			path = "release.xlsx"
+		}
+		return writeXLSX(path, *scale)
+	default:
+		return fmt.Errorf("invalid -format %q: want csv or xlsx", *format)
+	}
+}
+
+// writeXLSX writes the release at scale as a workbook to a temporary file
+// beside path, syncs and closes it, then renames it to path.
+func writeXLSX(path string, scale int) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
 		return fmt.Errorf("invalid -out: %w", err)
 	}
-	return synth.WriteCSV(*out, synth.Generate(*scale))
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, os.Remove(f.Name()))
+		}
+	}()
+	if err := xlsx.Write(f, synth.Generate(scale)); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

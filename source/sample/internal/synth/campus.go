@@ -33,7 +33,7 @@ type roomGroup struct {
 	names    string
 }
 
-// campus lists the rooms of one block, about 180, building by building.
+// campus lists the rooms of one block, about 200, building by building.
 var campus = []roomGroup{
 	{"CO", typeAud, 150, 300, 0, 46.52015, 6.56520, "", "CO1 CO2 CO3 CO4 CO5 CO6"},
 	{"CO", typeClass, 30, 60, levelDerive, 46.52015, 6.56520, "", "CO010 CO011 CO015 CO016 CO017 CO020 CO021 CO023"},
@@ -92,6 +92,16 @@ var campus = []roomGroup{
 	{"PH", typeLab, 10, 20, levelDerive, 46.51650, 6.56500, "", "PHD350 PHB320"},
 	{"BI", typeClass, 30, 50, 0, 46.51890, 6.56790, "BI", "BI_A0_448"},
 	{"MA", typeClass, 20, 40, 1, 46.51880, 6.56380, "MA", "MA_B1_486"},
+	{"CM", typeClass, 30, 80, levelDerive, 46.51990, 6.56690, "", "CM1212 CM1225 CM1230"},
+	{"CE", typeClass, 30, 90, levelDerive, 46.52040, 6.56910, "", "CE1107 CE1109"},
+	{"SG", typeClass, 30, 60, levelDerive, 46.51950, 6.56600, "", "SG1136 SG0216"},
+	{"SV", typeClass, 30, 60, levelDerive, 46.51860, 6.56560, "", "SV1514 SV2515"},
+	{"STCC", typeClass, 60, 150, levelDerive, 46.52150, 6.56850, "", "STCC08330 STCC08336"},
+	{"ME", typeAud, 100, 200, 1, 46.51690, 6.56610, "", "MEA1 MEA3"},
+	{"DLL", typeLab, 12, 30, levelDerive, 46.51920, 6.56250, "", "DLL001 DLL002 DLL101"},
+	{"BM", typeClass, 30, 80, levelDerive, 46.52090, 6.56800, "", "BM5202 BM5101"},
+	{"INF", typeComp, 30, 60, levelDerive, 46.51930, 6.56340, "", "INF015 INF016"},
+	{"CH", typeClass, 30, 60, levelDerive, 46.51610, 6.56450, "", "CHB331A CHC131"},
 	{"", typeUnknown, 0, 0, levelNone, 0, 0, "", "QIE0518 QIJ1143 PPB019 ODY020 ANT3 CRAT2 ZCGO1"},
 }
 
@@ -102,6 +112,7 @@ type room struct {
 	typ       string
 	capacity  int // 0 when unknown
 	available bool
+	reserved  bool // booked back-to-back all day: kept out of every pool
 }
 
 // makeRooms generates the rooms of the block and writes their rows.

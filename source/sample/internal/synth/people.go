@@ -31,7 +31,7 @@ type teacher struct {
 // makeTeachers generates the teachers of the block, with names unique
 // across blocks, and writes their rows.
 func (b *block) makeTeachers() {
-	n := 290 + b.rng.IntN(21)
+	n := 620 + b.rng.IntN(41)
 	for i := range n {
 		name := b.w.teacherName(b)
 		t := &teacher{name: name, section: i % len(sections)}

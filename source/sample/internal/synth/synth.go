@@ -63,10 +63,11 @@ type block struct {
 }
 
 // Generate builds the sample release at the given scale (at least 1): the
-// two semesters of academic year 2026-2027, and scale blocks of about 180
-// rooms, 300 teachers, 850 courses, 120 study plans, 1,800 weekly sessions
-// and 450 dated bookings. Block 0 is the same at every scale; the names and
-// codes of block n ≥ 1 end in "-<n+1>". Each call returns a new Raw.
+// two semesters of academic year 2026-2027, and scale blocks of about 200
+// rooms, 650 teachers, 2,000 courses, 400 study plans, 1,850 weekly
+// sessions and 3,700 dated bookings (2,000 of them events). Block 0 is the
+// same at every scale; the names and codes of block n ≥ 1 end in
+// "-<n+1>". Each call returns a new Raw.
 func Generate(scale int) *source.Raw {
 	w := &world{raw: newRaw(), teachers: map[string]bool{}, ids: map[string]bool{}}
 	for _, s := range semesters {

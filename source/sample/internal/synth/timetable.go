@@ -57,7 +57,7 @@ func (b *block) pool(n need, areas []string, pref bool) []int {
 	for minCap := n.minCap; ; minCap = minCap * 2 / 3 {
 		all, near = all[:0], near[:0]
 		for i, r := range b.rooms {
-			if !r.available || !slices.Contains(n.types, r.typ) {
+			if !r.available || r.reserved || !slices.Contains(n.types, r.typ) {
 				continue
 			}
 			if r.capacity < minCap && !(r.capacity == 0 && minCap <= 20) {
@@ -84,8 +84,16 @@ func (b *block) draw(pool []int, count int) []int {
 		count = len(pool)
 	}
 	out := make([]int, 0, count)
-	for _, i := range b.rng.Perm(len(pool))[:count] {
-		out = append(out, pool[i])
+	if 2*count > len(pool) {
+		for _, i := range b.rng.Perm(len(pool))[:count] {
+			out = append(out, pool[i])
+		}
+	} else {
+		for len(out) < count {
+			if r := pool[b.rng.IntN(len(pool))]; !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -140,34 +148,98 @@ func (b *block) slot(label string) (int, int) {
 	return start, start + dur
 }
 
-// makeSessions lays out the weekly sessions of every course, trying to
-// keep rooms from being booked twice in the same slot.
+// sessionRow is a weekly session row with the index of its course, so
+// that a block's rows can be written course by course.
+type sessionRow struct {
+	course int
+	row    source.SessionRow
+}
+
+// Times of the rooms booked back-to-back all day: EPFL's hours, with a
+// quarter-hour between sessions, and two-hour blocks that touch.
+var (
+	epflHours = [][2]int{{495, 600}, {615, 720}, {735, 780}, {795, 900}, {915, 1020}, {1035, 1140}}
+	touching  = [][2]int{{480, 600}, {600, 720}, {720, 840}, {840, 960}, {960, 1080}, {1080, 1200}}
+)
+
+// makeSessions lays out the weekly sessions of the block, trying to keep
+// rooms from being booked twice in the same slot: first a few project
+// studios, all day in several rooms; then the sessions of every course
+// with weekly sessions; then the sessions that keep three rooms booked
+// back-to-back all day, every day.
 func (b *block) makeSessions() {
 	for s := range b.weekly {
 		b.weekly[s] = make([][5]mask, len(b.rooms))
 	}
-	raw := b.w.raw
+	index := make(map[*course]int, len(b.courses))
+	for i, c := range b.courses {
+		index[c] = i
+	}
+	var rows []sessionRow
+	add := func(c *course, si, day, start, end int, label string, rooms []int, weeks string) {
+		m := span(start, end)
+		c.own[si][day].add(m)
+		for _, r := range rooms {
+			b.weekly[si][r][day].add(m)
+		}
+		spelling := weekdayNames[0]
+		switch x := b.rng.Float64(); {
+		case x < 0.15:
+			spelling = weekdayNames[1]
+		case x < 0.35:
+			spelling = weekdayNames[2]
+		case x < 0.45:
+			spelling = weekdayNames[3]
+		}
+		rows = append(rows, sessionRow{index[c], source.SessionRow{
+			Course: c.code, Label: label, Weekday: spelling[day],
+			Start: clock(start), End: clock(end), Rooms: b.roomList(rooms),
+			Semester: semesters[si].name, Weeks: weeks,
+		}})
+	}
+	reserved := b.reserveRooms()
+
+	// Project studios: 08:00–18:00 in three to six rooms, two a semester.
+	for si := range semesters {
+		var studios []*course
+		for _, c := range b.courses {
+			switch sections[c.section].code {
+			case "AR", "GC", "SIE":
+				if c.sched == schedWeekly && c.in(si) && c.tier >= 2 && c.tier <= 4 {
+					studios = append(studios, c)
+				}
+			}
+		}
+		for k := range 2 {
+			c := studios[b.rng.IntN(len(studios))]
+			n := need{[]string{typeClass, typeLab, typeComp}, 0, 3 + b.rng.IntN(4)}
+			pool := b.pool(n, sections[c.section].areas, k == 0)
+			m := span(480, 1080)
+			day, rooms := 0, []int(nil)
+			for range 40 {
+				d, rs := b.rng.IntN(5), b.draw(pool, n.count)
+				if rooms == nil {
+					day, rooms = d, rs
+				}
+				if !c.own[si][d].overlaps(m) && b.freeWeekly(si, d, m, rs) {
+					day, rooms = d, rs
+					break
+				}
+			}
+			add(c, si, day, 480, 1080, "projet", rooms, "")
+		}
+	}
+
 	for _, c := range b.courses {
-		if b.chance(0.03) {
-			continue // no weekly session: a thesis or a block course
+		if c.sched != schedWeekly {
+			continue
 		}
 		sec := &sections[c.section]
-		for si, s := range semesters {
-			if si == 0 && !c.fall || si == 1 && !c.spring {
+		for si := range semesters {
+			if !c.in(si) {
 				continue
 			}
-			labels := []string{"cours"}
-			if b.chance(0.75) {
-				labels = append(labels, "exercice")
-			}
-			if b.chance(0.15) {
-				labels = append(labels, "projet")
-			}
-			if len(labels) < 3 && b.chance(0.15) {
-				labels = append(labels, "cours")
-			}
-			var own [5]mask // the course's own sessions never overlap
-			for _, label := range labels {
+			for _, label := range b.labels(c) {
 				n := b.sessionNeed(c, label)
 				pool := b.pool(n, sec.areas, b.chance(0.7))
 				chosen := false
@@ -177,7 +249,7 @@ func (b *block) makeSessions() {
 					d := b.rng.IntN(5)
 					st, en := b.slot(label)
 					m := span(st, en)
-					if own[d].overlaps(m) {
+					if c.own[si][d].overlaps(m) {
 						continue
 					}
 					rs := b.draw(pool, n.count)
@@ -194,32 +266,93 @@ func (b *block) makeSessions() {
 				}
 				// When no free slot was found the first candidate stands:
 				// the rooms are then shared, which is legal if unusual.
-				m := span(start, end)
-				own[day].add(m)
-				for _, r := range rooms {
-					b.weekly[si][r][day].add(m)
-				}
 				weeks := ""
-				if b.chance(0.07) {
+				if b.chance(0.15) || c.tier == doctoral && b.chance(0.6) {
 					weeks = pick(b, weekOptions)
 				}
-				spelling := weekdayNames[0]
-				switch x := b.rng.Float64(); {
-				case x < 0.15:
-					spelling = weekdayNames[1]
-				case x < 0.35:
-					spelling = weekdayNames[2]
-				case x < 0.45:
-					spelling = weekdayNames[3]
-				}
-				raw.Sessions.Rows = append(raw.Sessions.Rows, source.SessionRow{
-					Course: c.code, Label: label, Weekday: spelling[day],
-					Start: clock(start), End: clock(end), Rooms: b.roomList(rooms),
-					Semester: s.name, Weeks: weeks,
-				})
+				add(c, si, day, start, end, label, rooms, weeks)
 			}
 		}
 	}
+
+	// The reserved rooms: every slot of every weekday, exercises of
+	// bachelor courses.
+	for si := range semesters {
+		var busy []*course
+		for _, c := range b.courses {
+			if c.sched == schedWeekly && c.in(si) && c.tier <= 3 {
+				busy = append(busy, c)
+			}
+		}
+		for _, r := range reserved {
+			for day := range 5 {
+				for _, t := range r.times {
+					m := span(t[0], t[1])
+					for range 200 {
+						if c := busy[b.rng.IntN(len(busy))]; !c.own[si][day].overlaps(m) {
+							add(c, si, day, t[0], t[1], "exercice", []int{r.room}, "")
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+
+	slices.SortStableFunc(rows, func(x, y sessionRow) int { return cmp.Compare(x.course, y.course) })
+	for _, r := range rows {
+		b.w.raw.Sessions.Rows = append(b.w.raw.Sessions.Rows, r.row)
+	}
+}
+
+// in reports whether c is taught in semester si.
+func (c *course) in(si int) bool { return si == 0 && c.fall || si == 1 && c.spring }
+
+// labels draws the kinds of weekly session c has in a semester: always a
+// lecture; exercises mostly in the first years; sometimes a project or a
+// second lecture.
+func (b *block) labels(c *course) []string {
+	labels := []string{"cours"}
+	if c.tier == doctoral {
+		return labels
+	}
+	if b.chance([]float64{0, 0.45, 0.3, 0.15, 0.1}[c.tier]) {
+		labels = append(labels, "exercice")
+	}
+	if b.chance(0.05) {
+		labels = append(labels, "projet")
+	}
+	if c.tier <= 2 && len(labels) < 3 && b.chance(0.05) {
+		labels = append(labels, "cours")
+	}
+	return labels
+}
+
+// reservedRoom is a room booked back-to-back all day, every weekday.
+type reservedRoom struct {
+	room  int
+	times [][2]int
+}
+
+// reserveRooms picks the rooms booked back-to-back all day: two classrooms
+// on EPFL's hours and a computer room in two-hour blocks that touch. It
+// takes them out of every pool.
+func (b *block) reserveRooms() []reservedRoom {
+	var out []reservedRoom
+	for _, want := range []struct {
+		typ   string
+		times [][2]int
+	}{{typeClass, epflHours}, {typeClass, epflHours}, {typeComp, touching}} {
+		for {
+			i := b.rng.IntN(len(b.rooms))
+			if r := b.rooms[i]; r.available && !r.reserved && r.typ == want.typ && r.capacity >= 30 {
+				r.reserved = true
+				out = append(out, reservedRoom{i, want.times})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // sessionNeed says which rooms a weekly session of c wants.
@@ -339,8 +472,10 @@ var eventKinds = []struct {
 }
 
 // makeBookings generates the dated bookings of the block: exams in the
-// exam sessions, a few mid-terms and make-up lectures, events all year
-// round, and some on the first Monday of 2027. They are written sorted by
+// exam sessions, a few mid-terms and make-up lectures, the days of the
+// doctoral block courses, about 2,000 events all year round (some all day
+// in several rooms, some at odd minutes), and some on the first Monday of
+// 2027. They are written sorted by
 // date and time.
 func (b *block) makeBookings() {
 	b.dated = map[string][]mask{}
@@ -365,7 +500,13 @@ func (b *block) makeBookings() {
 		return b.pool(need{[]string{typeAud, typeClass}, c.cohort, 1}, sections[c.section].areas, true), 1
 	}
 	for _, c := range b.courses {
-		if b.chance(0.28) {
+		if c.tier == doctoral {
+			if c.sched == schedBlock {
+				rows = append(rows, b.blockCourse(c)...)
+			}
+			continue
+		}
+		if c.sched != schedNone && b.chance(0.28) {
 			date := fallExams
 			if !c.fall || c.spring && b.chance(0.5) {
 				date = springExams
@@ -432,7 +573,7 @@ func (b *block) makeBookings() {
 			}
 		}
 	}
-	events := 130 + b.rng.IntN(30)
+	events := 1900 + b.rng.IntN(200)
 	for range events {
 		x := b.rng.Float64()
 		kind := eventKinds[0]
@@ -454,7 +595,16 @@ func (b *block) makeBookings() {
 			k = 2
 		}
 		d := yearDay()
-		r := b.book(func() time.Time { return d }, eventTimes(d), pool, k)
+		times := eventTimes(d)
+		switch x := b.rng.Float64(); {
+		case x < 0.015:
+			// All day in three to six rooms: a forum, a fair, a congress.
+			times, pool, k = func() (int, int) { return 480, 1080 }, large, 3+b.rng.IntN(4)
+		case x < 0.115:
+			// Off the quarter-hour grid, as bookers type them.
+			times = b.oddTimes
+		}
+		r := b.book(func() time.Time { return d }, times, pool, k)
 		r.Name = kind.name
 		if !b.chance(0.08) {
 			r.Description = pick(b, kind.descriptions)
@@ -488,4 +638,63 @@ func (b *block) makeBookings() {
 			cmp.Compare(x.Rooms, y.Rooms), cmp.Compare(x.Course, y.Course), cmp.Compare(x.Name, y.Name))
 	})
 	b.w.raw.Bookings.Rows = append(b.w.raw.Bookings.Rows, rows...)
+}
+
+// oddTimes draws the times of an event booked off the quarter-hour grid,
+// such as 09:07–10:53: its start, its end or both are not on the grid.
+func (b *block) oddTimes() (int, int) {
+	start := 7*60 + b.rng.IntN(12*60)
+	end := start + 20 + b.rng.IntN(140)
+	if start%15 == 0 && end%15 == 0 {
+		end += 1 + b.rng.IntN(14)
+	}
+	return start, end
+}
+
+// blockCourse books the days of a doctoral block course: three to five
+// consecutive weekdays of a teaching week of its semester, or of the weeks
+// between the semesters, with a morning and often an afternoon in one room.
+func (b *block) blockCourse(c *course) []source.BookingRow {
+	si := 1
+	if c.fall && (!c.spring || b.chance(0.5)) {
+		si = 0
+	}
+	// The weeks after the semester's exams, or one of its teaching weeks.
+	monday := semesters[si].start.AddDate(0, 0, 7*b.rng.IntN(teachingWeeks))
+	if b.chance(0.3) {
+		monday = [2]time.Time{day(2027, 2, 1), day(2027, 7, 5)}[si].AddDate(0, 0, 7*b.rng.IntN(2))
+	}
+	days := 3 + b.rng.IntN(3)
+	first := b.rng.IntN(6 - days)
+	afternoon := b.chance(0.5)
+	pool := b.pool(need{[]string{typeClass, typeComp}, c.cohort, 1}, sections[c.section].areas, true)
+	var rows []source.BookingRow
+	for i := range days {
+		d := monday.AddDate(0, 0, first+i)
+		if skipped(d) {
+			continue
+		}
+		date := func() time.Time { return d }
+		r := b.book(date, func() (int, int) { return 555, 720 }, pool, 1)
+		r.Course, r.Label = c.code, "cours"
+		rows = append(rows, r)
+		if afternoon {
+			r := b.book(date, func() (int, int) { return 795, 1020 }, pool, 1)
+			r.Course, r.Label = c.code, "exercice"
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// skipped reports whether d is a skip date of a semester.
+func skipped(d time.Time) bool {
+	for _, s := range semesters {
+		for _, r := range s.skip {
+			if !d.Before(r[0]) && !d.After(r[1]) {
+				return true
+			}
+		}
+	}
+	return false
 }
