@@ -24,10 +24,12 @@ vet:
 	$(GO) vet ./...
 
 # Every check CI runs: formatting, vet, the race-enabled tests (fuzz seed
-# corpora included) and the static-hosting test against real nginx.
+# corpora included), the static-hosting test against real nginx, and the
+# cross-check of the sidecar's answers against PostgreSQL's on the sample.
 test: vet
 	$(GO) test -race -count=1 ./...
 	./scripts/nginx-test.sh
+	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
 
 # Run each fuzzer for a while (FUZZTIME=30s by default).
 FUZZTIME ?= 30s
