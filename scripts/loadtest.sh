@@ -76,10 +76,7 @@ wait_addr() {
 "$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" \
 	>"$work/sidecar.out" 2>"$work/sidecar.log" &
 pids+=($!)
-"$work/constserver" -addr 127.0.0.1:0 >"$work/const.out" 2>&1 &
-pids+=($!)
 sidecar_addr=$(wait_addr "$work/sidecar.log" 'msg=listening')
-const_addr=$(wait_addr "$work/const.out" '^listening ')
 
 for i in $(seq 100); do
 	curl -fsS "http://$sidecar_addr/readyz" >/dev/null 2>&1 && break
@@ -110,31 +107,54 @@ lua GET "" >"$work/const.lua"
 lua POST "$free_body" >"$work/free.lua"
 lua POST "$soonest_body" >"$work/soonest.lua"
 
-# Response sizes, for the table.
-free_size=$(curl -fsS -H 'Content-Type: application/json' -d "$free_body" "http://$sidecar_addr/api/rooms/find_free_rooms" | wc -c)
-soonest_size=$(curl -fsS -H 'Content-Type: application/json' -d "$soonest_body" "http://$sidecar_addr/api/rooms/find_soonest_bookings" | wc -c)
+# The searches' responses, and three constant-body servers: a tiny body,
+# and each search's own response precomputed (the same bytes on the wire, no
+# search), the baseline the searches are compared with.
+curl -fsS -H 'Content-Type: application/json' -d "$free_body" "http://$sidecar_addr/api/rooms/find_free_rooms" >"$work/free.json"
+curl -fsS -H 'Content-Type: application/json' -d "$soonest_body" "http://$sidecar_addr/api/rooms/find_soonest_bookings" >"$work/soonest.json"
+free_size=$(wc -c <"$work/free.json")
+soonest_size=$(wc -c <"$work/soonest.json")
+"$work/constserver" -addr 127.0.0.1:0 >"$work/const.out" 2>&1 &
+pids+=($!)
+"$work/constserver" -addr 127.0.0.1:0 -body "$work/free.json" >"$work/constfree.out" 2>&1 &
+pids+=($!)
+"$work/constserver" -addr 127.0.0.1:0 -body "$work/soonest.json" >"$work/constsoonest.out" 2>&1 &
+pids+=($!)
+const_addr=$(wait_addr "$work/const.out" '^listening ')
+constfree_addr=$(wait_addr "$work/constfree.out" '^listening ')
+constsoonest_addr=$(wait_addr "$work/constsoonest.out" '^listening ')
 const_size=$(curl -fsS "http://$const_addr/" | wc -c)
 
 results=()
 status=0
-for target in const free soonest; do
+declare -A rps_of
+for target in const constfree free constsoonest soonest; do
 	case $target in
-	const) url="http://$const_addr/"; size=$const_size; name="constant body (fasthttp)" ;;
-	free) url="http://$sidecar_addr/api/rooms/find_free_rooms"; size=$free_size; name="find_free_rooms" ;;
-	soonest) url="http://$sidecar_addr/api/rooms/find_soonest_bookings"; size=$soonest_size; name="find_soonest_bookings" ;;
+	const) url="http://$const_addr/"; size=$const_size; name="constant tiny body"; script=const ;;
+	constfree) url="http://$constfree_addr/"; size=$free_size; name="constant, free's body"; script=const ;;
+	free) url="http://$sidecar_addr/api/rooms/find_free_rooms"; size=$free_size; name="find_free_rooms"; script=free ;;
+	constsoonest) url="http://$constsoonest_addr/"; size=$soonest_size; name="constant, soonest's body"; script=const ;;
+	soonest) url="http://$sidecar_addr/api/rooms/find_soonest_bookings"; size=$soonest_size; name="find_soonest_bookings"; script=soonest ;;
 	esac
 	echo "wrk $name for $DURATION..." >&2
-	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/$target.lua" "$url")
+	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/$script.lua" "$url")
 	line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
 	read -r _ reqs rps p50 p90 p99 max errs <<<"$line"
 	[[ $errs == 0 ]] || status=1
-	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$max" "$reqs" "$errs")")
+	rps_of[$target]=$rps
+	ratio=""
+	case $target in
+	free) ratio=$(awk -v a="$rps" -v b="${rps_of[constfree]}" 'BEGIN{printf "%.2f", a/b}') ;;
+	soonest) ratio=$(awk -v a="$rps" -v b="${rps_of[constsoonest]}" 'BEGIN{printf "%.2f", a/b}') ;;
+	esac
+	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s %6s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$max" "$reqs" "$errs" "$ratio")")
 done
 
 echo
 echo "rooms: $(curl -fsS "http://$sidecar_addr/readyz"), wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs"
-printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" requests errors
+printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s %6s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" requests errors "ratio"
 for r in "${results[@]}"; do
 	echo "$r"
 done
+echo "ratio: the search's req/s over the constant server's with the same body (same bytes on the wire, no search)"
 exit $status

@@ -1,6 +1,8 @@
 // Command constserver is the load test's baseline: a fasthttp server with
 // the sidecar's limits that answers every request with one constant JSON
-// body, so the cost of the searches can be read against the cost of HTTP.
+// body (by default a tiny one; -body FILE serves a precomputed response of
+// the size a search returns), so the cost of the searches can be read
+// against the cost of HTTP.
 //
 // It prints "listening <addr>" on stdout once it accepts connections and
 // stops on SIGTERM or SIGINT.
@@ -33,10 +35,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("constserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "listen `address`")
+	bodyFile := fs.String("body", "", "serve this `file` instead of a tiny constant body")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	body := []byte(`[{"name":"CO1","soonest_booking":null}]`)
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			return fmt.Errorf("invalid -body: %w", err)
+		}
+		body = b
+	}
 	srv := &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
 			ctx.SetContentType("application/json; charset=utf-8")
