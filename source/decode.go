@@ -3,6 +3,7 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,6 +42,43 @@ func (s sheetErrs) segment(row int, column, value string) bool {
 		return false
 	}
 	return true
+}
+
+// ErrCaseDuplicate is the [ParseError.Err] of a name (room name, course
+// code) that differs from an earlier row's only by case: both would be
+// published to one file on case-insensitive file systems and CDNs. It
+// comes wrapped with the earlier name and row, and also matches
+// [ErrDuplicate].
+var ErrCaseDuplicate = errors.New("differs from an earlier name only by case")
+
+type caseDuplicateError struct {
+	first string
+	row   int
+}
+
+func (e *caseDuplicateError) Error() string {
+	return fmt.Sprintf("differs from %q (row %d) only by case", e.first, e.row)
+}
+
+func (e *caseDuplicateError) Unwrap() []error { return []error{ErrCaseDuplicate, ErrDuplicate} }
+
+// uniqueFold records that value was seen at row, and reports a value
+// equal to an earlier row's except for case (exact duplicates are
+// reported by unique).
+func (s sheetErrs) uniqueFold(seen map[string]foldSeen, row int, column, value string) bool {
+	key := FoldName(value)
+	if prev, dup := seen[key]; dup && prev.name != value {
+		s.add(row, column, value, &caseDuplicateError{first: prev.name, row: prev.row})
+		return false
+	} else if !dup {
+		seen[key] = foldSeen{value, row}
+	}
+	return true
+}
+
+type foldSeen struct {
+	name string
+	row  int
 }
 
 // required reports a missing value in a required column and returns false.
@@ -165,9 +203,11 @@ func (d *decoder) rooms(t *Table[RoomRow]) {
 	e := errsFor(d.es, t, "rooms")
 	d.roomIdx = map[string]int{}
 	first := map[string]int{}
+	folded := map[string]foldSeen{}
 	for _, r := range t.Rows {
 		room := Room{Name: r.Name, Type: r.Type, Link: r.Link, Available: true}
-		ok := e.required(r.Line, "name", r.Name) && e.segment(r.Line, "name", r.Name) && e.unique(first, r.Line, "name", r.Name)
+		ok := e.required(r.Line, "name", r.Name) && e.segment(r.Line, "name", r.Name) &&
+			e.unique(first, r.Line, "name", r.Name) && e.uniqueFold(folded, r.Line, "name", r.Name)
 		ok = e.required(r.Line, "type", r.Type) && ok
 		if r.Capacity != "" {
 			n, err := ParseInt(r.Capacity)
@@ -260,9 +300,11 @@ func (d *decoder) courses(t *Table[CourseRow]) {
 	e := errsFor(d.es, t, "courses")
 	d.courseIdx = map[string]int{}
 	first := map[string]int{}
+	folded := map[string]foldSeen{}
 	for _, r := range t.Rows {
 		c := Course{Code: r.Code, Name: r.Name, Language: r.Language, EduURL: r.EduURL}
-		ok := e.required(r.Line, "code", r.Code) && e.segment(r.Line, "code", r.Code) && e.unique(first, r.Line, "code", r.Code)
+		ok := e.required(r.Line, "code", r.Code) && e.segment(r.Line, "code", r.Code) &&
+			e.unique(first, r.Line, "code", r.Code) && e.uniqueFold(folded, r.Line, "code", r.Code)
 		ok = e.required(r.Line, "name", r.Name) && ok
 		if r.Credits != "" {
 			f, err := ParseNumber(r.Credits)

@@ -5,7 +5,10 @@
 // source/csv and source/xlsx.
 package source
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Semester types.
 const (
@@ -21,9 +24,9 @@ type Date = time.Time
 // Clock is a wall-clock time of day in minutes since midnight (0…1440).
 type Clock int
 
-// String formats c as HH:MM.
+// String formats c as HH:MM; the end of the day is "24:00".
 func (c Clock) String() string {
-	return time.Date(2000, 1, 1, 0, int(c), 0, 0, time.UTC).Format("15:04")
+	return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60)
 }
 
 // DateRange is an inclusive range of days; a single day has From == To.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Spreadsheet serial numbers count days from this day (the 1900 date system
@@ -60,10 +61,16 @@ func ParseDate(s string, serials bool) (Date, error) {
 func ParseClock(s string, serials, end bool) (Clock, error) {
 	if serials {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.Contains(s, ":") {
-			if f < 0 || f > 1 || (f == 1 && !end) {
+			// !(f >= 0) also refuses NaN, which converts to no sane int.
+			if !(f >= 0) || f > 1 {
 				return 0, ErrBadTime
 			}
+			// Rounding to the minute may give 1440 (0.9999 is 23:59:51):
+			// the end of the day, refused as a start as "24:00" is.
 			m := math.Round(f * 1440)
+			if m == 1440 && !end {
+				return 0, ErrBadTime
+			}
 			return Clock(m), nil
 		}
 	}
@@ -209,12 +216,27 @@ func ParseNumber(s string) (float64, error) {
 	return f, nil
 }
 
+// MaxNameBytes bounds the length of a name that becomes a folder of the
+// published tree (room names, course codes): file systems allow 255 bytes
+// in one path element, and a margin is kept for the temporary names of
+// tools that sync the tree.
+const MaxNameBytes = 200
+
 // CheckSegment reports whether a name can be one URL path segment of the
-// published tree: not empty, not "." or "..", no slash, backslash or
-// control character, and not the reserved file name "index.json".
+// published tree: not empty, not "." or "..", valid UTF-8 of at most
+// [MaxNameBytes] bytes, no slash, backslash or control character, and not
+// the reserved file name "index.json". Its errors wrap [ErrBadName].
+// Spaces, accents, '%', '?' and '#' are allowed: clients escape them in
+// URLs, and each such name maps to exactly one folder.
 func CheckSegment(s string) error {
 	if s == "" || s == "." || s == ".." || strings.EqualFold(s, "index.json") {
 		return ErrBadName
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: it is not valid UTF-8 text", ErrBadName)
+	}
+	if len(s) > MaxNameBytes {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrBadName, len(s), MaxNameBytes)
 	}
 	for _, r := range s {
 		if r == '/' || r == '\\' || unicode.IsControl(r) || r == unicode.ReplacementChar {
@@ -222,6 +244,24 @@ func CheckSegment(s string) error {
 		}
 	}
 	return nil
+}
+
+// FoldName returns a key that two names share exactly when they are equal
+// under Unicode case folding (strings.EqualFold): each rune is replaced by
+// the smallest rune of its case-folding orbit. Names with the same key
+// would overwrite each other's files on case-insensitive file systems and
+// CDNs.
+func FoldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		low := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			low = min(low, f)
+		}
+		b.WriteRune(low)
+	}
+	return b.String()
 }
 
 // DefaultBuilding derives a building from a room name as the reference

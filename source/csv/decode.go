@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
 
@@ -153,7 +154,18 @@ func Decode[R any](t *source.Table[R], records [][]string, lines []int) (problem
 		bodyLines = append(bodyLines, line)
 	}
 
-	index, problems, warnings := source.CheckHeader(t.File, spec, header)
+	if header != nil {
+		problems = append(problems, checkCells(t.File, spec.Name, header, header, headerLine)...)
+		for i, cells := range body[1:] {
+			problems = append(problems, checkCells(t.File, spec.Name, header, cells, bodyLines[i])...)
+		}
+	}
+	index, headerProblems, warns := source.CheckHeader(t.File, spec, header)
+	warnings = warns
+	problems = append(problems, headerProblems...)
+	if hint := delimiterHint(t.File, spec, header, index, headerLine); hint != nil {
+		problems = append(problems, hint)
+	}
 	t.Header = index
 	if headerLine > 1 {
 		// CheckHeader takes the header to be row 1; tell where it is.
@@ -206,6 +218,106 @@ func Decode[R any](t *source.Table[R], records [][]string, lines []int) (problem
 	}
 	t.Rows = rows
 	return problems, warnings
+}
+
+// MaxCellBytes bounds the text of one cell, in bytes: 32 KiB, Excel's own
+// limit of 32,767 characters. A longer cell is a problem
+// ([ErrCellTooLarge]) and is cut to the limit, so that one pasted
+// document cannot be copied into every JSON file that shows it.
+const MaxCellBytes = 32 << 10
+
+// ErrCellTooLarge is the [source.ParseError.Err] of a cell longer than
+// [MaxCellBytes]; Value holds the start of the cell.
+var ErrCellTooLarge = errors.New("is too long for one cell")
+
+// checkCells reports the cells of one record longer than MaxCellBytes, and
+// cuts them to the limit (on a UTF-8 boundary).
+func checkCells(file, sheet string, header, cells []string, line int) []*source.ParseError {
+	var out []*source.ParseError
+	for j, c := range cells {
+		if len(c) <= MaxCellBytes {
+			continue
+		}
+		column := ""
+		if j < len(header) && len(header[j]) <= MaxCellBytes {
+			column = header[j]
+		}
+		if column == "" {
+			column = columnName(j + 1)
+		}
+		out = append(out, &source.ParseError{
+			File: file, Sheet: sheet, Row: line, Column: column, Value: shorten([]byte(c)),
+			Err: fmt.Errorf("%w: %d bytes, at most %d", ErrCellTooLarge, len(c), MaxCellBytes),
+		})
+		cut := MaxCellBytes
+		for cut > 0 && !utf8.RuneStart(c[cut]) {
+			cut--
+		}
+		cells[j] = c[:cut]
+	}
+	return out
+}
+
+// columnName returns the spreadsheet name of the 1-based column n: A, …,
+// Z, AA, ….
+func columnName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
+}
+
+// ErrDelimiter is the [source.ParseError.Err] of a header row whose cells
+// hold several column names separated by another character than a comma:
+// a file saved with ';' or tabs, as spreadsheets do in some locales.
+var ErrDelimiter = errors.New("is not separated by commas")
+
+// delimiterHint returns a problem naming the delimiter the header seems to
+// use when some required column is missing and splitting the header cells
+// on ';', a tab or '|' finds more known columns than it has; nil otherwise.
+func delimiterHint(file string, spec *source.SheetSpec, header []string, index map[string]int, line int) *source.ParseError {
+	missing := false
+	for _, c := range spec.Columns {
+		if _, ok := index[c.Key()]; c.Required && !ok {
+			missing = true
+		}
+	}
+	if !missing {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, c := range spec.Columns {
+		known[c.Key()] = true
+	}
+	best, bestN := "", len(index)
+	for _, d := range []string{";", "\t", "|"} {
+		found := map[string]bool{}
+		for _, cell := range header {
+			if !strings.Contains(cell, d) {
+				continue
+			}
+			for _, part := range strings.Split(cell, d) {
+				if k := source.NormalizeHeader(part); known[k] {
+					found[k] = true
+				}
+			}
+		}
+		for k := range index {
+			found[k] = true
+		}
+		if n := len(found); n > bestN {
+			best, bestN = d, n
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	name := map[string]string{";": "';'", "\t": "tab", "|": "'|'"}[best]
+	return &source.ParseError{
+		File: file, Sheet: spec.Name, Row: line, Value: shorten([]byte(strings.Join(header, ","))),
+		Err: fmt.Errorf("%w: it looks %s-separated; use commas (or one column per cell)", ErrDelimiter, name),
+	}
 }
 
 // lineIndex returns the index of the int field Line of R.

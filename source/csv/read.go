@@ -32,6 +32,12 @@ var ErrNotUTF8 = errors.New(`is not UTF-8 text (save the file as "CSV UTF-8")`)
 // stdcsv.ErrQuote) and Value holds the offending line.
 var ErrSyntax = errors.New("is not valid CSV")
 
+// DefaultMaxCells is the cell limit of a release when [Options.MaxCells]
+// is zero: one million cells, such as 100,000 rows of ten columns, about
+// forty times a large university's timetable. Each cell read costs about
+// 100 to 200 bytes of memory until the release is checked.
+const DefaultMaxCells = 1_000_000
+
 // Options tunes the reading of a CSV release. The zero value is ready to
 // use.
 type Options struct {
@@ -39,6 +45,17 @@ type Options struct {
 	// larger one fails with ErrTooLarge. Zero or less means
 	// DefaultMaxFileSize.
 	MaxFileSize int64
+	// MaxCells bounds the number of cells read from all files; reading
+	// more fails with ErrTooLarge, naming the file and row. Zero or less
+	// means DefaultMaxCells.
+	MaxCells int
+}
+
+func (o Options) maxCells() int {
+	if o.MaxCells <= 0 {
+		return DefaultMaxCells
+	}
+	return o.MaxCells
 }
 
 func (o Options) maxFileSize() int64 {
@@ -78,6 +95,7 @@ func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
 	}
 	var sheets []Sheet
 	var warnings []string
+	cells := 0
 	for _, e := range entries {
 		file := e.Name()
 		sheet, isSheet := sheetOf(file)
@@ -101,7 +119,9 @@ func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
 		if err != nil {
 			return nil, err
 		}
-		parse(&s, data)
+		if err := parse(&s, data, &cells, opt.maxCells()); err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.File, err)
+		}
 		sheets = append(sheets, s)
 	}
 	for _, spec := range source.Sheets {
@@ -159,8 +179,9 @@ func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err e
 // Problems go to s.Problems: the first line that is not UTF-8 (the rest is
 // read with U+FFFD for bad bytes), and each syntax error, after which
 // reading goes on at the next line. A syntax error before the first record
-// stops the reading, as the header is lost.
-func parse(s *Sheet, data []byte) {
+// stops the reading, as the header is lost. The cells read are added to
+// *cells; beyond maxCells, parse stops with an ErrTooLarge error.
+func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		n := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
@@ -177,7 +198,7 @@ func parse(s *Sheet, data []byte) {
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return
+			return nil
 		}
 		if err != nil {
 			var pe *stdcsv.ParseError
@@ -193,11 +214,14 @@ func parse(s *Sheet, data []byte) {
 				Err: fmt.Errorf("%w (%sbyte %d: %w)", ErrSyntax, where, pe.Column, pe.Err),
 			})
 			if len(s.Records) == 0 {
-				return
+				return nil
 			}
 			continue
 		}
 		line, _ := r.FieldPos(0)
+		if *cells += len(rec); *cells > maxCells {
+			return fmt.Errorf("row %d: %w (more than %d cells in the release, Options.MaxCells)", line, ErrTooLarge, maxCells)
+		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, line)
 	}

@@ -6,7 +6,9 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +30,9 @@ const (
 	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
 	// 16 MiB.
 	DefaultUnzipXMLSizeLimit = 16 << 20
-	// DefaultMaxCells is the default Options.MaxCells: four million.
-	DefaultMaxCells = 4_000_000
+	// DefaultMaxCells is the default Options.MaxCells: one million, as
+	// csv.DefaultMaxCells (100,000 rows of ten columns).
+	DefaultMaxCells = csv.DefaultMaxCells
 )
 
 // ErrTooLarge reports a workbook over a limit of the options. It is
@@ -105,11 +108,124 @@ func Read(r io.Reader, name string, opt Options) (*source.Raw, error) {
 	if int64(len(data)) > opt.MaxFileSize {
 		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", name, ErrTooLarge, opt.MaxFileSize)
 	}
+	if err := checkArchive(data, name, opt); err != nil {
+		return nil, err
+	}
 	sheets, warnings, err := readSheets(data, name, opt)
 	if err != nil {
 		return nil, err
 	}
 	return csv.Assemble(name, sheets, warnings)
+}
+
+// ErrEncrypted reports a password-protected workbook, which the reader
+// cannot open: it is stored as an encrypted OLE container, not a zip.
+var ErrEncrypted = errors.New("encrypted (password-protected) workbook: save a copy without a password")
+
+// oleMagic starts OLE compound files: encrypted workbooks and the Excel
+// 97-2003 .xls format.
+var oleMagic = []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}
+
+// checkArchive checks the container of a workbook before excelize opens
+// it, because excelize reports some problems vaguely and ignores others:
+//   - an OLE file is an encrypted workbook (it holds an EncryptedPackage
+//     stream) or an old .xls one, each with its own message;
+//   - the unzipped sizes the zip declares are bounded by
+//     opt.UnzipSizeLimit, part by part and in total, before anything is
+//     unzipped (a zip bomb fails here, naming the part);
+//   - every part is unzipped once, to nothing, so that corrupt compressed
+//     data, a wrong CRC-32 or a part longer than it declares (which
+//     excelize reads as silently truncated) is an error;
+//   - every worksheet part ends with its closing tag, as a worksheet cut
+//     short would otherwise read as a sheet with fewer rows.
+//
+// Memory stays bounded: nothing is kept but each part's last bytes.
+func checkArchive(data []byte, name string, opt Options) error {
+	if bytes.HasPrefix(data, oleMagic) {
+		if bytes.Contains(data, utf16le("EncryptedPackage")) {
+			return fmt.Errorf("read %s: %w", name, ErrEncrypted)
+		}
+		return fmt.Errorf("read %s: not a readable XLSX workbook: an OLE compound file, such as an Excel 97-2003 .xls workbook (save it as .xlsx)", name)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil // not a zip: excelize says so
+	}
+	limit := uint64(opt.UnzipSizeLimit)
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > limit || total > limit || total < f.UncompressedSize64 {
+			return fmt.Errorf("read %s: %w (part %s unzips to %d bytes; a workbook may unzip to %d bytes at most, Options.UnzipSizeLimit)",
+				name, ErrTooLarge, f.Name, f.UncompressedSize64, limit)
+		}
+	}
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s: %w", name, f.Name, err)
+		}
+		var tail tailWriter
+		_, err = io.Copy(&tail, rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s is corrupt: %w", name, f.Name, err)
+		}
+		if isWorksheet(f.Name) && !tail.closesWorksheet() {
+			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s is cut short (no closing worksheet tag)", name, f.Name)
+		}
+	}
+	return nil
+}
+
+func utf16le(s string) []byte {
+	out := make([]byte, 0, 2*len(s))
+	for _, c := range []byte(s) {
+		out = append(out, c, 0)
+	}
+	return out
+}
+
+func isWorksheet(part string) bool {
+	part = strings.ToLower(strings.ReplaceAll(part, "\\", "/"))
+	return strings.HasPrefix(part, "xl/worksheets/") && strings.HasSuffix(part, ".xml") && !strings.Contains(part[len("xl/worksheets/"):], "/")
+}
+
+// tailWriter keeps the last bytes written to it.
+type tailWriter struct{ buf []byte }
+
+const tailSize = 64
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	if len(p) >= tailSize {
+		w.buf = append(w.buf[:0], p[len(p)-tailSize:]...)
+	} else {
+		w.buf = append(w.buf, p...)
+		if len(w.buf) > tailSize {
+			w.buf = append(w.buf[:0], w.buf[len(w.buf)-tailSize:]...)
+		}
+	}
+	return len(p), nil
+}
+
+// closesWorksheet reports whether the bytes kept end with the closing tag
+// of a worksheet (</worksheet>, or with a namespace prefix </x:worksheet>).
+func (w *tailWriter) closesWorksheet() bool {
+	t := bytes.TrimRight(w.buf, " \t\r\n")
+	i := bytes.LastIndex(t, []byte("</"))
+	if i < 0 || !bytes.HasSuffix(t, []byte(">")) {
+		return false
+	}
+	tag := string(t[i+2 : len(t)-1])
+	if _, local, ok := strings.Cut(tag, ":"); ok {
+		tag = local
+	}
+	return tag == "worksheet"
 }
 
 // readSheets reads every sheet of the workbook data that is a sheet of the
@@ -149,6 +265,9 @@ func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warn
 			continue
 		}
 		titles[sheet] = title
+		if visible, err := f.GetSheetVisible(title); err == nil && !visible {
+			warnings = append(warnings, fmt.Sprintf("%s: sheet %q is hidden; it is read all the same (delete it to leave it out)", name, title))
+		}
 		s := csv.Sheet{Name: sheet, File: name, Found: true, Serials: true}
 		if err := readRows(f, title, &s, &cells, opt.MaxCells); err != nil {
 			return nil, nil, fmt.Errorf("read %s: sheet %q: %w", name, title, err)
@@ -186,7 +305,7 @@ func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells
 			continue
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("%w (more than %d cells, Options.MaxCells)", ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the workbook, Options.MaxCells)", row, ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, row)
