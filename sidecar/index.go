@@ -196,9 +196,9 @@ func mergeRanges(dst []slotRange, rs []Range) []slotRange {
 	slices.SortFunc(dst, func(a, b slotRange) int { return cmp.Compare(a.lo, b.lo) })
 	out := dst[:0]
 	for _, r := range dst {
-		if r.hi <= r.lo {
-			continue
-		}
+		// A range that clamping made empty (wholly before 1970 or beyond
+		// the last slot) holds no busy slot but is kept, so that
+		// free_until still counts from its end.
 		if n := len(out); n > 0 && r.lo <= out[n-1].hi {
 			out[n-1].hi = max(out[n-1].hi, r.hi)
 			continue

@@ -40,6 +40,11 @@ func badRequest(format string, args ...any) *RequestError {
 	return &RequestError{Status: 400, Message: fmt.Sprintf(format, args...)}
 }
 
+// MaxRangeDuration is the longest range a selection may hold: a range may
+// cross midnight, months and years, but not span more than 366 days (a
+// longer one is refused with 400, as no room search needs it).
+const MaxRangeDuration = 366 * 24 * time.Hour
+
 // Range is a selected time range [Start, End), in campus wall-clock time
 // labelled as UTC.
 type Range struct {
@@ -369,6 +374,9 @@ func ParseFreeQuery(contentType, body []byte, opt ParseOptions) (FreeQuery, erro
 		}
 		if !r.End.After(r.Start) {
 			return q, badRequest("selection[%d]: end %s must be after start %s", i, describe(m["end"]), describe(m["start"]))
+		}
+		if r.End.Sub(r.Start) > MaxRangeDuration {
+			return q, badRequest("selection[%d]: the range from %s to %s is longer than 366 days", i, describe(m["start"]), describe(m["end"]))
 		}
 		q.Ranges[i] = r
 	}

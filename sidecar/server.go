@@ -275,14 +275,18 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 // is case-insensitive and a trailing slash is optional; parameters keep
 // their case.
 func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestCtx)) {
-	if ctx.IsOptions() {
-		return routePreflight, s.preflight
-	}
 	path := string(ctx.Path())
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
 	}
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if ctx.IsOptions() {
+		allow := allowFor(segs)
+		if allow == "" {
+			return routeNotFound, s.notFound
+		}
+		return routePreflight, s.preflight(allow)
+	}
 	get := ctx.IsGet() || ctx.IsHead()
 	eq := strings.EqualFold
 	switch {
@@ -322,6 +326,23 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 		return routeStudyplan, s.only(allowGet, get, s.staticDetail("studyplans", normalizeObjectID(param), "Studyplan not found"))
 	}
 	return routeNotFound, s.notFound
+}
+
+// allowFor returns the methods allowed on the route of segs (the path split
+// as in route), or "" when no route matches.
+func allowFor(segs []string) string {
+	eq := strings.EqualFold
+	switch {
+	case len(segs) == 1 && (eq(segs[0], "healthz") || eq(segs[0], "readyz") || eq(segs[0], "metrics")):
+		return allowGet
+	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
+		return ""
+	case !eq(segs[1], "rooms") && !eq(segs[1], "courses") && !eq(segs[1], "studyplans"):
+		return ""
+	case len(segs) == 3 && eq(segs[1], "rooms") && (eq(segs[2], "find_free_rooms") || eq(segs[2], "find_soonest_bookings")):
+		return allowPost
+	}
+	return allowGet
 }
 
 // only runs h when ok (the method is allowed), else answers 405 with allow.
@@ -371,17 +392,20 @@ func (s *Server) cors(ctx *fasthttp.RequestCtx) {
 	}
 }
 
-// preflight answers OPTIONS: 204 with the allowed methods and headers and
+// preflight answers OPTIONS on a known route: 204 with the route's allowed
+// methods (allow) and, for browsers, the CORS headers and
 // Access-Control-Max-Age (browsers cache the answer that long).
-func (s *Server) preflight(ctx *fasthttp.RequestCtx) {
-	h := &ctx.Response.Header
-	h.Set("Allow", allowPost)
-	if len(ctx.Request.Header.Peek("Origin")) > 0 && len(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) > 0 {
-		h.Set("Access-Control-Allow-Methods", allowPost)
-		h.Set("Access-Control-Allow-Headers", "Content-Type")
-		h.Set("Access-Control-Max-Age", s.maxAge)
+func (s *Server) preflight(allow string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		h := &ctx.Response.Header
+		h.Set("Allow", allow)
+		if len(ctx.Request.Header.Peek("Origin")) > 0 && len(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) > 0 {
+			h.Set("Access-Control-Allow-Methods", allow)
+			h.Set("Access-Control-Allow-Headers", "Content-Type")
+			h.Set("Access-Control-Max-Age", s.maxAge)
+		}
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
 	}
-	ctx.SetStatusCode(fasthttp.StatusNoContent)
 }
 
 func (s *Server) healthz(ctx *fasthttp.RequestCtx) {
@@ -390,10 +414,18 @@ func (s *Server) healthz(ctx *fasthttp.RequestCtx) {
 	ctx.SetBodyString(`{"status":"ok"}`)
 }
 
+// readyz answers 200 once a snapshot is loaded, else 503 with why (the
+// last load error, without the file's path).
 func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.Set("Cache-Control", "no-store")
-	ix := s.index(ctx)
+	ix := s.store.Index()
 	if ix == nil {
+		msg := "No snapshot loaded yet"
+		if reason := s.store.failureReason(); reason != "" {
+			msg = "No snapshot loaded: " + reason
+		}
+		ctx.Response.Header.Set("Retry-After", "1")
+		s.writeError(ctx, &RequestError{Status: fasthttp.StatusServiceUnavailable, Message: msg})
 		return
 	}
 	b, _ := json.Marshal(struct {

@@ -3,6 +3,8 @@ package sidecar
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
@@ -27,8 +29,49 @@ type Store struct {
 	mu       sync.Mutex // serializes reloads
 	lastStat fileStat
 
-	reloads  atomic.Uint64 // successful loads
-	failures atomic.Uint64 // failed loads
+	reloads  atomic.Uint64               // successful loads
+	failures atomic.Uint64               // failed loads
+	lastFail atomic.Pointer[loadFailure] // nil after a successful load
+}
+
+// loadFailure is why the last load failed: err for the log, reason for
+// clients (no file path).
+type loadFailure struct {
+	err    error
+	reason string
+}
+
+// LastError returns the error of the last load attempt, or nil when it
+// succeeded or none was made. The index in place, if any, is older.
+func (st *Store) LastError() error {
+	if f := st.lastFail.Load(); f != nil {
+		return f.err
+	}
+	return nil
+}
+
+// failureReason is LastError as clients may see it, without the file's
+// path; "" when the last load succeeded or none was made.
+func (st *Store) failureReason() string {
+	if f := st.lastFail.Load(); f != nil {
+		return f.reason
+	}
+	return ""
+}
+
+// publicReason describes a load error without revealing paths: the parse
+// error of a snapshot as is, or the kind of file system error.
+func publicReason(err error, parsed bool) string {
+	if parsed {
+		return err.Error() // "snapshot: …" from snapshot.Parse, no path
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "snapshot file not found"
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return "snapshot file unreadable: " + pe.Err.Error()
+	}
+	return "snapshot file unreadable"
 }
 
 type fileStat struct {
@@ -68,10 +111,20 @@ func (st *Store) Reload() error {
 
 func (st *Store) load(fs fileStat, err error) error {
 	var s *snapshot.Snapshot
+	parsed := false
 	if err == nil {
-		s, err = snapshot.ReadFile(st.path)
+		var data []byte
+		if data, err = os.ReadFile(st.path); err == nil {
+			parsed = true
+			s, err = snapshot.Parse(data)
+		}
 	}
 	if err != nil {
+		reason := publicReason(err, parsed)
+		if parsed {
+			err = fmt.Errorf("%s: %w", st.path, err)
+		}
+		st.lastFail.Store(&loadFailure{err: err, reason: reason})
 		st.failures.Add(1)
 		attrs := []any{"path", st.path, "err", err}
 		if old := st.cur.Load(); old != nil {
@@ -85,6 +138,7 @@ func (st *Store) load(fs fileStat, err error) error {
 		ix = ix.WithOffsets(st.Offsets)
 	}
 	old := st.cur.Swap(ix)
+	st.lastFail.Store(nil)
 	st.reloads.Add(1)
 	attrs := []any{"path", st.path, "release", ix.Release(), "rooms", ix.Len()}
 	if old != nil {

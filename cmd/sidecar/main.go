@@ -106,6 +106,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("invalid -addr: %w", err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "snapshot", cfg.SnapshotPath, "static", cfg.StaticDir)
+	if srv.Store().Index() == nil {
+		log.Warn("not ready: no valid snapshot; /readyz and the searches answer 503 until one is loaded",
+			"snapshot", cfg.SnapshotPath, "err", srv.Store().LastError())
+	}
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

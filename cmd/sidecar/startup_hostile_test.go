@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"occupancy/snapshot/snapshottest"
+)
+
+// TestRunBadSnapshot starts the real command on a corrupt snapshot: it
+// serves, but /readyz answers 503 saying why and the searches 503, until a
+// valid file replaces it and the watcher loads it.
+func TestRunBadSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 2})
+	good, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(dir, "occupancy.snapshot")
+	put := func(data []byte) {
+		t.Helper()
+		if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(snap+".tmp", snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(good[:len(good)-40]) // truncated: no checksum, part of the body
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-snapshot", snap, "-static", "", "-poll", "50ms", "-log-format", "json"}, io.Discard, &stderr)
+	}()
+	client := &http.Client{Timeout: 2 * time.Second}
+	get := func(method, path, body string) (int, string, error) {
+		req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		if err != nil {
+			return 0, "", err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	var status int
+	var body string
+	for i := 0; i < 100; i++ {
+		if status, body, err = get("GET", "/healthz", ""); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || status != 200 {
+		t.Fatalf("not alive: %d %v\n%s", status, err, stderr.String())
+	}
+	status, body, _ = get("GET", "/readyz", "")
+	if want := `{"message":"No snapshot loaded: snapshot: corrupt snapshot: body length`; status != 503 || !strings.HasPrefix(body, want) || strings.Contains(body, dir) {
+		t.Errorf("readyz = %d %s, want 503 %s… without the path", status, body, want)
+	}
+	for _, p := range []string{"/api/rooms/find_free_rooms", "/api/rooms/find_soonest_bookings"} {
+		if status, body, _ := get("POST", p, `{"selection":[],"after_date":"2026-11-26"}`); status != 503 || strings.Contains(body, `"name"`) {
+			t.Errorf("%s = %d %s, want 503 and no data", p, status, body)
+		}
+	}
+	logs := stderr.String()
+	for _, want := range []string{`"msg":"snapshot load failed"`, `"msg":"not ready: no valid snapshot`, "body length"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	put(good)
+	ready := false
+	for i := 0; i < 250 && !ready; i++ {
+		time.Sleep(20 * time.Millisecond)
+		status, body, _ = get("GET", "/readyz", "")
+		ready = status == 200 && strings.Contains(body, `"release":"synthetic-5-2"`)
+	}
+	if !ready {
+		t.Fatalf("not ready after a valid file appeared: %d %s\n%s", status, body, stderr.String())
+	}
+	if status, body, _ := get("POST", "/api/rooms/find_soonest_bookings", `{"after_date":"2026-11-26"}`); status != 200 || !strings.HasPrefix(body, `[{"name":`) {
+		t.Errorf("search once ready = %d %.100s", status, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
