@@ -55,9 +55,10 @@ soak:
 	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestPublishKilled' -timeout 20m ./generator
 	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestSoak' -timeout 10m ./sidecar
 
-# Benchmarks (never part of `make test`): build time and memory, searches.
+# Every measurement of BENCHMARKS.md in one run (never part of `make test`):
+# the build, the searches in-process, over HTTP and against PostgreSQL.
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./generator ./sidecar ./snapshot
+	./scripts/bench.sh
 
 loadtest:
 	./scripts/loadtest.sh

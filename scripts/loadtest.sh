@@ -95,10 +95,10 @@ wrk.body = '$2'
 wrk.headers["Content-Type"] = "application/json"
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %d %.0f %.3f %.3f %.3f %.3f %d\n",
+  io.write(string.format("RESULT %d %.0f %.3f %.3f %.3f %.3f %.3f %d\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000,
+    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, latency.max / 1000,
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 EOF
@@ -139,7 +139,7 @@ for target in const constfree free constsoonest soonest; do
 	echo "wrk $name for $DURATION..." >&2
 	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/$script.lua" "$url")
 	line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
-	read -r _ reqs rps p50 p90 p99 max errs <<<"$line"
+	read -r _ reqs rps p50 p90 p99 p999 max errs <<<"$line"
 	[[ $errs == 0 ]] || status=1
 	rps_of[$target]=$rps
 	ratio=""
@@ -147,14 +147,19 @@ for target in const constfree free constsoonest soonest; do
 	free) ratio=$(awk -v a="$rps" -v b="${rps_of[constfree]}" 'BEGIN{printf "%.2f", a/b}') ;;
 	soonest) ratio=$(awk -v a="$rps" -v b="${rps_of[constsoonest]}" 'BEGIN{printf "%.2f", a/b}') ;;
 	esac
-	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s %6s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$max" "$reqs" "$errs" "$ratio")")
+	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$reqs" "$errs" "$ratio")")
 done
 
 echo
 echo "rooms: $(curl -fsS "http://$sidecar_addr/readyz"), wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs"
-printf '%-26s %8s %10s %8s %8s %8s %9s %7s %7s %6s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" requests errors "ratio"
+printf '%-26s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "p99.9 ms" "max ms" requests errors "ratio"
 for r in "${results[@]}"; do
 	echo "$r"
 done
 echo "ratio: the search's req/s over the constant server's with the same body (same bytes on the wire, no search)"
+# Memory of the sidecar after the load, and the snapshot's size.
+rooms=$(curl -fsS "http://$sidecar_addr/readyz" | sed -E 's/.*"rooms":([0-9]+).*/\1/')
+snap=$(stat -c %s "$work/occupancy.snapshot")
+read -r hwm rss < <(awk '/^VmHWM/{h=$2} /^VmRSS/{r=$2} END{print h, r}' "/proc/${pids[0]}/status")
+echo "sidecar memory: peak RSS $((hwm / 1024)) MiB, RSS $((rss / 1024)) MiB after the load; snapshot $snap bytes for $rooms rooms ($((snap / rooms)) bytes/room)"
 exit $status

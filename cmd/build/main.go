@@ -163,8 +163,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.step("wrote and swapped in %s", cfg.Out)
 	}
 	fmt.Fprintln(stdout, rep)
-	fmt.Fprintf(stdout, "done in %s\n", time.Since(p.start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "done in %s%s\n", time.Since(p.start).Round(time.Millisecond), peakMemory())
 	return nil
+}
+
+// peakMemory reports the process's peak resident memory where the system
+// tells it (Linux), as ", peak memory N MiB".
+func peakMemory() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			if _, err := fmt.Sscan(rest, &kb); err == nil {
+				return fmt.Sprintf(", peak memory %d MiB", kb/1024)
+			}
+		}
+	}
+	return ""
 }
 
 // read opens the release named by in, or the embedded sample.
