@@ -14,12 +14,11 @@
 package main
 
 import (
-	"errors"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"occupancy/source/sample/internal/synth"
 	"occupancy/source/xlsx"
@@ -68,31 +67,11 @@ func run(args []string, stderr io.Writer) error {
 	}
 }
 
-// writeXLSX writes the release at scale as a workbook to a temporary file
-// beside path, syncs and closes it, then renames it to path.
-func writeXLSX(path string, scale int) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("invalid -out: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, os.Remove(f.Name()))
-		}
-	}()
-	if err := xlsx.Write(f, synth.Generate(scale)); err != nil {
-		f.Close()
+// writeXLSX writes the release at scale as a workbook, atomically.
+func writeXLSX(path string, scale int) error {
+	var buf bytes.Buffer
+	if err := xlsx.Write(&buf, synth.Generate(scale)); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return synth.WriteFile(path, buf.Bytes())
 }

@@ -109,16 +109,16 @@ func WriteCSV(dir string, raw *source.Raw) error {
 		if data == nil {
 			continue
 		}
-		if err := writeFile(filepath.Join(dir, spec.Name+".csv"), data); err != nil {
+		if err := WriteFile(filepath.Join(dir, spec.Name+".csv"), data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeFile writes data to a temporary file beside path, syncs and closes
-// it, then renames it to path.
-func writeFile(path string, data []byte) (err error) {
+// WriteFile writes data to a temporary file beside path, syncs and closes
+// it, then renames it to path, so that path never holds a partial file.
+func WriteFile(path string, data []byte) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
