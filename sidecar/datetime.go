@@ -27,7 +27,13 @@ const DatetimeLayout = "2006-01-02T15:04:05.000Z"
 // hour may be 24 only for 24:00:00 (midnight of the next day). Surrounding
 // spaces are ignored.
 func ParseDatetime(s string, loc *time.Location) (time.Time, error) {
-	p := dtParser{s: trimSpace(s)}
+	return parseDatetime(s, loc)
+}
+
+// parseDatetime is [ParseDatetime] for a string or the bytes of a request
+// body, which it reads in place (it allocates nothing).
+func parseDatetime[T string | []byte](s T, loc *time.Location) (time.Time, error) {
+	p := dtParser[T]{s: trimSpace(s)}
 	year := p.digits(4)
 	p.expect('-')
 	month := p.digits(2)
@@ -96,7 +102,7 @@ func ParseDatetime(s string, loc *time.Location) (time.Time, error) {
 	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC), nil
 }
 
-func trimSpace(s string) string {
+func trimSpace[T string | []byte](s T) T {
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
 		s = s[1:]
 	}
@@ -111,17 +117,17 @@ func daysIn(m time.Month, year int) int {
 }
 
 // dtParser scans fixed-width fields; bad records the first failure.
-type dtParser struct {
-	s   string
+type dtParser[T string | []byte] struct {
+	s   T
 	i   int
 	bad bool
 }
 
-func (p *dtParser) done() bool { return p.i >= len(p.s) }
+func (p *dtParser[T]) done() bool { return p.i >= len(p.s) }
 
-func (p *dtParser) peek() byte { return p.s[p.i] }
+func (p *dtParser[T]) peek() byte { return p.s[p.i] }
 
-func (p *dtParser) expect(c byte) {
+func (p *dtParser[T]) expect(c byte) {
 	if p.done() || p.s[p.i] != c {
 		p.bad = true
 		return
@@ -129,7 +135,7 @@ func (p *dtParser) expect(c byte) {
 	p.i++
 }
 
-func (p *dtParser) digits(n int) int {
+func (p *dtParser[T]) digits(n int) int {
 	v := 0
 	for k := 0; k < n; k++ {
 		if p.done() || p.s[p.i] < '0' || p.s[p.i] > '9' {
@@ -143,7 +149,7 @@ func (p *dtParser) digits(n int) int {
 }
 
 // fraction reads 1 to 9 digits as nanoseconds.
-func (p *dtParser) fraction() int {
+func (p *dtParser[T]) fraction() int {
 	v, n := 0, 0
 	for !p.done() && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
 		if n == 9 {

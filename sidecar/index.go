@@ -57,7 +57,19 @@ type room struct {
 	hasCapacity         bool
 	lat, lon            float64
 	hasCoords           bool
-	busy                *roaring.Bitmap
+	// latRad and cosLat are lat in radians and its cosine, computed once
+	// here exactly as haversine computes them, so that distances stay
+	// bit-for-bit the same while a request computes one sine per axis.
+	latRad, cosLat float64
+	busy           *roaring.Bitmap
+	// blocks are the room's maximal runs of busy slots in order, derived
+	// from busy at load (busy stays the source of truth). Both searches
+	// binary-search them, so their cost does not grow with the number of
+	// bookings or the length of the ranges. bitmapOnly is set when the
+	// index's block budget was spent (see maxIndexBlocks): the searches
+	// then walk busy instead.
+	blocks     []block
+	bitmapOnly bool
 	// prefix is the room's JSON object without its closing brace, with the
 	// keys of GET /api/rooms:
 	// {"name":…,"type":…,"link":…,"coordinates":…,"building":…,"capacity":…[,"level":…]
@@ -70,8 +82,20 @@ type room struct {
 // run-optimized here and must not be modified afterwards). fileTime is the
 // snapshot file's modification time, reported in metrics (zero if unknown).
 func NewIndex(s *snapshot.Snapshot, fileTime time.Time) *Index {
+	return newIndex(s, fileTime, maxIndexBlocks)
+}
+
+// maxIndexBlocks bounds the busy blocks an index derives (8 bytes each):
+// a campus release has tens of thousands, ten times the campus a few
+// hundred thousand, but a hostile snapshot of alternating slots could
+// have billions. Rooms past the budget are searched through their bitmaps.
+const maxIndexBlocks = 1 << 22
+
+func newIndex(s *snapshot.Snapshot, fileTime time.Time, budget int) *Index {
 	ix := &Index{release: s.Release, loadedAt: time.Now(), fileTime: fileTime}
 	ix.rooms = make([]room, len(s.Rooms))
+	var all []block // one backing array for every room's blocks
+	bounds := make([][2]int, len(s.Rooms))
 	for i := range s.Rooms {
 		src := &s.Rooms[i]
 		r := room{name: src.Name, typ: src.Type, building: src.Building, busy: src.Busy}
@@ -79,11 +103,21 @@ func NewIndex(s *snapshot.Snapshot, fileTime time.Time) *Index {
 			r.busy = roaring.New()
 		}
 		r.busy.RunOptimize()
+		n := len(all)
+		var ok bool
+		if all, ok = appendBlocks(all, r.busy, budget); ok {
+			budget -= len(all) - n
+			bounds[i] = [2]int{n, len(all)}
+		} else {
+			all, budget, r.bitmapOnly = all[:n], 0, true
+		}
 		if src.Capacity != nil {
 			r.capacity, r.hasCapacity = *src.Capacity, true
 		}
 		if src.Coordinates != nil {
 			r.lat, r.lon, r.hasCoords = src.Coordinates[0], src.Coordinates[1], true
+			r.latRad = r.lat * math.Pi / 180
+			r.cosLat = math.Cos(r.latRad)
 		}
 		b := append([]byte(`{"name":`), jsonString(src.Name)...)
 		r.namePrefix = slices.Clip(b)
@@ -116,9 +150,103 @@ func NewIndex(s *snapshot.Snapshot, fileTime time.Time) *Index {
 		r.prefix = slices.Clip(b)
 		ix.rooms[i] = r
 	}
+	all = slices.Clip(all)
+	for i, b := range bounds {
+		ix.rooms[i].blocks = all[b[0]:b[1]:b[1]]
+	}
 	// The build sorts rooms; sort again so the index never depends on it.
 	slices.SortStableFunc(ix.rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
 	return ix
+}
+
+// block is a maximal run of busy slots, first to last inclusive (an
+// exclusive end could not hold a run that reaches slot 2^32-1).
+type block struct{ first, last uint32 }
+
+// appendBlocks appends the runs of busy to dst, as soonest's
+// runStart/runEnd see them, and reports false (leaving dst's extra
+// elements to be dropped) when there are more than budget.
+func appendBlocks(dst []block, busy *roaring.Bitmap, budget int) ([]block, bool) {
+	from := uint64(0)
+	for from <= math.MaxUint32 {
+		v := busy.NextValue(uint32(from))
+		if v < 0 {
+			break
+		}
+		if budget == 0 {
+			return dst, false
+		}
+		budget--
+		// runEnd returns MaxUint32 both for a run ending just before the
+		// last slot and for one that holds it.
+		last := uint64(runEnd(busy, uint32(v))) - 1
+		if last == math.MaxUint32-1 && busy.Contains(math.MaxUint32) {
+			last = math.MaxUint32
+		}
+		dst = append(dst, block{uint32(v), uint32(last)})
+		from = last + 1
+	}
+	return dst, true
+}
+
+// firstEndingFrom returns the index of the first block of bs whose last
+// slot is at or after s, or len(bs).
+func firstEndingFrom(bs []block, s uint32) int {
+	lo, hi := 0, len(bs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if bs[m].last < s {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// freeUntilBlocks is freeUntil on a room's blocks: a range [lo, hi) holds
+// a busy slot when the first block ending at or after lo starts before hi.
+// The ranges are sorted, so each search starts where the last one ended.
+func freeUntilBlocks(bs []block, rs []slotRange) (free bool, next int64) {
+	i := 0
+	for _, r := range rs {
+		i += firstEndingFrom(bs[i:], r.lo)
+		if i == len(bs) {
+			return true, -1
+		}
+		if r.lo < r.hi && bs[i].first < r.hi {
+			return false, 0
+		}
+	}
+	// bs[i] is the first block ending at or after the last range's start
+	// and holds no slot of it: its first slot from there is the next busy one.
+	return true, int64(max(bs[i].first, rs[len(rs)-1].lo))
+}
+
+// soonestBlocks is soonest on a room's blocks: the first block ending at
+// or after Slot(t).
+func soonestBlocks(bs []block, t time.Time) (start, end uint32, ok bool) {
+	i := firstEndingFrom(bs, snapshot.Slot(t))
+	if i == len(bs) {
+		return 0, 0, false
+	}
+	return bs[i].first, uint32(min(uint64(bs[i].last)+1, math.MaxUint32)), true
+}
+
+// free is freeUntil for r, through its blocks when it has them.
+func (r *room) free(rs []slotRange) (bool, int64) {
+	if r.bitmapOnly {
+		return freeUntil(r.busy, rs)
+	}
+	return freeUntilBlocks(r.blocks, rs)
+}
+
+// soonest is soonest for r, through its blocks when it has them.
+func (r *room) soonest(t time.Time) (start, end uint32, ok bool) {
+	if r.bitmapOnly {
+		return soonest(r.busy, t)
+	}
+	return soonestBlocks(r.blocks, t)
 }
 
 func jsonString(s string) []byte {
@@ -159,14 +287,32 @@ type slotRange struct{ lo, hi uint32 }
 
 // hit is one room in a search result.
 type hit struct {
+	// key orders hits when the query has coordinates: nearest first,
+	// rooms without coordinates last (see distKey).
+	key       uint64
 	room      int32
 	hasDist   bool
 	freeUntil int64 // slot, or -1 for none
 	dist      float64
 }
 
+// distKey maps a distance to an integer with the same order as
+// cmp.Compare on distances, so that sorting compares integers: the bits
+// of a non-negative float64 are in the float's order; NaN, which
+// cmp.Compare puts first, is 0; no distance is last.
+func distKey(d float64, ok bool) uint64 {
+	switch {
+	case !ok:
+		return math.MaxUint64
+	case d != d: // NaN
+		return 0
+	}
+	return math.Float64bits(d) + 1 // d >= 0: haversine's atan2 is in [0, π]
+}
+
 // scratch holds per-request buffers, reused through a pool.
 type scratch struct {
+	q      queryBuf // the request's query, when the fast path parsed it
 	ranges []slotRange
 	hits   []hit
 	out    []byte
@@ -207,6 +353,10 @@ func mergeRanges(dst []slotRange, rs []Range) []slotRange {
 	}
 	return out
 }
+
+// freeUntil and soonest below walk a room's bitmap directly. They answer
+// for rooms past the index's block budget, and are the reference that
+// TestBlocksMatchBitmap holds the block searches to.
 
 // freeUntil reports whether busy has no slot in any of rs (sorted, merged,
 // non-empty) and, if so, the first busy slot at or after the last range's
@@ -249,7 +399,8 @@ func (ix *Index) matches(r *room, q *FreeQuery) bool {
 const earthRadius = 6371000
 
 // haversine returns the great-circle distance in metres, computed exactly as
-// the reference does.
+// the reference does. freeHits computes the same expressions with the
+// room's side precomputed; TestDistanceMatchesHaversine holds them equal.
 func haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	φ1 := lat1 * math.Pi / 180
 	φ2 := lat2 * math.Pi / 180
@@ -265,6 +416,14 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 	s.ranges = mergeRanges(s.ranges, q.Ranges)
 	hits := s.hits[:0]
 	empty := len(q.Ranges) == 0
+	// The query's side of haversine, computed once; the room's side
+	// (latRad, cosLat) was computed at load. The expressions are
+	// haversine's, in the same order, so distances are bit-for-bit equal.
+	var lat2, lon2, cosLat2 float64
+	if q.Coordinates != nil {
+		lat2, lon2 = q.Coordinates[0], q.Coordinates[1]
+		cosLat2 = math.Cos(lat2 * math.Pi / 180)
+	}
 	for i := range ix.rooms {
 		r := &ix.rooms[i]
 		if !ix.matches(r, q) {
@@ -272,29 +431,33 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 		}
 		h := hit{room: int32(i), freeUntil: -1}
 		if !empty {
-			free, next := freeUntil(r.busy, s.ranges)
+			free, next := r.free(s.ranges)
 			if !free {
 				continue
 			}
 			h.freeUntil = next
 		}
 		if q.Coordinates != nil && r.hasCoords {
-			h.dist = haversine(r.lat, r.lon, q.Coordinates[0], q.Coordinates[1])
+			sφ := math.Sin((lat2 - r.lat) * math.Pi / 180 / 2)
+			sλ := math.Sin((lon2 - r.lon) * math.Pi / 180 / 2)
+			a := sφ*sφ + r.cosLat*cosLat2*sλ*sλ
+			h.dist = earthRadius * (2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a)))
 			h.hasDist = true
 		}
+		h.key = distKey(h.dist, h.hasDist)
 		hits = append(hits, h)
 	}
 	if q.Coordinates != nil {
-		// Nearest first; rooms without coordinates last; ties by name
-		// (the rooms are in name order and the sort is stable).
-		slices.SortStableFunc(hits, func(a, b hit) int {
-			if a.hasDist != b.hasDist {
-				if a.hasDist {
-					return -1
-				}
-				return 1
+		// Nearest first; rooms without coordinates last; ties by name.
+		// The rooms are in name order, so comparing indices breaks ties:
+		// a total order, which lets an unstable sort (pdqsort, no
+		// buffer, fewer moves than the stable insertion-and-merge sort)
+		// give the same answer.
+		slices.SortFunc(hits, func(a, b hit) int {
+			if a.key != b.key {
+				return cmp.Compare(a.key, b.key)
 			}
-			return cmp.Compare(a.dist, b.dist)
+			return cmp.Compare(a.room, b.room)
 		})
 	}
 	s.hits = hits
@@ -537,7 +700,7 @@ func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
 		}
 		dst = append(dst, r.namePrefix...)
 		dst = append(dst, `,"soonest_booking":`...)
-		start, end, ok := soonest(r.busy, q.After)
+		start, end, ok := r.soonest(q.After)
 		if !ok {
 			dst = append(dst, "null}"...)
 			continue
@@ -559,7 +722,7 @@ func (ix *Index) FindSoonest(q *SoonestQuery) []SoonestBooking {
 	out := make([]SoonestBooking, len(ix.rooms))
 	for i := range ix.rooms {
 		out[i].Name = ix.rooms[i].name
-		if s, e, ok := soonest(ix.rooms[i].busy, q.After); ok {
+		if s, e, ok := ix.rooms[i].soonest(q.After); ok {
 			out[i].Booking = &Booking{snapshot.SlotTime(s), snapshot.SlotTime(e)}
 		}
 	}

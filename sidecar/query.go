@@ -325,6 +325,15 @@ const datetimeHint = "expected a datetime such as 2026-10-05T08:00 or 2026-10-05
 // [{"start":…,"end":…}] of the first API version. Errors are
 // *[RequestError] with the reference's messages where it has one.
 func ParseFreeQuery(contentType, body []byte, opt ParseOptions) (FreeQuery, error) {
+	if q, ok := parseFreeFast(body, opt, nil); ok {
+		return q, nil
+	}
+	return parseFreeGeneric(contentType, body, opt)
+}
+
+// parseFreeGeneric is ParseFreeQuery through the generic tree: the
+// reference for every body, and the only path for unusual ones and errors.
+func parseFreeGeneric(contentType, body []byte, opt ParseOptions) (FreeQuery, error) {
 	var q FreeQuery
 	tree, err := decodeBody(contentType, body)
 	if err != nil {
@@ -450,6 +459,14 @@ func parseFilters(obj map[string]any, q *FreeQuery) error {
 // ParseSoonestQuery checks a find_soonest_bookings request body, JSON or
 // form-urlencoded. Errors are *[RequestError].
 func ParseSoonestQuery(contentType, body []byte, opt ParseOptions) (SoonestQuery, error) {
+	if q, ok := parseSoonestFast(body, opt); ok {
+		return q, nil
+	}
+	return parseSoonestGeneric(contentType, body, opt)
+}
+
+// parseSoonestGeneric is ParseSoonestQuery through the generic tree.
+func parseSoonestGeneric(contentType, body []byte, opt ParseOptions) (SoonestQuery, error) {
 	var q SoonestQuery
 	tree, err := decodeBody(contentType, body)
 	if err != nil {

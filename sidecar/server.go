@@ -164,7 +164,15 @@ type Server struct {
 	maxAge  string
 	static  staticTree
 	fast    *fasthttp.Server
+	// freeHandler and soonestHandler are s.findFree and s.findSoonest,
+	// bound once rather than per request (a method value allocates).
+	freeHandler, soonestHandler func(*fasthttp.RequestCtx)
 }
+
+var (
+	pathFree    = []byte("/api/rooms/find_free_rooms")
+	pathSoonest = []byte("/api/rooms/find_soonest_bookings")
+)
 
 // errNotReady answers searches before the first snapshot is loaded.
 var errNotReady = &RequestError{Status: fasthttp.StatusServiceUnavailable, Message: "No snapshot loaded yet; try again shortly"}
@@ -195,6 +203,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.RFC3339 {
 		s.store.Offsets = loc
 	}
+	s.freeHandler, s.soonestHandler = s.findFree, s.findSoonest
 	s.anyOrig = len(cfg.AllowedOrigins) == 0
 	for _, o := range cfg.AllowedOrigins {
 		if o == "*" {
@@ -275,6 +284,20 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 // is case-insensitive and a trailing slash is optional; parameters keep
 // their case.
 func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestCtx)) {
+	// The two searches first, without converting or splitting the path:
+	// the same match as below for them, allocation-free.
+	if ctx.IsPost() {
+		p := ctx.Path()
+		if len(p) > 1 && p[len(p)-1] == '/' {
+			p = p[:len(p)-1]
+		}
+		switch {
+		case bytes.EqualFold(p, pathFree):
+			return routeFree, s.freeHandler
+		case bytes.EqualFold(p, pathSoonest):
+			return routeSoonest, s.soonestHandler
+		}
+	}
 	path := string(ctx.Path())
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
@@ -460,15 +483,21 @@ func (s *Server) findFree(ctx *fasthttp.RequestCtx) {
 	if ix == nil {
 		return
 	}
-	q, err := ParseFreeQuery(ctx.Request.Header.ContentType(), ctx.PostBody(), s.parse)
-	if err != nil {
-		s.writeError(ctx, err)
-		return
-	}
 	sc := getScratch()
+	defer putScratch(sc)
+	// The fast path parses the common shapes into sc's pooled storage;
+	// the generic parser decides everything else.
+	body := ctx.PostBody()
+	q, ok := parseFreeFast(body, s.parse, &sc.q)
+	if !ok {
+		var err error
+		if q, err = parseFreeGeneric(ctx.Request.Header.ContentType(), body, s.parse); err != nil {
+			s.writeError(ctx, err)
+			return
+		}
+	}
 	sc.out = ix.appendFree(sc.out[:0], &q, sc)
 	s.writeJSON(ctx, sc.out)
-	putScratch(sc)
 }
 
 func (s *Server) findSoonest(ctx *fasthttp.RequestCtx) {

@@ -1,0 +1,106 @@
+package sidecar_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"occupancy/sidecar"
+)
+
+// handlerCase is one request of the performance issue's list (issue 5,
+// "What to measure", item 1).
+type handlerCase struct {
+	name, route, body string
+}
+
+// handlerCases returns find_free_rooms with 1, 3 and 10 ranges, with and
+// without coordinates, at times when most rooms are free (evening hours)
+// and when most are busy (whole teaching days; the 1-range case is a whole
+// week, so that a long range is measured too), and find_soonest_bookings.
+func handlerCases() []handlerCase {
+	const layout = "2006-01-02T15:04:05.000Z"
+	monday := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	var weekdays []time.Time
+	for d := monday; len(weekdays) < 10; d = d.AddDate(0, 0, 1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			weekdays = append(weekdays, d)
+		}
+	}
+	var cases []handlerCase
+	for _, n := range []int{1, 3, 10} {
+		for _, mostly := range []string{"free", "busy"} {
+			var sel []string
+			for k := range n {
+				d := weekdays[k]
+				start, end := d.Add(19*time.Hour), d.Add(20*time.Hour)
+				if mostly == "busy" {
+					start, end = d.Add(7*time.Hour), d.Add(19*time.Hour)
+					if n == 1 {
+						end = d.AddDate(0, 0, 4).Add(19 * time.Hour)
+					}
+				}
+				sel = append(sel, fmt.Sprintf(`{"start":%q,"end":%q}`, start.Format(layout), end.Format(layout)))
+			}
+			for _, coords := range []bool{false, true} {
+				body := `{"selection":[` + strings.Join(sel, ",") + `]`
+				if coords {
+					body += `,"coordinates":{"latitude":46.5191,"longitude":6.5668}`
+				}
+				body += "}"
+				cases = append(cases, handlerCase{
+					name:  fmt.Sprintf("free/ranges=%d/coords=%v/mostly=%s", n, coords, mostly),
+					route: "find_free_rooms",
+					body:  body,
+				})
+			}
+		}
+	}
+	cases = append(cases, handlerCase{"soonest", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z"}`})
+	return cases
+}
+
+// BenchmarkRequest measures each request of handlerCases through the
+// handler (routing, body parsing, search and response body, without the
+// network) at campus size and ten times beyond.
+func BenchmarkRequest(b *testing.B) {
+	for _, size := range []struct {
+		name  string
+		scale int
+	}{{"sample", 1}, {"sample-x10", 10}} {
+		cfg := sidecar.DefaultConfig()
+		cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
+		cfg.StaticDir = ""
+		writeSnapshot(b, cfg.SnapshotPath, builtSnapshot(b, size.scale))
+		srv, err := sidecar.New(cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := srv.Handler()
+		for _, c := range handlerCases() {
+			b.Run(size.name+"/"+c.name, func(b *testing.B) {
+				var ctx fasthttp.RequestCtx
+				body := []byte(c.body)
+				uri := "/api/rooms/" + c.route
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx.Request.Reset()
+					ctx.Response.Reset()
+					ctx.Request.Header.SetMethod("POST")
+					ctx.Request.SetRequestURI(uri)
+					ctx.Request.Header.SetContentType("application/json")
+					ctx.Request.SetBody(body)
+					h(&ctx)
+					if ctx.Response.StatusCode() != 200 {
+						b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+					}
+				}
+				b.ReportMetric(float64(len(ctx.Response.Body())), "bytes/resp")
+			})
+		}
+	}
+}
