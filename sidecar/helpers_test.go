@@ -96,6 +96,9 @@ func newTestServer(tb testing.TB, s *snapshot.Snapshot, edit func(*sidecar.Confi
 		"api/courses/CS-305/index.json":                      `{"code":"CS-305"}`,
 		"api/studyplans/index.json":                          `[{"_id":"6b090e389c963b7fee731dbe"}]`,
 		"api/studyplans/6b090e389c963b7fee731dbe/index.json": `{"_id":"6b090e389c963b7fee731dbe"}`,
+		"api/rooms/BC01.ics":                                 "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+		"api/openapi.json":                                   `{"openapi":"3.1.0"}`,
+		"api/docs/index.html":                                "<!doctype html><title>API</title>",
 	} {
 		p := filepath.Join(static, filepath.FromSlash(path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

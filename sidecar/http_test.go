@@ -249,6 +249,21 @@ func TestStatic(t *testing.T) {
 			t.Errorf("GET %s: no Cache-Control or ETag: %v", tt.path, r.header)
 		}
 	}
+	// The tree's other files: calendar feeds beside the details, the
+	// OpenAPI document and its page.
+	for _, tt := range []struct{ path, ctype, want string }{
+		{"/api/rooms/BC01.ics", "text/calendar; charset=utf-8", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"},
+		{"/api/openapi.json", "application/json; charset=utf-8", `{"openapi":"3.1.0"}`},
+		{"/API/docs/", "text/html; charset=utf-8", "<!doctype html><title>API</title>"},
+	} {
+		r := ts.do(t, "GET", tt.path, "")
+		if r.status != 200 || r.body != tt.want || r.header["Content-Type"] != tt.ctype {
+			t.Errorf("GET %s = %d %q %q, want 200 %q %q", tt.path, r.status, r.header["Content-Type"], r.body, tt.ctype, tt.want)
+		}
+	}
+	if r := ts.do(t, "GET", "/api/rooms/NOPE.ics", ""); r.status != 404 || r.body != msg("Room not found") {
+		t.Errorf("GET a missing feed = %d %s", r.status, r.body)
+	}
 	r := ts.do(t, "GET", "/api/rooms/BC01", "")
 	r2 := ts.do(t, "GET", "/api/rooms/BC01", "", "If-None-Match", r.header["Etag"])
 	if r2.status != 304 || r2.body != "" {

@@ -21,6 +21,7 @@ const (
 	routeCourse
 	routeStudyplans
 	routeStudyplan
+	routeDocs
 	routeHealthz
 	routeReadyz
 	routeMetrics
@@ -39,6 +40,7 @@ var routeNames = [numRoutes]string{
 	routeCourse:     "course",
 	routeStudyplans: "studyplans",
 	routeStudyplan:  "studyplan",
+	routeDocs:       "docs",
 	routeHealthz:    "healthz",
 	routeReadyz:     "readyz",
 	routeMetrics:    "metrics",

@@ -321,6 +321,10 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return routeNotFound, s.notFound
+	case len(segs) == 2 && eq(segs[1], "openapi.json"):
+		return routeDocs, s.only(allowGet, get, s.staticDoc("api/openapi.json", contentJSON))
+	case len(segs) == 2 && eq(segs[1], "docs"):
+		return routeDocs, s.only(allowGet, get, s.staticDoc("api/docs/index.html", contentHTML))
 	}
 	kind := segs[1]
 	var param string
@@ -360,6 +364,8 @@ func allowFor(segs []string) string {
 		return allowGet
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return ""
+	case len(segs) == 2 && (eq(segs[1], "openapi.json") || eq(segs[1], "docs")):
+		return allowGet
 	case !eq(segs[1], "rooms") && !eq(segs[1], "courses") && !eq(segs[1], "studyplans"):
 		return ""
 	case len(segs) == 3 && eq(segs[1], "rooms") && (eq(segs[2], "find_free_rooms") || eq(segs[2], "find_soonest_bookings")):

@@ -23,19 +23,39 @@ type staticTree struct {
 	cacheControl string
 }
 
+// Content types of the tree's files other than JSON.
+const (
+	contentCalendar = "text/calendar; charset=utf-8"
+	contentHTML     = "text/html; charset=utf-8"
+)
+
 func (s *Server) staticList(kind string) func(*fasthttp.RequestCtx) {
 	return func(ctx *fasthttp.RequestCtx) {
-		s.serveFile(ctx, "api/"+kind+"/index.json", "Not found")
+		s.serveFile(ctx, "api/"+kind+"/index.json", contentJSON, "Not found")
 	}
 }
 
+// staticDoc serves one file of the tree at a fixed path: the OpenAPI
+// document and its page.
+func (s *Server) staticDoc(rel, contentType string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		s.serveFile(ctx, rel, contentType, "Not found")
+	}
+}
+
+// staticDetail serves <kind>/<name>/index.json, or the calendar feed
+// <kind>/<name>.ics beside it when name ends in ".ics".
 func (s *Server) staticDetail(kind, name, notFound string) func(*fasthttp.RequestCtx) {
 	return func(ctx *fasthttp.RequestCtx) {
 		if !validName(name) {
 			s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
 			return
 		}
-		s.serveFile(ctx, "api/"+kind+"/"+name+"/index.json", notFound)
+		if strings.HasSuffix(name, ".ics") {
+			s.serveFile(ctx, "api/"+kind+"/"+name, contentCalendar, notFound)
+			return
+		}
+		s.serveFile(ctx, "api/"+kind+"/"+name+"/index.json", contentJSON, notFound)
 	}
 }
 
@@ -44,7 +64,7 @@ func validName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\\\x00")
 }
 
-func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, notFound string) {
+func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound string) {
 	t := s.static
 	if t.dir == "" {
 		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
@@ -68,7 +88,7 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, notFound string) {
 	h := &ctx.Response.Header
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", t.cacheControl)
-	ctx.SetContentType(contentJSON)
+	ctx.SetContentType(contentType)
 	if inm := string(ctx.Request.Header.Peek("If-None-Match")); inm != "" && etagMatch(inm, etag) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
