@@ -101,18 +101,22 @@ func TestHostileNamesPublish(t *testing.T) {
 			if v[kind.field] != n {
 				t.Errorf("GET %s serves %s %q, want %q", u, kind.field, v[kind.field], n)
 			}
+			// The calendar feed, beside the folder.
+			if feed, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(generator.FeedPath(kind.folder, n)))); err != nil || !strings.HasPrefix(string(feed), "BEGIN:VCALENDAR\r\n") {
+				t.Errorf("GET %s.ics: %v", u, err)
+			}
 		}
 		// One folder per entity, no more.
 		sub, err := os.ReadDir(filepath.Join(dir, "api", kind.folder))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := len(names) + 1 // plus index.json
+		want := 2*len(names) + 1 // a folder and a calendar feed each, plus index.json
 		switch kind.folder {
 		case "rooms":
-			want += 3 // the fixture's available rooms
+			want += 2 * 3 // the fixture's available rooms
 		case "courses":
-			want += 3
+			want += 2 * 3
 		}
 		if len(sub) != want {
 			t.Errorf("api/%s holds %d entries, want %d", kind.folder, len(sub), want)

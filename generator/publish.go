@@ -139,7 +139,7 @@ func (r *Report) String() string {
 	})
 	for _, k := range kinds {
 		c := r.Kinds[k]
-		fmt.Fprintf(&b, "  %-10s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
+		fmt.Fprintf(&b, "  %-13s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -121,6 +121,14 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 			return nil, err
 		}
 	}
+	docs, err := apiDocFiles(opt) // api/openapi.json and its page, api/docs/index.html
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, docs...)
+	if err := r.appendFeeds(&files); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	data, err := Snapshot(rel, r.occ, NewManifest(files).Release).MarshalBinary()
 	if err != nil {

@@ -1,0 +1,487 @@
+package generator
+
+// Calendar feeds: an iCalendar (RFC 5545) file per room, course and study
+// plan, beside the JSON of the same entity, so that people can subscribe
+// to a timetable in their calendar app.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"occupancy/source"
+)
+
+// Kinds of calendar feeds, as counted in a [Report].
+const (
+	KindRoomFeed      = "room.ics"      // api/rooms/<name>.ics
+	KindCourseFeed    = "course.ics"    // api/courses/<code>.ics
+	KindStudyPlanFeed = "studyplan.ics" // api/studyplans/<id>.ics
+)
+
+// FeedExt ends the name of every calendar feed. The feed of room CO1 is
+// api/rooms/CO1.ics, served at /api/rooms/CO1.ics, beside the folder
+// api/rooms/CO1/ that holds the room's JSON.
+const FeedExt = ".ics"
+
+// FeedZone is the campus time zone of the feeds when [Options.Location] is
+// nil.
+const FeedZone = "Europe/Zurich"
+
+// UIDDomain ends every event UID. It is a reserved name (RFC 2606), so a
+// UID can never clash with one of another producer.
+const UIDDomain = "occupancy.invalid"
+
+// FeedPath returns the tree path of the feed of an entity of a collection
+// ("rooms", "courses" or "studyplans"): FeedPath("rooms", "CO1") is
+// "api/rooms/CO1.ics".
+func FeedPath(collection, name string) string {
+	return "api/" + collection + "/" + name + FeedExt
+}
+
+// feeds renders calendar feeds. Every occurrence's event is rendered once
+// (all of it but its UID, which depends on the feed) and shared by the
+// feeds that list it.
+type feeds struct {
+	r        *renderer
+	tz       []byte   // the VTIMEZONE component
+	tzid     string   // its name, as a property parameter value
+	stamp    string   // the DTSTAMP line of every event
+	body     [][]byte // per occurrence: the event's lines after its UID
+	key      []string // per occurrence: its identity and start
+	full     []string // per occurrence: key, then every other field
+	scratch  []string // the keys of the feed being rendered
+	calprops []byte   // VERSION, PRODID, CALSCALE
+}
+
+// appendFeeds appends the calendar feeds of every available room, every
+// course and every study plan to files.
+func (r *renderer) appendFeeds(files *[]File) error {
+	loc := r.opt.Location
+	if loc == nil {
+		var err error
+		if loc, err = time.LoadLocation(FeedZone); err != nil {
+			return fmt.Errorf("calendar feeds: time zone: %w", err)
+		}
+	}
+	// Room names and course codes ending in ".ics" are refused by
+	// source.Decode, so no feed can take a detail's URL.
+	f := &feeds{r: r, tzid: icalParam(loc.String())}
+	from, to := r.span()
+	f.tz = vtimezone(loc, from.Year(), to.Year())
+	f.stamp = "DTSTAMP:" + r.firstDay().Format("20060102T150405Z") + "\r\n"
+	var b bytes.Buffer
+	b.WriteString("VERSION:2.0\r\n")
+	icalLine(&b, "PRODID:-//occupancy//Occupancy FLEP API calendar feeds//EN")
+	b.WriteString("CALSCALE:GREGORIAN\r\n")
+	f.calprops = b.Bytes()
+	f.prepare()
+
+	// Rooms: the occurrences that use each available room.
+	byRoom := map[string][]int{}
+	for i, o := range r.occ {
+		for _, name := range o.Rooms {
+			if room := r.rooms[name]; room != nil && room.Available {
+				if l := byRoom[name]; len(l) == 0 || l[len(l)-1] != i {
+					byRoom[name] = append(l, i)
+				}
+			}
+		}
+	}
+	for i := range r.rel.Rooms {
+		room := &r.rel.Rooms[i]
+		if !room.Available {
+			continue
+		}
+		*files = append(*files, File{
+			Path: FeedPath("rooms", room.Name), Kind: KindRoomFeed,
+			Data: f.feed("room\x00"+room.Name, room.Name, byRoom[room.Name]),
+		})
+	}
+	for i := range r.rel.Courses {
+		c := &r.rel.Courses[i]
+		*files = append(*files, File{
+			Path: FeedPath("courses", c.Code), Kind: KindCourseFeed,
+			Data: f.feed("course\x00"+c.Code, c.Code+" "+c.Name, r.byCourse[c.Code]),
+		})
+	}
+	for i := range r.rel.StudyPlans {
+		p := &r.rel.StudyPlans[i]
+		*files = append(*files, File{
+			Path: FeedPath("studyplans", p.ID), Kind: KindStudyPlanFeed,
+			Data: f.feed("studyplan\x00"+p.ID, p.UnitCode+" "+p.UnitName+" ("+p.Semester+")", r.planOccurrences(p)),
+		})
+	}
+	return nil
+}
+
+// planOccurrences returns the indexes of a study plan's occurrences, as
+// its JSON lists them: its courses' weekly sessions of its semester, and
+// their dated sessions within the semester's dates.
+func (r *renderer) planOccurrences(p *source.StudyPlan) []int {
+	sem := r.sems[p.Semester]
+	in := map[string]bool{}
+	var idx []int
+	for _, code := range p.Courses {
+		if !in[code] {
+			in[code] = true
+			idx = append(idx, r.byCourse[code]...)
+		}
+	}
+	slices.Sort(idx)
+	semester := source.DateRange{From: sem.Start, To: sem.End}
+	return slices.DeleteFunc(idx, func(i int) bool {
+		o := &r.occ[i]
+		return o.Semester != "" && o.Semester != sem.Name || o.Semester == "" && !semester.Contains(day(o.Start))
+	})
+}
+
+// span returns the first start and the last end of the release's
+// occurrences (its semesters' dates when it has none), which the
+// VTIMEZONE must cover.
+func (r *renderer) span() (from, to time.Time) {
+	for i, o := range r.occ {
+		if i == 0 || o.Start.Before(from) {
+			from = o.Start
+		}
+		if i == 0 || o.End.After(to) {
+			to = o.End
+		}
+	}
+	if len(r.occ) > 0 {
+		return from, to
+	}
+	for i, s := range r.rel.Semesters {
+		if i == 0 || s.Start.Before(from) {
+			from = s.Start
+		}
+		if i == 0 || s.End.After(to) {
+			to = s.End
+		}
+	}
+	if len(r.rel.Semesters) == 0 {
+		from = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+		to = from
+	}
+	return from, to
+}
+
+// firstDay is the DTSTAMP of every event: the release's first day (its
+// earliest semester start or booking date) at midnight UTC. A build is
+// deterministic, so no build time may be written; and a feed whose events
+// did not change stays byte for byte the same from one release to the
+// next, so that a sync by the manifest's hashes uploads only the feeds
+// that changed.
+func (r *renderer) firstDay() time.Time {
+	first := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	seen := false
+	for _, s := range r.rel.Semesters {
+		if !seen || s.Start.Before(first) {
+			first, seen = s.Start, true
+		}
+	}
+	for _, b := range r.rel.Bookings {
+		if !seen || b.Date.Before(first) {
+			first, seen = b.Date, true
+		}
+	}
+	return day(first)
+}
+
+// prepare renders, for every occurrence, its event's lines after the UID
+// and the keys its UIDs derive from.
+func (f *feeds) prepare() {
+	r := f.r
+	n := len(r.occ)
+	f.body = make([][]byte, n)
+	f.key = make([]string, n)
+	f.full = make([]string, n)
+	var b bytes.Buffer
+	b.Grow(256 * n)
+	ends := make([]int, n)
+	var rooms []string
+	for i := range r.occ {
+		o := &r.occ[i]
+		start, end := icalTime(o.Start), icalTime(o.End)
+		b.WriteString(f.stamp)
+		icalLine(&b, "DTSTART;TZID="+f.tzid+":"+start)
+		icalLine(&b, "DTEND;TZID="+f.tzid+":"+end)
+		var ident string
+		if o.Course != "" {
+			c := r.courses[o.Course]
+			icalLine(&b, "SUMMARY:"+icalText(c.Code+" "+c.Name))
+			ident = "course\x00" + o.Course
+		} else {
+			icalLine(&b, "SUMMARY:"+icalText(o.Name))
+			ident = "event\x00" + o.Name
+		}
+		rooms = rooms[:0]
+		for _, ref := range r.occRooms[i] {
+			rooms = append(rooms, ref.Name)
+		}
+		if len(rooms) > 0 {
+			icalLine(&b, "LOCATION:"+icalText(strings.Join(rooms, ", ")))
+		}
+		desc := o.Label
+		if o.Description != "" {
+			desc += "\n" + o.Description
+		}
+		if desc != "" {
+			icalLine(&b, "DESCRIPTION:"+icalText(desc))
+		}
+		if o.Label != "" {
+			icalLine(&b, "CATEGORIES:"+icalText(o.Label))
+		}
+		ends[i] = b.Len()
+		f.key[i] = ident + "\x00" + start
+		f.full[i] = strings.Join([]string{f.key[i], o.Label, end, strings.Join(o.Rooms, ";"), o.Description, o.Semester}, "\x00")
+	}
+	all := b.Bytes()
+	from := 0
+	for i, to := range ends {
+		f.body[i] = all[from:to:to]
+		from = to
+	}
+}
+
+// icalTime formats a wall-clock time held as UTC as an iCalendar local
+// DATE-TIME, 20260907T081500.
+func icalTime(t time.Time) string {
+	var buf [15]byte
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	put := func(at, v, width int) {
+		for k := at + width - 1; k >= at; k-- {
+			buf[k] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	put(4, int(mo), 2)
+	put(6, d, 2)
+	buf[8] = 'T'
+	put(9, h, 2)
+	put(11, mi, 2)
+	put(13, s, 2)
+	return string(buf[:])
+}
+
+// feed renders the calendar of an entity from the indexes of its
+// occurrences, in order.
+func (f *feeds) feed(entity, name string, idx []int) []byte {
+	const perEvent = len("BEGIN:VEVENT\r\nUID:") + 32 + len("@"+UIDDomain) + len("\r\nEND:VEVENT\r\n")
+	size := 64 + len(f.calprops) + 2*(len(name)+len(name)/16+24) + len(f.tz) + perEvent*len(idx)
+	for _, i := range idx {
+		size += len(f.body[i])
+	}
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	b.WriteString("BEGIN:VCALENDAR\r\n")
+	b.Write(f.calprops)
+	icalLine(b, "NAME:"+icalText(name))
+	icalLine(b, "X-WR-CALNAME:"+icalText(name))
+	b.Write(f.tz)
+	in := make([]byte, 0, 128)
+	var uid [32]byte
+	for j, key := range f.uidKeys(idx) {
+		in = append(append(append(in[:0], entity...), 0), key...)
+		sum := sha256.Sum256(in)
+		hex.Encode(uid[:], sum[:16])
+		b.WriteString("BEGIN:VEVENT\r\nUID:")
+		b.Write(uid[:])
+		b.WriteString("@" + UIDDomain + "\r\n")
+		b.Write(f.body[idx[j]])
+		b.WriteString("END:VEVENT\r\n")
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.Bytes()
+}
+
+// uidKeys returns what the UIDs of a feed's events hash, after the feed's
+// entity: the occurrence's course (or event name) and its start, so that
+// an event keeps its UID from one release to the next, whatever else
+// changes. When two occurrences of one feed share these, theirs also hold
+// their label, end, rooms and description, and a number in order when even
+// those are equal. The slice is reused by the next call.
+func (f *feeds) uidKeys(idx []int) []string {
+	keys := f.scratch[:0]
+	for _, i := range idx {
+		keys = append(keys, f.key[i])
+	}
+	f.scratch = keys
+	// Occurrences are sorted by start, and a key holds the start: equal
+	// keys are among neighbours of one start.
+	for lo := 0; lo < len(idx); {
+		hi := lo + 1
+		for hi < len(idx) && f.r.occ[idx[hi]].Start.Equal(f.r.occ[idx[lo]].Start) {
+			hi++
+		}
+		if hi-lo > 1 {
+			f.disambiguate(keys[lo:hi], idx[lo:hi])
+		}
+		lo = hi
+	}
+	return keys
+}
+
+// disambiguate replaces the keys that are shared within keys by their
+// occurrences' full keys, then numbers those still shared, in order.
+func (f *feeds) disambiguate(keys []string, idx []int) {
+	shared := func(keys []string, j int) bool {
+		for k := range keys {
+			if k != j && keys[k] == keys[j] {
+				return true
+			}
+		}
+		return false
+	}
+	var full []int
+	for j := range keys {
+		if shared(keys, j) {
+			full = append(full, j)
+		}
+	}
+	for _, j := range full {
+		keys[j] = f.full[idx[j]]
+	}
+	orig := slices.Clone(keys)
+	for j := range keys {
+		if shared(orig, j) {
+			nth := 1
+			for k := range j {
+				if orig[k] == orig[j] {
+					nth++
+				}
+			}
+			keys[j] = orig[j] + "\x00#" + strconv.Itoa(nth)
+		}
+	}
+}
+
+// vtimezone renders the VTIMEZONE of loc for the years from to to, from
+// Go's time zone data: one observance (STANDARD or DAYLIGHT) per offset
+// change, each with its onset (DTSTART, in the local time before it), the
+// offsets before and after, and its abbreviation. The first observance is
+// the one in effect on January 1 of the first year, with the onset Go
+// knows for it (1970-01-01 for a zone that never changed).
+func vtimezone(loc *time.Location, from, to int) []byte {
+	var b bytes.Buffer
+	b.WriteString("BEGIN:VTIMEZONE\r\n")
+	icalLine(&b, "TZID:"+icalText(loc.String()))
+	t := time.Date(from, 1, 1, 0, 0, 0, 0, loc)
+	limit := time.Date(to+1, 1, 1, 0, 0, 0, 0, loc)
+	for {
+		start, end := t.ZoneBounds()
+		name, offset := t.Zone()
+		onset, before := "19700101T000000", offset
+		if !start.IsZero() {
+			_, before = start.Add(-time.Second).Zone()
+			onset = start.In(time.FixedZone("", before)).Format("20060102T150405")
+		}
+		kind := "STANDARD"
+		if t.IsDST() {
+			kind = "DAYLIGHT"
+		}
+		b.WriteString("BEGIN:" + kind + "\r\n")
+		b.WriteString("DTSTART:" + onset + "\r\n")
+		b.WriteString("TZOFFSETFROM:" + icalOffset(before) + "\r\n")
+		b.WriteString("TZOFFSETTO:" + icalOffset(offset) + "\r\n")
+		icalLine(&b, "TZNAME:"+icalText(name))
+		b.WriteString("END:" + kind + "\r\n")
+		if end.IsZero() || !end.Before(limit) {
+			break
+		}
+		t = end
+	}
+	b.WriteString("END:VTIMEZONE\r\n")
+	return b.Bytes()
+}
+
+// icalOffset formats seconds east of UTC as RFC 5545's UTC-OFFSET: +0100,
+// -0330, +002944 when seconds are needed.
+func icalOffset(sec int) string {
+	sign := byte('+')
+	if sec < 0 {
+		sign, sec = '-', -sec
+	}
+	s := fmt.Sprintf("%c%02d%02d", sign, sec/3600, sec/60%60)
+	if sec%60 != 0 {
+		s += fmt.Sprintf("%02d", sec%60)
+	}
+	return s
+}
+
+// icalText escapes a TEXT value (RFC 5545 §3.3.11): backslash,
+// semicolon and comma get a backslash, a line break becomes \n, and other
+// ASCII control characters, which TEXT cannot hold, become spaces.
+func icalText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == ';' || c == ',' || c < 0x20 && c != '\t' || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == ';' || c == ',':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			// CRLF is one line break.
+		case c == '\r' || c == '\n':
+			b.WriteString(`\n`)
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// icalParam writes a property parameter value, quoted when it holds a
+// character that a bare one cannot (RFC 5545 §3.1). A DQUOTE, which no
+// parameter value can hold, is dropped.
+func icalParam(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '"' || r < 0x20 && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if strings.ContainsAny(s, ";:,") {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+// icalLine writes one content line, folded so that no line is longer
+// than 75 octets (RFC 5545 §3.1): a long line continues on the next after
+// a CRLF and a space, and is never cut inside a UTF-8 character.
+func icalLine(b *bytes.Buffer, s string) {
+	limit := 75
+	for len(s) > limit {
+		n := limit
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		b.WriteString(s[:n])
+		b.WriteString("\r\n ")
+		s = s[n:]
+		limit = 74 // the leading space counts
+	}
+	b.WriteString(s)
+	b.WriteString("\r\n")
+}
