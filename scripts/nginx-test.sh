@@ -102,7 +102,8 @@ for i in $(seq 100); do
 done
 
 failures=0
-# check METHOD PATH WANT_STATUS WANT_BODY_PREFIX [curl args...]
+# check METHOD PATH WANT_STATUS WANT_BODY_PREFIX [curl args...]; the
+# Content-Type must be JSON, or $CTYPE when set.
 check() {
 	local method=$1 path=$2 want_status=$3 want_body=$4
 	shift 4
@@ -117,7 +118,7 @@ check() {
 	if [[ $status != "$want_status" || $body != "$want_body"* ]]; then
 		echo "FAIL $method $path: got $status '$body', want $want_status '$want_body…'" >&2
 		failures=$((failures + 1))
-	elif [[ $status != 204 && $ctype != "application/json; charset=utf-8" ]]; then
+	elif [[ $status != 204 && $ctype != "${CTYPE:-application/json; charset=utf-8}" ]]; then
 		echo "FAIL $method $path: Content-Type '$ctype'" >&2
 		failures=$((failures + 1))
 	else
@@ -149,7 +150,28 @@ check POST /api/rooms/find_free_rooms 200 '[{"name":' -d 'selection[0][start]=20
 check POST /api/rooms/find_free_rooms 400 '{"message":"Missing selection"}' "${json[@]}" -d '{}'
 check OPTIONS /api/rooms/find_free_rooms 204 '' -H 'Origin: https://occupancy.flep.ch' -H 'Access-Control-Request-Method: POST'
 check GET /healthz 200 '{"status":"ok"}'
+check GET /api/openapi.json 200 "$(head_of api/openapi.json)"
+check GET /API/OpenAPI.json 200 "$(head_of api/openapi.json)"
+check POST /api/openapi.json 405 '{"message":"Method not allowed"}'
+# The API's page for people is HTML.
+for path in /api/docs /api/docs/ /API/Docs; do
+	out=$(curl -sS -o "$work/body" -w '%{http_code} %{content_type}' "$base$path") || true
+	if [[ $out != "200 text/html; charset=utf-8" ]] || ! cmp -s "$work/body" "$pub/api/docs/index.html"; then
+		echo "FAIL GET $path: got '$out', want the page as 200 text/html; charset=utf-8" >&2
+		failures=$((failures + 1))
+	else
+		echo "ok   GET $path -> 200 text/html"
+	fi
+done
 check GET /metrics 404 '{"message":"Not found"}'
+# Calendar feeds beside the details.
+CTYPE='text/calendar; charset=utf-8' check GET /api/rooms/CO1.ics 200 "$(head_of api/rooms/CO1.ics)"
+CTYPE='text/calendar; charset=utf-8' check GET /api/courses/CS-305.ics 200 "$(head_of api/courses/CS-305.ics)"
+CTYPE='text/calendar; charset=utf-8' check GET /api/studyplans/$plan.ics 200 "$(head_of api/studyplans/$plan.ics)"
+check GET /api/rooms/NOPE.ics 404 '{"message":"Room not found"}'
+# A body over the limit is refused by nginx, in JSON.
+head -c 100000 /dev/zero | tr '\0' 'x' >"$work/big"
+check POST /api/rooms/find_free_rooms 413 '{"message":"Request body too large' "${json[@]}" --data-binary @"$work/big"
 
 # The sidecar down: searches get a JSON 503, static files still work.
 kill -TERM "${pids[0]}"

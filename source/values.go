@@ -238,6 +238,9 @@ func CheckSegment(s string) error {
 	if len(s) > MaxNameBytes {
 		return fmt.Errorf("%w: %d bytes, at most %d", ErrBadName, len(s), MaxNameBytes)
 	}
+	if len(s) >= 4 && strings.EqualFold(s[len(s)-4:], ".ics") {
+		return fmt.Errorf("%w: a name ending in .ics would be taken for a calendar feed", ErrBadName)
+	}
 	for _, r := range s {
 		if r == '/' || r == '\\' || unicode.IsControl(r) || r == unicode.ReplacementChar {
 			return ErrBadName
