@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -249,14 +250,40 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 }
 
 // holds reports whether the tree at dir has exactly the bytes of files.
+// It reads each file into one reused buffer, so comparing a large tree
+// costs no garbage.
 func holds(dir string, files []File) bool {
+	var buf []byte
 	for _, f := range files {
-		cur, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		if err != nil || !bytes.Equal(cur, f.Data) {
+		var ok bool
+		if buf, ok = sameFile(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, buf); !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// sameFile reports whether the file name holds exactly data, reading it
+// into buf (grown as needed and returned for reuse).
+func sameFile(name string, data, buf []byte) ([]byte, bool) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return buf, false
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil || st.Size() != int64(len(data)) {
+		return buf, false
+	}
+	if cap(buf) < len(data)+1 {
+		buf = make([]byte, len(data)+1)
+	}
+	n, err := io.ReadFull(fh, buf[:len(data)+1])
+	// Reading one byte more than data must stop at the end of the file.
+	if (err != io.ErrUnexpectedEOF && err != io.EOF) || n != len(data) {
+		return buf, false // longer, shorter, or unreadable
+	}
+	return buf, bytes.Equal(buf[:n], data)
 }
 
 // checkReplaceable refuses to swap away a folder that Publish did not
@@ -364,8 +391,7 @@ func writeTree(root string, files []File, man *Manifest, prev previous, opt Publ
 // reports whether it did. Callers first check the previous manifest's hash,
 // which spares reading files that changed.
 func linkUnchanged(old, name string, data []byte) bool {
-	cur, err := os.ReadFile(old)
-	if err != nil || !bytes.Equal(cur, data) {
+	if _, same := sameFile(old, data, nil); !same {
 		return false
 	}
 	return os.Link(old, name) == nil

@@ -10,11 +10,11 @@
 #   4. the same searches in PostgreSQL: scripts/compare-postgres.sh at both
 #      sizes (cross-checked first).
 #
-# Environment: DURATION (each timed HTTP/SQL target) [8s]. Results are
+# Environment: DURATION (each timed HTTP/SQL target) [6s]. Results are
 # printed and kept under $OUT [bench-results/].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-8s}
+DURATION=${DURATION:-6s}
 OUT=${OUT:-bench-results}
 mkdir -p "$OUT"
 export DURATION
@@ -43,11 +43,12 @@ go run ./source/sample/internal/gen -scale 10 -out "$work/release10" >/dev/null
 		echo "output: $(find "$work/public-$size" -type f | wc -l) files, $(du -sh "$work/public-$size" | cut -f1)"
 	done
 	echo
-	go test -run '^$' -bench 'Build' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark|^ok'
+	go test -run '^$' -bench 'Build/scale=1/' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark'
+	go test -run '^$' -bench 'Build/scale=10/' -benchmem -benchtime=1x ./generator | grep -E '^Benchmark'
 } 2>&1 | tee "$OUT/build.txt"
 
 section "2. searches in-process (through the handler)"
-go test -run '^$' -bench 'Handler|FindFree|Soonest' -benchmem -benchtime=2000x ./sidecar 2>&1 | grep -E '^Benchmark|^ok' | tee "$OUT/searches.txt"
+go test -run '^$' -bench 'Request|Handler|FindFree|Soonest' -benchmem -benchtime=2000x ./sidecar 2>&1 | grep -E '^Benchmark|^ok' | tee "$OUT/searches.txt"
 
 section "3. searches over HTTP (wrk) vs a constant server with the same body"
 for scale in 1 10; do

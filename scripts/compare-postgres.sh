@@ -106,10 +106,10 @@ go build -o "$work/crosscheck" ./$here/crosscheck
 mkdir "$work/csv"
 if ((SCALE > 1)); then
 	go run ./source/sample/internal/gen -out "$work/release" -scale "$SCALE" >&2
-	go run ./cmd/build -q -no-sync -in "$work/release" -out "$work/public" >&2
+	go run ./cmd/build -q -no-sync -in "$work/release" -out "$work/public" >/dev/null
 	"$work/export" -in "$work/release" -out "$work/csv"
 else
-	go run ./cmd/build -q -no-sync -out "$work/public" >&2
+	go run ./cmd/build -q -no-sync -out "$work/public" >/dev/null
 	"$work/export" -out "$work/csv"
 fi
 
