@@ -43,8 +43,8 @@ go run ./source/sample/internal/gen -scale 10 -out "$work/release10" >/dev/null
 		echo "output: $(find "$work/public-$size" -type f | wc -l) files, $(du -sh "$work/public-$size" | cut -f1)"
 	done
 	echo
-	go test -run '^$' -bench 'Build/scale=1/' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark'
-	go test -run '^$' -bench 'Build/scale=10/' -benchmem -benchtime=1x ./generator | grep -E '^Benchmark'
+	go test -run '^$' -bench 'Build/^scale=1$/' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark'
+	go test -run '^$' -bench 'Build/^scale=10$/' -benchmem -benchtime=1x ./generator | grep -E '^Benchmark'
 } 2>&1 | tee "$OUT/build.txt"
 
 section "2. searches in-process (through the handler)"
