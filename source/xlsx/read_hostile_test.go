@@ -18,6 +18,7 @@ import (
 
 	"occupancy/source"
 	"occupancy/source/csv"
+	"occupancy/source/sourcetest"
 	"occupancy/source/xlsx"
 )
 
@@ -395,7 +396,7 @@ func TestHugeCell(t *testing.T) {
 	var err error
 	alloc, took := measure(t, func() { raw, err = xlsx.Read(bytes.NewReader(data), "huge.xlsx", xlsx.Options{}) })
 	t.Logf("%v in %v, %d MiB allocated", err, took, alloc>>20)
-	checkErrors(t, err, []*source.ParseError{{
+	sourcetest.CheckErrors(t, err, []*source.ParseError{{
 		File: "huge.xlsx", Sheet: "rooms", Row: 2, Column: "link", Value: strings.Repeat("x", 60) + "…", Err: csv.ErrCellTooLarge,
 	}})
 	if raw == nil || len(raw.Rooms.Rows) != 2 || len(raw.Rooms.Rows[0].Link) != csv.MaxCellBytes || raw.Rooms.Rows[1].Link != "https://plan.example/BC02" {
@@ -460,7 +461,7 @@ func TestFormulas(t *testing.T) {
 		}
 	}
 	_, err = source.Decode(raw)
-	checkErrors(t, err, []*source.ParseError{
+	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "formulas.xlsx", Sheet: "rooms", Row: 3, Column: "type", Err: source.ErrRequired},
 		{File: "formulas.xlsx", Sheet: "rooms", Row: 5, Column: "capacity", Value: "#DIV/0!", Err: source.ErrBadInteger},
 	})
@@ -498,7 +499,7 @@ func TestMergedCells(t *testing.T) {
 		t.Fatalf("rows = %+v", got)
 	}
 	_, err = source.Decode(raw)
-	checkErrors(t, err, []*source.ParseError{
+	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "merged.xlsx", Sheet: "sessions", Row: 3, Column: "course", Err: source.ErrRequired},
 		{File: "merged.xlsx", Sheet: "sessions", Row: 4, Column: "course", Err: source.ErrRequired},
 	})
@@ -525,7 +526,7 @@ func TestValuesAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = source.Decode(raw)
-	checkErrors(t, err, []*source.ParseError{
+	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "capacity", Value: "2 50", Err: source.ErrBadInteger},
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "level", Value: "1st", Err: source.ErrBadInteger},
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "latitude", Value: "46,52", Err: source.ErrBadNumber},
@@ -592,7 +593,7 @@ func TestDuplicateHeaders(t *testing.T) {
 		"A4": "fall", "B4": "fall", "C4": "2025-09-08", "D4": "2025-12-19", "E4": "2025-09-09",
 	}})
 	_, err := xlsx.Read(bytes.NewReader(data), "dup.xlsx", xlsx.Options{})
-	checkErrors(t, err, []*source.ParseError{
+	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "dup.xlsx", Sheet: "semesters", Row: 3, Column: "START_DATE", Value: "START_DATE", Err: source.ErrDuplicateCol},
 	})
 }

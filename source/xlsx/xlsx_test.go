@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"occupancy/source"
+	"occupancy/source/sourcetest"
 	"occupancy/source/xlsx"
 )
 
@@ -192,10 +193,10 @@ func TestRead(t *testing.T) {
 			if raw == nil {
 				t.Fatalf("Read: nil Raw, error %v", err)
 			}
-			if diff := cmp.Diff(tt.Want, rowsOf(raw, tt.Sheet)); diff != "" {
+			if diff := cmp.Diff(tt.Want, sourcetest.RowsOf(raw, tt.Sheet)); diff != "" {
 				t.Errorf("rows mismatch (-want +got):\n%s", diff)
 			}
-			checkErrors(t, err, tt.WantErr)
+			sourcetest.CheckErrors(t, err, tt.WantErr)
 			if diff := cmp.Diff(tt.WantWarn, raw.Warnings); diff != "" {
 				t.Errorf("warnings mismatch (-want +got):\n%s", diff)
 			}
@@ -294,52 +295,6 @@ func TestReadFile(t *testing.T) {
 	if _, err := xlsx.ReadFile(missing, xlsx.Options{}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("ReadFile(missing) error = %v", err)
 	}
-}
-
-// checkErrors checks that err is a *source.Errors holding want, in order,
-// or nil when want is empty.
-func checkErrors(tb testing.TB, err error, want []*source.ParseError) {
-	tb.Helper()
-	if len(want) == 0 {
-		if err != nil {
-			tb.Errorf("error = %v, want none", err)
-		}
-		return
-	}
-	var es *source.Errors
-	if !errors.As(err, &es) {
-		tb.Fatalf("error = %v (%T), want a *source.Errors", err, err)
-	}
-	if len(es.List) != len(want) {
-		tb.Errorf("got %d problems, want %d:\n%v", len(es.List), len(want), err)
-	}
-	for i := range min(len(es.List), len(want)) {
-		g, w := es.List[i], want[i]
-		if g.File != w.File || g.Sheet != w.Sheet || g.Row != w.Row || g.Column != w.Column || g.Value != w.Value || !errors.Is(g.Err, w.Err) {
-			tb.Errorf("problem %d = %#v\n\t(%v)\nwant %#v\n\t(%v)", i, *g, g, *w, w)
-		}
-	}
-}
-
-// rowsOf returns the rows of the sheet named.
-func rowsOf(raw *source.Raw, sheet string) any {
-	switch sheet {
-	case "semesters":
-		return raw.Semesters.Rows
-	case "rooms":
-		return raw.Rooms.Rows
-	case "teachers":
-		return raw.Teachers.Rows
-	case "courses":
-		return raw.Courses.Rows
-	case "studyplans":
-		return raw.StudyPlans.Rows
-	case "sessions":
-		return raw.Sessions.Rows
-	case "bookings":
-		return raw.Bookings.Rows
-	}
-	panic("no sheet " + sheet)
 }
 
 func ExampleRead() {
