@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet fuzz soak bench loadtest nginx-test sample clean
+.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e sample clean
 
 all: build
 
@@ -24,12 +24,15 @@ vet:
 	$(GO) vet ./...
 
 # Every check CI runs: formatting, vet, the race-enabled tests (fuzz seed
-# corpora included), the static-hosting test against real nginx, and the
-# cross-check of the sidecar's answers against PostgreSQL's on the sample.
+# corpora included), the static-hosting test against real nginx, the
+# cross-check of the sidecar's answers against PostgreSQL's on the sample,
+# and the end-to-end test (nginx before two sidecars, one killed and a
+# release published under load, zero failed requests).
 test: vet
 	$(GO) test -race -count=1 ./...
 	./scripts/nginx-test.sh
 	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
+	./scripts/e2e.sh
 
 # Run each fuzzer for a while (FUZZTIME=30s by default; make test runs
 # their seed corpora). XLSX inputs are slow to minimize: keep that short.
@@ -65,6 +68,9 @@ loadtest:
 
 nginx-test:
 	./scripts/nginx-test.sh
+
+e2e:
+	./scripts/e2e.sh
 
 # Regenerate the embedded sample release (source/sample/data).
 sample:
