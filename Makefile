@@ -43,7 +43,8 @@ FUZZ_TARGETS := \
 	./source:FuzzParseWeeks ./source:FuzzParseWeekday ./source:FuzzParseBool \
 	./source:FuzzParseInt ./source:FuzzParseNumber ./source:FuzzCheckSegment \
 	./source:FuzzDefaultBuilding ./source:FuzzCoordinates ./source:FuzzNames \
-	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest
+	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest \
+	./sidecar:FuzzFastParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
