@@ -37,6 +37,7 @@ THREADS=${THREADS:-2}
 CHECKS=${CHECKS:-20}
 
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 here=scripts/compare
 die() { echo "compare: $*" >&2; exit 1; }
 
@@ -86,18 +87,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a loopback TCP port that nothing accepts on.
-free_port() {
-	local i p
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "no free port"
-}
 
 echo "building (SCALE=$SCALE)..." >&2
 go build -o "$work/sidecar" ./cmd/sidecar

@@ -38,21 +38,8 @@ CONNS=${CONNS:-16}
 NGINX_CONF=${NGINX_CONF:-deploy/nginx.conf}
 
 cd "$(dirname "$0")/.."
-
-need=()
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v wrk >/dev/null || need+=(wrk)
-if ((${#need[@]} > 0)); then
-	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-		echo "e2e: installing ${need[*]}" >&2
-		apt-get update -qq >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-	else
-		echo "e2e: missing ${need[*]}; install with apt-get install -y ${need[*]}" >&2
-		exit 1
-	fi
-fi
-command -v curl >/dev/null || { echo "e2e: curl not found" >&2; exit 1; }
+. scripts/lib.sh
+need_packages e2e nginx nginx-light wrk wrk curl curl
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -97,18 +84,6 @@ die() {
 	exit 1
 }
 
-# free_port: a loopback port nothing listens on.
-free_port() {
-	local p i
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # Binaries, built once (as `go run` would) so that timings under load are
 # the programs', not the compiler's.

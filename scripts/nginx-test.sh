@@ -8,18 +8,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-
-if ! command -v nginx >/dev/null; then
-	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-		echo "nginx-test: installing nginx" >&2
-		apt-get update -qq >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-	else
-		echo "nginx-test: nginx not found; install it (apt-get install -y nginx-light)" >&2
-		exit 1
-	fi
-fi
-command -v curl >/dev/null || { echo "nginx-test: curl not found" >&2; exit 1; }
+. scripts/lib.sh
+need_packages nginx-test nginx nginx-light curl curl
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -38,18 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# free_port: a loopback port nothing listens on.
-free_port() {
-	local p i
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # The real tree: the embedded sample, built by cmd/build.
 pub="$work/public"
