@@ -2,12 +2,12 @@ package csv_test
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 	"testing/fstest"
 
 	"occupancy/source"
 	"occupancy/source/csv"
+	"occupancy/source/sourcetest"
 )
 
 // FuzzReadCSV reads a release whose sheet number sheet%7 of source.Sheets
@@ -46,27 +46,6 @@ func FuzzReadCSV(f *testing.F) {
 				}
 			}
 		}
-		checkLines(t, raw)
+		sourcetest.CheckLines(t, raw)
 	})
-}
-
-// checkLines checks that the rows of every table have increasing lines
-// after the header row.
-func checkLines(t *testing.T, raw *source.Raw) {
-	t.Helper()
-	v := reflect.ValueOf(raw).Elem()
-	for i := range v.NumField() {
-		if v.Field(i).Kind() != reflect.Struct {
-			continue
-		}
-		rows := v.Field(i).FieldByName("Rows")
-		last := 1
-		for j := range rows.Len() {
-			line := int(rows.Index(j).FieldByName("Line").Int())
-			if line <= last {
-				t.Fatalf("%s row %d has line %d after %d", v.Type().Field(i).Name, j, line, last)
-			}
-			last = line
-		}
-	}
 }

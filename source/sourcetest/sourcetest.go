@@ -5,6 +5,7 @@ package sourcetest
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"occupancy/source"
@@ -55,4 +56,25 @@ func RowsOf(raw *source.Raw, sheet string) any {
 		return raw.Bookings.Rows
 	}
 	panic("no sheet " + sheet)
+}
+
+// CheckLines checks that the rows of every table of raw have increasing
+// physical lines after the header row.
+func CheckLines(tb testing.TB, raw *source.Raw) {
+	tb.Helper()
+	v := reflect.ValueOf(raw).Elem()
+	for i := range v.NumField() {
+		if v.Field(i).Kind() != reflect.Struct {
+			continue
+		}
+		rows := v.Field(i).FieldByName("Rows")
+		last := 1
+		for j := range rows.Len() {
+			line := int(rows.Index(j).FieldByName("Line").Int())
+			if line <= last {
+				tb.Fatalf("%s row %d has line %d after %d", v.Type().Field(i).Name, j, line, last)
+			}
+			last = line
+		}
+	}
 }

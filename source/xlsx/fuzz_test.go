@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"occupancy/source"
+	"occupancy/source/sourcetest"
 	"occupancy/source/xlsx"
 )
 
@@ -53,7 +54,7 @@ func FuzzReadXLSX(f *testing.F) {
 			}
 			return
 		}
-		checkLines(t, raw)
+		sourcetest.CheckLines(t, raw)
 	})
 }
 
@@ -110,25 +111,4 @@ func MustStored(tb testing.TB, data []byte) []byte {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// checkLines checks that the rows of every table have increasing lines
-// after the header row.
-func checkLines(t *testing.T, raw *source.Raw) {
-	t.Helper()
-	v := reflect.ValueOf(raw).Elem()
-	for i := range v.NumField() {
-		if v.Field(i).Kind() != reflect.Struct {
-			continue
-		}
-		rows := v.Field(i).FieldByName("Rows")
-		last := 1
-		for j := range rows.Len() {
-			line := int(rows.Index(j).FieldByName("Line").Int())
-			if line <= last {
-				t.Fatalf("%s row %d has line %d after %d", v.Type().Field(i).Name, j, line, last)
-			}
-			last = line
-		}
-	}
 }
