@@ -16,27 +16,29 @@ import (
 
 // TestPublishDiskFull publishes onto a small tmpfs: a tree that fits, then
 // one that does not. The second must fail saying the disk is full, leave
-// the first tree whole, and leave no half-written tree behind. It needs
+// the first tree whole, and leave no half-written tree behind. Sizes count
+// tmpfs pages (4 KiB per file, however small). It needs
 // root to mount the tmpfs (CI runs as root).
 func TestPublishDiskFull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a tmpfs needs root; CI runs this as root")
 	}
 	disk := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", disk).Run() })
 	dir := filepath.Join(disk, "public")
 
 	if _, err := generator.Publish(dir, synthetic(200, "small"), generator.PublishOptions{}); err != nil {
-		t.Fatalf("a tree of ~0.4 MiB on a 4 MiB disk: %v", err)
+		// 200 files and their 400 compressed copies: 600 tmpfs pages, 2.4 MiB.
+		t.Fatalf("a tree of ~2.4 MiB on an 8 MiB disk: %v", err)
 	}
 	before := checkTree(t, dir)
 
 	_, err := generator.Publish(dir, synthetic(3000, "large"), generator.PublishOptions{})
 	if err == nil {
-		t.Fatal("a tree of ~6 MiB was published on a 4 MiB disk")
+		t.Fatal("a tree of ~36 MiB was published on an 8 MiB disk")
 	}
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "is full") || !strings.Contains(err.Error(), "previous output is unchanged") {
 		t.Errorf("error does not say the disk is full: %v", err)

@@ -111,7 +111,7 @@ func TestHostileNamesPublish(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := 2*len(names) + 1 // a folder and a calendar feed each, plus index.json
+		want := 2*len(names) + 3 // a folder and a calendar feed each, plus index.json and its .gz and .br
 		switch kind.folder {
 		case "rooms":
 			want += 2 * 3 // the fixture's available rooms

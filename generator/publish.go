@@ -27,7 +27,7 @@ const ManifestVersion = 1
 // so that a sync to a CDN uploads only what changed.
 type Manifest struct {
 	Version int             `json:"version"`
-	Release string          `json:"release"` // SHA-256 over the files' paths and hashes
+	Release string          `json:"release"` // SHA-256 over the paths and hashes of the files that are not compressed copies
 	Files   []ManifestEntry `json:"files"`   // in path order
 }
 
@@ -37,6 +37,10 @@ type ManifestEntry struct {
 	Kind   string `json:"kind"`
 	SHA256 string `json:"sha256"`
 	Size   int    `json:"size"`
+	// Encoding is "gzip" or "br" for a precompressed copy of the file
+	// whose path is Path without its ".gz" or ".br"; "" for the others.
+	// Serve it with that Content-Encoding and the original's Content-Type.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // NewManifest hashes files, which must be in path order.
@@ -45,8 +49,10 @@ func NewManifest(files []File) *Manifest {
 	all := sha256.New()
 	for i, f := range files {
 		sum := sha256.Sum256(f.Data)
-		m.Files[i] = ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data)}
-		fmt.Fprintf(all, "%s\x00%x\n", f.Path, sum)
+		m.Files[i] = ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data), Encoding: f.Encoding}
+		if f.Encoding == "" { // compressed copies follow from their originals
+			fmt.Fprintf(all, "%s\x00%x\n", f.Path, sum)
+		}
 	}
 	m.Release = hex.EncodeToString(all.Sum(nil))
 	return m
@@ -82,13 +88,29 @@ type Report struct {
 	Bytes    int64
 	Release  string
 	Previous string            // release of the replaced tree, "" for a first build
-	Kinds    map[string]Change // per kind of file
+	Kinds    map[string]Change // per kind of file; precompressed copies as KindCompressed
+	// Compress tells how many precompressed copies were made, reused from
+	// the previous tree, or left out for not being smaller.
+	Compress CompressStats
 	// Untouched is true when the tree already held this release byte for
 	// byte and was left as it was.
 	Untouched bool
 }
 
-// Diff compares a new manifest with the previous one (nil for none).
+// KindCompressed is the kind under which [Diff] counts the precompressed
+// copies of files, whatever their originals' kind.
+const KindCompressed = "compressed"
+
+// reportKind is the kind under which Diff counts e.
+func reportKind(e ManifestEntry) string {
+	if e.Encoding != "" {
+		return KindCompressed
+	}
+	return e.Kind
+}
+
+// Diff compares a new manifest with the previous one (nil for none), per
+// kind of file.
 func Diff(prev, next *Manifest) map[string]Change {
 	kinds := map[string]Change{}
 	old := map[string]ManifestEntry{}
@@ -98,7 +120,7 @@ func Diff(prev, next *Manifest) map[string]Change {
 		}
 	}
 	for _, e := range next.Files {
-		c := kinds[e.Kind]
+		c := kinds[reportKind(e)]
 		switch o, ok := old[e.Path]; {
 		case !ok:
 			c.Added++
@@ -108,12 +130,12 @@ func Diff(prev, next *Manifest) map[string]Change {
 			c.Same++
 		}
 		delete(old, e.Path)
-		kinds[e.Kind] = c
+		kinds[reportKind(e)] = c
 	}
 	for _, e := range old {
-		c := kinds[e.Kind]
+		c := kinds[reportKind(e)]
 		c.Removed++
-		kinds[e.Kind] = c
+		kinds[reportKind(e)] = c
 	}
 	return kinds
 }
@@ -141,6 +163,9 @@ func (r *Report) String() string {
 	for _, k := range kinds {
 		c := r.Kinds[k]
 		fmt.Fprintf(&b, "  %-13s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
+	}
+	if c := r.Compress; c != (CompressStats{}) {
+		fmt.Fprintf(&b, "  gzip and brotli copies: %d compressed, %d reused from the previous tree, %d left out (not smaller)\n", c.Compressed, c.Reused, c.Skipped)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
@@ -170,6 +195,9 @@ type PublishOptions struct {
 	NoSync bool
 	// Workers is how many files are written at once; 0 means 4.
 	Workers int
+	// NoCompress skips the precompressed copies of [Precompress], which
+	// Publish otherwise adds to files (reusing the previous tree's).
+	NoCompress bool
 }
 
 // Publish writes files and their manifest as the tree at dir, atomically:
@@ -178,6 +206,8 @@ type PublishOptions struct {
 // half-written tree and a build killed at any moment leaves the previous
 // tree intact. Leftovers of killed builds are removed first. dir must be
 // absent, empty, or a tree written by Publish (it holds a manifest).
+// Unless opt.NoCompress, gzip and brotli copies of the text files are
+// added first (see [Precompress]).
 func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err error) {
 	dir = filepath.Clean(dir)
 	parent, base := filepath.Split(dir)
@@ -199,13 +229,19 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 	}
 	removeLeftovers(parent, base)
 
+	var cst CompressStats
+	if !opt.NoCompress {
+		if files, cst, err = Precompress(files, CompressOptions{Previous: dir}); err != nil {
+			return nil, err
+		}
+	}
 	man := NewManifest(files)
 	manData, err := json.MarshalIndent(man, "", " ")
 	if err != nil {
 		return nil, err
 	}
 	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
-	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man)}
+	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man), Compress: cst}
 	if prev != nil {
 		rep.Previous = prev.Release
 	}

@@ -37,6 +37,9 @@ type File struct {
 	Path string // slash-separated, relative to the tree's root
 	Kind string
 	Data []byte
+	// Encoding is "gzip" or "br" for a precompressed copy of another file
+	// (Path is the original's with ".gz" or ".br" added), "" otherwise.
+	Encoding string
 }
 
 // Options tunes the rendering. The zero value writes the reference's
