@@ -136,7 +136,7 @@ func (m *metrics) write(b *bytes.Buffer, st *Store, now time.Time) {
 		b.WriteString("# TYPE occupancy_snapshot_loaded_timestamp_seconds gauge\n")
 		fmt.Fprintf(b, "occupancy_snapshot_loaded_timestamp_seconds %d\n", ix.LoadedAt().Unix())
 		if ft := ix.FileTime(); !ft.IsZero() {
-			b.WriteString("# HELP occupancy_snapshot_file_timestamp_seconds Modification time of the loaded snapshot file.\n")
+			b.WriteString("# HELP occupancy_snapshot_file_timestamp_seconds Modification time of the loaded snapshot file (Last-Modified for a URL).\n")
 			b.WriteString("# TYPE occupancy_snapshot_file_timestamp_seconds gauge\n")
 			fmt.Fprintf(b, "occupancy_snapshot_file_timestamp_seconds %d\n", ft.Unix())
 			b.WriteString("# HELP occupancy_snapshot_age_seconds Age of the loaded snapshot file (now minus its modification time).\n")
@@ -150,6 +150,16 @@ func (m *metrics) write(b *bytes.Buffer, st *Store, now time.Time) {
 	b.WriteString("# HELP occupancy_snapshot_reload_failures_total Failed snapshot loads (the previous snapshot was kept).\n")
 	b.WriteString("# TYPE occupancy_snapshot_reload_failures_total counter\n")
 	fmt.Fprintf(b, "occupancy_snapshot_reload_failures_total %d\n", st.failures.Load())
+	if u, ok := st.src.(*urlSource); ok {
+		b.WriteString("# HELP occupancy_snapshot_fetches_total Requests for the snapshot URL by result: modified (a 200 body), not_modified (304) or error.\n")
+		b.WriteString("# TYPE occupancy_snapshot_fetches_total counter\n")
+		fmt.Fprintf(b, "occupancy_snapshot_fetches_total{result=\"modified\"} %d\n", u.modified.Load())
+		fmt.Fprintf(b, "occupancy_snapshot_fetches_total{result=\"not_modified\"} %d\n", u.notModified.Load())
+		fmt.Fprintf(b, "occupancy_snapshot_fetches_total{result=\"error\"} %d\n", u.failed.Load())
+		b.WriteString("# HELP occupancy_snapshot_fetch_consecutive_failures Failed polls of the snapshot URL since the last success (polls back off while it is above 0).\n")
+		b.WriteString("# TYPE occupancy_snapshot_fetch_consecutive_failures gauge\n")
+		fmt.Fprintf(b, "occupancy_snapshot_fetch_consecutive_failures %d\n", st.fetchFailures.Load())
+	}
 	b.WriteString("# HELP occupancy_process_start_time_seconds Start time of the process.\n")
 	b.WriteString("# TYPE occupancy_process_start_time_seconds gauge\n")
 	fmt.Fprintf(b, "occupancy_process_start_time_seconds %d\n", m.start.Unix())

@@ -5,7 +5,7 @@
 // slots per room, immutable once loaded.
 //
 // The [Server] also serves /healthz, /readyz and /metrics (Prometheus text
-// format), reloads the snapshot when its file changes or on request
+// format), reloads the snapshot when its file (or URL) changes or on request
 // ([Server.Reload], wired to SIGHUP by cmd/sidecar), and for development
 // serves the built static tree at the API's GET URLs.
 //
@@ -56,7 +56,7 @@ const (
 // ("" = no static tree).
 type Config struct {
 	Addr         string // listen address, loopback by default
-	SnapshotPath string // snapshot file written by the build
+	SnapshotPath string // snapshot file written by the build, or its http(s) URL
 	StaticDir    string // built static tree served at the GET URLs; "" = none
 	TimeZone     string // campus time zone, for datetimes with an explicit offset
 	// RFC3339 writes datetimes with their true offset in TimeZone, as the
@@ -80,9 +80,13 @@ type Config struct {
 	AllowedOrigins []string
 	CORSMaxAge     time.Duration // Access-Control-Max-Age of preflight responses
 
-	PollInterval    time.Duration // how often to check the snapshot file for changes
+	PollInterval    time.Duration // how often to check the snapshot (file or URL) for changes
 	ShutdownTimeout time.Duration // graceful shutdown limit
 	StaticCache     string        // Cache-Control of static responses
+
+	// SnapshotFetch configures fetching a snapshot from an http(s) URL
+	// (headers, timeout, size limit); zero means the defaults.
+	SnapshotFetch FetchOptions
 }
 
 // DefaultConfig returns the documented defaults.
@@ -190,10 +194,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
 	}
+	store, err := NewStoreWith(cfg.SnapshotPath, cfg.SnapshotFetch, log)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:     cfg,
 		log:     log,
-		store:   NewStore(cfg.SnapshotPath, log),
+		store:   store,
 		metrics: newMetrics(),
 		parse:   ParseOptions{Location: loc, MaxRanges: cfg.MaxRanges},
 		origins: map[string]bool{},
@@ -232,10 +240,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 // Store returns the server's snapshot store.
 func (s *Server) Store() *Store { return s.store }
 
-// Reload reloads the snapshot file now (see [Store.Reload]).
+// Reload reloads the snapshot now (see [Store.Reload]).
 func (s *Server) Reload() error { return s.store.Reload() }
 
-// Watch polls the snapshot file until ctx is done (see [Store.Watch]).
+// Watch polls the snapshot (file or URL) until ctx is done (see [Store.Watch]).
 func (s *Server) Watch(ctx context.Context) { s.store.Watch(ctx, s.cfg.PollInterval) }
 
 // Serve serves HTTP on ln until [Server.Shutdown].

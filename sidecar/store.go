@@ -2,11 +2,12 @@ package sidecar
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,28 +15,44 @@ import (
 	"occupancy/snapshot"
 )
 
-// Store holds the current [Index] and replaces it when the snapshot file
+// Store holds the current [Index] and replaces it when the snapshot
 // changes. Readers call [Store.Index] once per request and use that index
 // throughout, so a reload never affects a request in flight.
+//
+// The snapshot is a file, or an http:// or https:// URL (for replicas on
+// other machines than the build, such as an object store): see
+// [NewStoreWith]. Either way a new snapshot is parsed and checked whole
+// before it is swapped in, and an invalid or unreachable one keeps the
+// current index, is logged and counted, and is reported by /readyz until a
+// first snapshot is loaded.
 type Store struct {
-	path string
-	log  *slog.Logger
+	src source
+	log *slog.Logger
 	// Offsets, when set before the first load, makes every loaded index
 	// write datetimes with their true offset (see [Index.WithOffsets]).
 	Offsets *time.Location
 
 	cur atomic.Pointer[Index]
 
-	mu       sync.Mutex // serializes reloads
-	lastStat fileStat
+	mu sync.Mutex // serializes loads; guards the fields below
+	// For URL sources, whose bodies carry a SHA-256 (see [fetched]): the
+	// loaded body, and the last refused one with its failure, so that
+	// neither is loaded or reported twice.
+	loadedSum  [sha256.Size]byte
+	failedSum  [sha256.Size]byte
+	failedBody *loadFailure
+	lastLogged string // key of the last failure logged (URL sources); "" after a success
 
 	reloads  atomic.Uint64               // successful loads
 	failures atomic.Uint64               // failed loads
 	lastFail atomic.Pointer[loadFailure] // nil after a successful load
+	// fetchFailures counts consecutive failed polls of a URL source (zero
+	// for files): [Store.Watch] backs off on it.
+	fetchFailures atomic.Int64
 }
 
 // loadFailure is why the last load failed: err for the log, reason for
-// clients (no file path).
+// clients (no file path, no URL).
 type loadFailure struct {
 	err    error
 	reason string
@@ -51,7 +68,7 @@ func (st *Store) LastError() error {
 }
 
 // failureReason is LastError as clients may see it, without the file's
-// path; "" when the last load succeeded or none was made.
+// path or the URL; "" when the last load succeeded or none was made.
 func (st *Store) failureReason() string {
 	if f := st.lastFail.Load(); f != nil {
 		return f.reason
@@ -59,11 +76,11 @@ func (st *Store) failureReason() string {
 	return ""
 }
 
-// publicReason describes a load error without revealing paths: the parse
-// error of a snapshot as is, or the kind of file system error.
-func publicReason(err error, parsed bool) string {
-	if parsed {
-		return err.Error() // "snapshot: …" from snapshot.Parse, no path
+// publicReason describes an error of a source without revealing paths or
+// URLs: the reason of a fetch error, or the kind of file system error.
+func publicReason(err error) string {
+	if fe, ok := errors.AsType[*fetchError](err); ok {
+		return fe.reason
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return "snapshot file not found"
@@ -74,73 +91,135 @@ func publicReason(err error, parsed bool) string {
 	return "snapshot file unreadable"
 }
 
-type fileStat struct {
-	size    int64
-	modTime time.Time
-	info    os.FileInfo
+// NewStore returns a store for the snapshot at location, a file path or an
+// http(s) URL fetched with the default [FetchOptions]; nothing is loaded
+// until [Store.Reload]. An invalid URL gives a store whose every load fails
+// saying so; [NewStoreWith] reports it instead.
+func NewStore(location string, log *slog.Logger) *Store {
+	st, err := NewStoreWith(location, FetchOptions{}, log)
+	if err != nil {
+		st = &Store{src: badSource{err}, log: st.log}
+	}
+	return st
 }
 
-func (a fileStat) same(b fileStat) bool {
-	return a.info != nil && b.info != nil && a.size == b.size && a.modTime.Equal(b.modTime) && os.SameFile(a.info, b.info)
-}
-
-// NewStore returns a store for the snapshot file at path; nothing is loaded
+// NewStoreWith returns a store for the snapshot at location: a file path,
+// or an http:// or https:// URL fetched as opt says (userinfo in the URL is
+// sent as basic authentication). It fails on an invalid URL, on another
+// scheme (such as s3://) and on headers given for a file. Nothing is loaded
 // until [Store.Reload].
-func NewStore(path string, log *slog.Logger) *Store {
+func NewStoreWith(location string, opt FetchOptions, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{path: path, log: log}
+	st := &Store{log: log}
+	switch {
+	case IsSnapshotURL(location):
+		src, err := newURLSource(location, opt)
+		if err != nil {
+			return st, err
+		}
+		st.src = src
+	case strings.Contains(location, "://"):
+		scheme, _, _ := strings.Cut(location, "://")
+		return st, fmt.Errorf("invalid snapshot URL: scheme %q, want http or https (or a file path)", scheme)
+	case len(opt.Header) > 0:
+		return st, errors.New("snapshot request headers need an http(s) snapshot URL, not a file")
+	default:
+		st.src = &fileSource{path: location, log: log}
+	}
+	return st, nil
 }
+
+// Location returns where the snapshot is read from, fit for logs: the
+// file's path, or the URL without its userinfo and query string.
+func (st *Store) Location() string { return st.src.location() }
 
 // Index returns the current index, or nil before the first successful load.
 func (st *Store) Index() *Index { return st.cur.Load() }
 
-// Reload reads and parses the snapshot file and swaps it in. When the file
-// is missing or invalid the current index stays in place, the failure is
-// logged and counted, and the error is returned.
-func (st *Store) Reload() error {
+// Reload reads and parses the snapshot and swaps it in: for a URL, an
+// unconditional GET (a body identical to the loaded one is not reloaded).
+// When the snapshot is missing, unreachable or invalid the current index
+// stays in place, the failure is logged and counted, and the error is
+// returned.
+func (st *Store) Reload() error { return st.ReloadContext(context.Background()) }
+
+// ReloadContext is [Store.Reload] with a context that cancels a fetch in
+// progress.
+func (st *Store) ReloadContext(ctx context.Context) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	fs, err := stat(st.path)
-	if err == nil {
-		st.lastStat = fs
-	}
-	return st.load(fs, err)
+	return st.update(ctx, true)
 }
 
-func (st *Store) load(fs fileStat, err error) error {
-	var s *snapshot.Snapshot
-	parsed := false
-	if err == nil {
-		var data []byte
-		if data, err = os.ReadFile(st.path); err == nil {
-			parsed = true
-			s, err = snapshot.Parse(data)
-		}
-	}
+// reloadIfChanged reloads when the snapshot changed since the last attempt:
+// a file's size, modification time or identity; a URL's ETag (or
+// Last-Modified, or body). A failed attempt is not retried until the
+// snapshot changes again, except a URL that could not be fetched, which is
+// retried at every poll (with back-off, see [Store.Watch]).
+func (st *Store) reloadIfChanged(ctx context.Context) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_ = st.update(ctx, false)
+}
+
+// update fetches the snapshot (always when force) and loads it when it
+// changed. Called with st.mu held.
+func (st *Store) update(ctx context.Context, force bool) error {
+	f, err := st.src.fetch(ctx, force)
 	if err != nil {
-		reason := publicReason(err, parsed)
-		if parsed {
-			err = fmt.Errorf("%s: %w", st.path, err)
+		if ctx.Err() != nil {
+			return err // shutting down: neither counted nor logged
 		}
-		st.lastFail.Store(&loadFailure{err: err, reason: reason})
-		st.failures.Add(1)
-		attrs := []any{"path", st.path, "err", err}
-		if old := st.cur.Load(); old != nil {
-			attrs = append(attrs, "kept_release", old.Release())
-		}
-		st.log.Error("snapshot load failed", attrs...)
-		return err
+		return st.fail(err, publicReason(err), publicReason(err))
 	}
-	ix := NewIndex(s, fs.modTime)
+	remote := st.src.remote()
+	if f == nil { // nothing changed
+		if remote {
+			st.recovered()
+			st.lastFail.Store(st.failedBody) // nil unless the current body was refused
+		}
+		return nil
+	}
+	if f.sum != [sha256.Size]byte{} {
+		switch {
+		case f.sum == st.loadedSum && st.cur.Load() != nil:
+			st.recovered()
+			st.failedSum, st.failedBody = [sha256.Size]byte{}, nil
+			st.lastFail.Store(nil)
+			st.log.Debug("snapshot unchanged", st.src.logKey(), st.src.location(), "etag", f.etag)
+			return nil
+		case f.sum == st.failedSum && st.failedBody != nil && !force:
+			// The same refused body again (a server without validators):
+			// neither counted nor logged again, but polled less often.
+			st.fetchFailures.Add(1)
+			st.lastFail.Store(st.failedBody)
+			return st.failedBody.err
+		}
+	}
+	s, err := snapshot.Parse(f.data)
+	if err != nil {
+		reason := err.Error() // "snapshot: …" from snapshot.Parse, no path
+		err = fmt.Errorf("%s: %w", st.src.location(), err)
+		if f.sum != [sha256.Size]byte{} {
+			st.failedSum, st.failedBody = f.sum, &loadFailure{err: err, reason: reason}
+		}
+		return st.fail(err, reason, fmt.Sprintf("%s %x", reason, f.sum))
+	}
+	ix := NewIndex(s, f.modTime)
 	if st.Offsets != nil {
 		ix = ix.WithOffsets(st.Offsets)
 	}
 	old := st.cur.Swap(ix)
+	st.loadedSum, st.failedSum, st.failedBody = f.sum, [sha256.Size]byte{}, nil
 	st.lastFail.Store(nil)
 	st.reloads.Add(1)
-	attrs := []any{"path", st.path, "release", ix.Release(), "rooms", ix.Len()}
+	st.recovered()
+	attrs := []any{st.src.logKey(), st.src.location(), "release", ix.Release(), "rooms", ix.Len()}
+	if f.etag != "" {
+		attrs = append(attrs, "etag", f.etag)
+	}
 	if old != nil {
 		attrs = append(attrs, "previous_release", old.Release())
 	}
@@ -148,52 +227,71 @@ func (st *Store) load(fs fileStat, err error) error {
 	return nil
 }
 
-// reloadIfChanged reloads when the file's size, modification time or
-// identity differ from the last attempt. A failed attempt is not retried
-// until the file changes again.
-func (st *Store) reloadIfChanged() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	fs, err := stat(st.path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && st.lastStat.info == nil {
-			return // still missing; already reported
-		}
-		if st.lastStat.info != nil {
-			st.log.Warn("snapshot file unreadable; keeping the current index", "path", st.path, "err", err)
-			st.lastStat = fileStat{}
-		}
-		return
+// fail records, counts and logs a failed load. A URL source's failures are
+// logged once per distinct failure (key) in a row; repeats go to the debug
+// level. Called with st.mu held.
+func (st *Store) fail(err error, reason, key string) error {
+	st.lastFail.Store(&loadFailure{err: err, reason: reason})
+	st.failures.Add(1)
+	attrs := []any{st.src.logKey(), st.src.location(), "err", err}
+	if old := st.cur.Load(); old != nil {
+		attrs = append(attrs, "kept_release", old.Release())
 	}
-	if fs.same(st.lastStat) {
-		return
+	if !st.src.remote() {
+		st.log.Error("snapshot load failed", attrs...)
+		return err
 	}
-	st.lastStat = fs
-	_ = st.load(fs, nil)
+	n := st.fetchFailures.Add(1)
+	attrs = append(attrs, "consecutive_failures", n)
+	if key == st.lastLogged {
+		st.log.Debug("snapshot load failed", attrs...)
+	} else {
+		st.lastLogged = key
+		st.log.Error("snapshot load failed", attrs...)
+	}
+	return err
 }
 
-// Watch polls the snapshot file every interval until ctx is done and
-// reloads it when it changes.
+// recovered notes a successful poll of a URL source: back-off and log
+// deduplication start over. Called with st.mu held.
+func (st *Store) recovered() {
+	if n := st.fetchFailures.Swap(0); n > 0 {
+		st.log.Info("snapshot source answering again", st.src.logKey(), st.src.location(), "failed_polls", n)
+	}
+	st.lastLogged = ""
+}
+
+// Watch polls the snapshot every interval until ctx is done and reloads it
+// when it changes (see [Store.reloadIfChanged]). While polls of a URL keep
+// failing, the delay doubles up to 30 s or ten intervals, whichever is
+// less (but at least interval), and is back to interval after a success.
 func (st *Store) Watch(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	t := time.NewTicker(interval)
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			st.reloadIfChanged()
+			st.reloadIfChanged(ctx)
+			t.Reset(pollDelay(interval, st.fetchFailures.Load()))
 		}
 	}
 }
 
-func stat(path string) (fileStat, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileStat{}, err
+// pollDelay is the delay before the next poll after failures consecutive
+// failed polls.
+func pollDelay(interval time.Duration, failures int64) time.Duration {
+	limit := max(interval, min(maxPollBackoff, 10*interval))
+	d := interval
+	for range failures {
+		if d >= limit/2 {
+			return limit
+		}
+		d *= 2
 	}
-	return fileStat{size: fi.Size(), modTime: fi.ModTime(), info: fi}, nil
+	return d
 }

@@ -5,9 +5,13 @@
 // Usage:
 //
 //	sidecar [-addr 127.0.0.1:8080] [-snapshot public/occupancy.snapshot] [-static public] [flags]
+//	sidecar -snapshot https://bucket.example.org/releases/occupancy.snapshot [-snapshot-header 'Authorization: Bearer …'] [flags]
 //
-// SIGHUP reloads the snapshot (it is also reloaded when the file changes);
-// SIGTERM and SIGINT shut down gracefully.
+// The snapshot is a file, or an http(s) URL (an object store, a CDN) polled
+// every -poll with If-None-Match, so that replicas on other machines follow
+// a release without a restart. SIGHUP reloads the snapshot (for a URL, an
+// unconditional GET); it is also reloaded when the file or the URL's object
+// changes. SIGTERM and SIGINT shut down gracefully.
 package main
 
 import (
@@ -18,9 +22,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	_ "time/tzdata" // campus time zone without system zoneinfo
 
@@ -45,7 +51,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sidecar", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen `address`")
-	fs.StringVar(&cfg.SnapshotPath, "snapshot", cfg.SnapshotPath, "snapshot `file` written by the build")
+	fs.StringVar(&cfg.SnapshotPath, "snapshot", cfg.SnapshotPath, "snapshot written by the build: a `file`, or an http:// or https:// URL polled with ETags (userinfo is sent as basic auth; neither it nor the query string is logged)")
+	var headers []string // parsed after fs.Parse, whose errors would quote the value
+	fs.Func("snapshot-header", "`header` sent with every request for a snapshot URL, as \"Name: value\", such as a token (repeatable; values are never logged)", func(v string) error {
+		headers = append(headers, v)
+		return nil
+	})
+	fs.DurationVar(&cfg.SnapshotFetch.Timeout, "snapshot-timeout", sidecar.DefaultFetchTimeout, "time limit of one fetch of a snapshot URL (connection, answer and body)")
 	fs.StringVar(&cfg.StaticDir, "static", cfg.StaticDir, "static tree to serve at the GET URLs (\"\" = none)")
 	fs.StringVar(&cfg.TimeZone, "tz", cfg.TimeZone, "campus time `zone` for datetimes with an explicit offset")
 	fs.BoolVar(&cfg.RFC3339, "rfc3339", cfg.RFC3339, "write datetimes with their true offset, as the build's -rfc3339 (use the same setting for both)")
@@ -58,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP, "most concurrent connections per client IP (0 = unlimited)")
 	origins := fs.String("cors-origins", "*", "comma-separated browser `origins` allowed by CORS (* = any)")
 	fs.DurationVar(&cfg.CORSMaxAge, "cors-max-age", cfg.CORSMaxAge, "Access-Control-Max-Age of preflight responses")
-	fs.DurationVar(&cfg.PollInterval, "poll", cfg.PollInterval, "how often to check the snapshot file for changes")
+	fs.DurationVar(&cfg.PollInterval, "poll", cfg.PollInterval, "how often to check the snapshot file or URL for changes (a failing URL is polled less often, up to 30s or 10 polls apart)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
@@ -97,6 +109,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("invalid -log-format %q: want text or json", *logFormat)
 	}
 
+	for _, h := range headers {
+		name, value, err := parseHeader(h)
+		if err != nil {
+			return fmt.Errorf("invalid -snapshot-header: %w", err)
+		}
+		if cfg.SnapshotFetch.Header == nil {
+			cfg.SnapshotFetch.Header = http.Header{}
+		}
+		cfg.SnapshotFetch.Header.Add(name, value)
+	}
+	if len(cfg.SnapshotFetch.Header) > 0 && !sidecar.IsSnapshotURL(cfg.SnapshotPath) {
+		return errors.New("invalid -snapshot-header: it needs an http(s) -snapshot URL")
+	}
+	if cfg.SnapshotFetch.Timeout <= 0 {
+		return errors.New("invalid -snapshot-timeout: want a positive duration")
+	}
+	if _, err := sidecar.NewStoreWith(cfg.SnapshotPath, cfg.SnapshotFetch, nil); err != nil {
+		return fmt.Errorf("invalid -snapshot: %w", err)
+	}
 	srv, err := sidecar.New(cfg, log)
 	if err != nil {
 		return fmt.Errorf("invalid -tz: %w", err)
@@ -105,12 +136,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("invalid -addr: %w", err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "version", version, "snapshot", cfg.SnapshotPath, "static", cfg.StaticDir)
+	// The snapshot's location is logged without a URL's userinfo or query.
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "snapshot", srv.Store().Location(), "static", cfg.StaticDir)
 	if srv.Store().Index() == nil {
 		log.Warn("not ready: no valid snapshot; /readyz and the searches answer 503 until one is loaded",
-			"snapshot", cfg.SnapshotPath, "err", srv.Store().LastError())
+			"snapshot", srv.Store().Location(), "err", srv.Store().LastError())
 	}
 
+	// Reloads (SIGHUP) run beside the loop, so that a slow snapshot URL
+	// never delays a shutdown; they stop with it.
+	var reloads sync.WaitGroup
+	defer reloads.Wait()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
@@ -127,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("serve: %w", err)
 		case <-hup:
 			log.Info("SIGHUP: reloading snapshot")
-			_ = srv.Reload() // logged and counted inside
+			reloads.Go(func() { _ = srv.Store().ReloadContext(watchCtx) }) // logged and counted inside
 		case <-ctx.Done():
 			log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -140,4 +176,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 	}
+}
+
+// parseHeader parses a -snapshot-header value, "Name: value". Its errors
+// never quote the value, which may be a secret.
+func parseHeader(v string) (name, value string, err error) {
+	name, value, ok := strings.Cut(v, ":")
+	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	if !ok || name == "" || value == "" {
+		return "", "", errors.New(`want "Name: value"`)
+	}
+	for i, c := range name { // the name is not quoted: a misplaced colon would put the secret in it
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return "", "", fmt.Errorf("invalid character %q at byte %d of the header name", c, i)
+		}
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return "", "", fmt.Errorf("header %s: the value holds a line break or NUL", name)
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Host", "If-None-Match", "If-Modified-Since", "Content-Length", "Transfer-Encoding", "Connection":
+		return "", "", fmt.Errorf("header %s is set by the sidecar itself", name)
+	}
+	return name, value, nil
 }

@@ -1,0 +1,108 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// A source is where a [Store] gets the snapshot's bytes: a file
+// ([fileSource]) or an http(s) URL ([urlSource]). The store keeps the
+// logic common to both (parse, swap, failures, metrics, readiness); a
+// source only knows how to tell whether something new is there and how to
+// read it. Calls are serialized by the store's mutex.
+type source interface {
+	// fetch returns the snapshot's bytes, or nil and no error when nothing
+	// changed since the last fetch (nothing to load, nothing to count).
+	// force asks for the bytes even if they seem unchanged (SIGHUP).
+	fetch(ctx context.Context, force bool) (*fetched, error)
+	// location describes the source for logs: the file's path, or the URL
+	// without userinfo or query string.
+	location() string
+	// logKey is the log attribute naming the location ("path" or "url").
+	logKey() string
+	// remote reports whether polls are network requests: repeated
+	// failures then back off, and are logged once per distinct failure.
+	remote() bool
+}
+
+// fetched is a snapshot as a source read it, not yet parsed.
+type fetched struct {
+	data    []byte
+	modTime time.Time // the file's modification time or the Last-Modified header; zero if unknown
+	// sum is the SHA-256 of data when the source wants identical bodies
+	// recognized (a URL polled without a working ETag); zero for files,
+	// which are always reloaded when they changed or on request.
+	sum  [sha256.Size]byte
+	etag string // for logs
+}
+
+// fileSource reads a snapshot file. A change is a new size, modification
+// time or file identity (the build publishes by rename).
+type fileSource struct {
+	path string
+	log  *slog.Logger
+	last fileStat // of the last attempt; zero when the file was missing
+}
+
+func (f *fileSource) location() string { return f.path }
+func (f *fileSource) logKey() string   { return "path" }
+func (f *fileSource) remote() bool     { return false }
+
+// fetch reads the file when forced or when it changed since the last
+// attempt. A failed attempt is not retried until the file changes again; a
+// file that disappears is logged once and not counted.
+func (f *fileSource) fetch(_ context.Context, force bool) (*fetched, error) {
+	fs, err := stat(f.path)
+	if force {
+		if err != nil {
+			return nil, err
+		}
+		f.last = fs
+		return f.read(fs)
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && f.last.info == nil {
+			return nil, nil // still missing; already reported
+		}
+		if f.last.info != nil {
+			f.log.Warn("snapshot file unreadable; keeping the current index", "path", f.path, "err", err)
+			f.last = fileStat{}
+		}
+		return nil, nil
+	}
+	if fs.same(f.last) {
+		return nil, nil
+	}
+	f.last = fs
+	return f.read(fs)
+}
+
+func (f *fileSource) read(fs fileStat) (*fetched, error) {
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return &fetched{data: data, modTime: fs.modTime}, nil
+}
+
+type fileStat struct {
+	size    int64
+	modTime time.Time
+	info    os.FileInfo
+}
+
+func (a fileStat) same(b fileStat) bool {
+	return a.info != nil && b.info != nil && a.size == b.size && a.modTime.Equal(b.modTime) && os.SameFile(a.info, b.info)
+}
+
+func stat(path string) (fileStat, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStat{}, err
+	}
+	return fileStat{size: fi.Size(), modTime: fi.ModTime(), info: fi}, nil
+}
