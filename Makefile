@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e sample clean
+.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e browser-test sample clean
 
 all: build
 
@@ -22,17 +22,20 @@ run: build
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags browser ./scripts/browser
 
 # Every check CI runs: formatting, vet, the race-enabled tests (fuzz seed
 # corpora included), the static-hosting test against real nginx, the
 # cross-check of the sidecar's answers against PostgreSQL's on the sample,
-# and the end-to-end test (nginx before two sidecars, one killed and a
-# release published under load, zero failed requests).
+# the end-to-end test (nginx before two sidecars, one killed and a release
+# published under load, zero failed requests), and the page's browser tests
+# in headless Chromium.
 test: vet
 	$(GO) test -race -count=1 ./...
 	./scripts/nginx-test.sh
 	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
 	./scripts/e2e.sh
+	./scripts/browser-test.sh
 
 # Run each fuzzer for a while (FUZZTIME=30s by default; make test runs
 # their seed corpora). XLSX inputs are slow to minimize: keep that short.
@@ -72,6 +75,11 @@ nginx-test:
 
 e2e:
 	./scripts/e2e.sh
+
+# The page for people in headless Chromium (Debian's chromium, installed
+# when missing); screenshots at phone and desktop sizes in test-artifacts/.
+browser-test:
+	./scripts/browser-test.sh
 
 # Regenerate the embedded sample release (source/sample/data).
 sample:

@@ -26,6 +26,7 @@ const (
 	KindRooms      = "rooms"      // api/rooms/index.json
 	KindRoom       = "room"       // api/rooms/<name>/index.json
 	KindSnapshot   = "snapshot"   // occupancy.snapshot
+	KindWeb        = "web"        // index.html and app/<file>: the page for people
 )
 
 // IndexName is the file that holds a URL's JSON inside its folder:
@@ -138,6 +139,9 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	files = append(files, File{Path: SnapshotName, Kind: KindSnapshot, Data: data})
+	if err := appendWebFiles(&files, opt); err != nil { // index.html, app/: not in the snapshot's release id
+		return nil, err
+	}
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
 }

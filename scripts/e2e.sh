@@ -39,7 +39,7 @@ NGINX_CONF=${NGINX_CONF:-deploy/nginx.conf}
 
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-need_packages e2e nginx nginx-light wrk wrk curl curl
+need_packages e2e nginx nginx-light wrk wrk curl curl "$nginx_brotli_module" libnginx-mod-http-brotli-static
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -138,6 +138,7 @@ done
 [[ $(grep -cE '^ +server 127\.0\.0\.1:[0-9]+;' "$work/occupancy.conf") == 2 ]] || die "the templated upstream does not have exactly two servers"
 mkdir -p "$work/tmp"
 cat >"$work/nginx.conf" <<EOF
+load_module $nginx_brotli_module;
 worker_processes 1;
 daemon on;
 pid $work/nginx.pid;

@@ -14,14 +14,24 @@ free_port() {
 	return 1
 }
 
+# The brotli_static module that deploy/nginx.conf uses, from Debian's
+# libnginx-mod-http-brotli-static; a test's nginx.conf loads it with
+# load_module.
+nginx_brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
+
 # need_packages NAME COMMAND PACKAGE [COMMAND PACKAGE …] installs, with
 # apt-get, the Debian packages whose command is missing (as root), or says
-# what to install and fails. NAME prefixes the messages.
+# what to install and fails. NAME prefixes the messages. A COMMAND that is
+# an absolute path (a module, a library) is checked as a file.
 need_packages() {
 	local name=$1 missing=()
 	shift
 	while (($# >= 2)); do
-		command -v "$1" >/dev/null || missing+=("$2")
+		if [[ $1 == /* ]]; then
+			[[ -e $1 ]] || missing+=("$2")
+		else
+			command -v "$1" >/dev/null || missing+=("$2")
+		fi
 		shift 2
 	done
 	((${#missing[@]} == 0)) && return 0
@@ -33,4 +43,64 @@ need_packages() {
 		echo "$name: missing ${missing[*]}; install with apt-get install -y ${missing[*]}" >&2
 		return 1
 	fi
+}
+
+# free_ports N prints N distinct loopback TCP ports that nothing accepts on,
+# one a line.
+free_ports() {
+	local n=$1 i p ports=()
+	for i in $(seq $((n * 20))); do
+		((${#ports[@]} == n)) && break
+		p=$(free_port) || return 1
+		[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+	done
+	((${#ports[@]} == n)) || { echo "no $n free loopback ports" >&2; return 1; }
+	printf '%s\n' "${ports[@]}"
+}
+
+# wait_http URL SECONDS waits until URL answers over HTTP (any status), for
+# at most SECONDS; it fails when the time is up.
+wait_http() {
+	local url=$1 deadline=$((SECONDS + $2))
+	while ((SECONDS < deadline)); do
+		curl -s -o /dev/null --max-time 1 "$url" && return 0
+		sleep 0.1
+	done
+	echo "$url did not answer within $2 s" >&2
+	return 1
+}
+
+# seaweedfs_bin VERSION prints the path of SeaweedFS's weed binary at that
+# module version (a pseudo-version of github.com/seaweedfs/seaweedfs):
+# $SEAWEEDFS_BIN when set, else a build cached under
+# ${XDG_CACHE_HOME:-~/.cache}/occupancy/seaweedfs-VERSION/weed, built from
+# the module proxy's source on first use (`go install` refuses the module:
+# its go.mod has replace directives). Messages go to stderr.
+seaweedfs_bin() {
+	local version=$1
+	if [[ -n ${SEAWEEDFS_BIN:-} ]]; then
+		[[ -x $SEAWEEDFS_BIN ]] || { echo "SEAWEEDFS_BIN=$SEAWEEDFS_BIN is not an executable" >&2; return 1; }
+		echo "$SEAWEEDFS_BIN"
+		return 0
+	fi
+	local cache=${XDG_CACHE_HOME:-$HOME/.cache}/occupancy/seaweedfs-$version
+	if [[ ! -x $cache/weed ]]; then
+		local src dir start=$SECONDS
+		echo "seaweedfs: building weed $version into $cache (once; several minutes)" >&2
+		dir=$(go mod download -json "github.com/seaweedfs/seaweedfs@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		[[ -n $dir && -d $dir ]] || { echo "seaweedfs: go mod download of $version failed" >&2; return 1; }
+		src=$(mktemp -d)
+		cp -r "$dir/." "$src/"
+		chmod -R u+w "$src"
+		mkdir -p "$cache"
+		if ! (cd "$src" && go build -o "$cache/weed.tmp" ./weed) >&2; then
+			rm -rf "$src" "$cache/weed.tmp"
+			echo "seaweedfs: build failed" >&2
+			return 1
+		fi
+		mv "$cache/weed.tmp" "$cache/weed"
+		rm -rf "$src"
+		echo "seaweedfs: built in $((SECONDS - start)) s" >&2
+	fi
+	echo "$cache/weed"
 }

@@ -9,7 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-need_packages nginx-test nginx nginx-light curl curl
+need_packages nginx-test nginx nginx-light curl curl "$nginx_brotli_module" libnginx-mod-http-brotli-static
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -53,6 +53,7 @@ for want in "127.0.0.1:$sidecar_port;" "listen 127.0.0.1:$nginx_port;" "root $pu
 done
 mkdir -p "$work/tmp"
 cat >"$work/nginx.conf" <<EOF
+load_module $nginx_brotli_module;
 worker_processes 1;
 daemon on;
 pid $work/nginx.pid;
@@ -142,6 +143,46 @@ for path in /api/docs /api/docs/ /API/Docs; do
 	fi
 done
 check GET /metrics 404 '{"message":"Not found"}'
+# The page for people and its files.
+CTYPE='text/html; charset=utf-8' check GET / 200 "$(head_of index.html)"
+CTYPE='text/javascript; charset=utf-8' check GET /app/app.js 200 "$(head_of app/app.js)"
+CTYPE='text/css; charset=utf-8' check GET /app/app.css 200 "$(head_of app/app.css)"
+check GET /app/nothing.js 404 '{"message":"Not found"}'
+check POST / 405 '{"message":"Method not allowed"}'
+
+# Precompressed copies: a client accepting brotli or gzip gets the build's
+# copy (the same bytes as the file on disk), decompressing to the original;
+# one accepting neither gets the original. Every response varies on
+# Accept-Encoding.
+# encoded PATH FILE ACCEPT WANT_ENCODING
+encoded() {
+	local path=$1 file=$2 accept=$3 want=$4 headers enc vary copy=$2
+	headers=$(curl -sS -D - -o "$work/raw" -H "Accept-Encoding: $accept" "$base$path" | tr -d '\r') || true
+	enc=$(sed -n 's/^[Cc]ontent-[Ee]ncoding: *//p' <<<"$headers")
+	vary=$(sed -n 's/^[Vv]ary: *//p' <<<"$headers")
+	case $want in gzip) copy=$file.gz ;; br) copy=$file.br ;; esac
+	if [[ $enc != "$want" ]] || ! cmp -s "$work/raw" "$pub/$copy"; then
+		echo "FAIL GET $path (Accept-Encoding: $accept): Content-Encoding '$enc', want '$want' with the bytes of $copy" >&2
+		failures=$((failures + 1))
+	elif [[ $vary != *Accept-Encoding* ]]; then
+		echo "FAIL GET $path (Accept-Encoding: $accept): no Vary: Accept-Encoding" >&2
+		failures=$((failures + 1))
+	elif ! curl -sS --compressed -H "Accept-Encoding: $accept" "$base$path" | cmp -s - "$pub/$file"; then
+		echo "FAIL GET $path (Accept-Encoding: $accept): does not decompress to $file" >&2
+		failures=$((failures + 1))
+	else
+		echo "ok   GET $path (Accept-Encoding: $accept) -> ${want:-identity}"
+	fi
+}
+for pair in /api/rooms:api/rooms/index.json /api/rooms/CO1:api/rooms/CO1/index.json \
+	/api/courses:api/courses/index.json /api/studyplans/$plan:api/studyplans/$plan/index.json \
+	/api/openapi.json:api/openapi.json /:index.html /app/app.js:app/app.js; do
+	path=${pair%%:*} file=${pair#*:}
+	[[ -f $pub/$file.gz && -f $pub/$file.br ]] || { echo "FAIL $file: no .gz and .br copies in the tree" >&2; failures=$((failures + 1)); continue; }
+	encoded "$path" "$file" 'gzip, deflate, br' br
+	encoded "$path" "$file" 'gzip' gzip
+	encoded "$path" "$file" 'identity' ''
+done
 # Calendar feeds beside the details.
 CTYPE='text/calendar; charset=utf-8' check GET /api/rooms/CO1.ics 200 "$(head_of api/rooms/CO1.ics)"
 CTYPE='text/calendar; charset=utf-8' check GET /api/courses/CS-305.ics 200 "$(head_of api/courses/CS-305.ics)"

@@ -327,6 +327,11 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 		return routeReadyz, s.only(allowGet, get, s.readyz)
 	case len(segs) == 1 && eq(segs[0], "metrics"):
 		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
+	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")):
+		// The page for people and its files (counted with the docs).
+		return routeDocs, s.only(allowGet, get, s.staticDoc("index.html", contentHTML))
+	case len(segs) == 2 && eq(segs[0], "app"):
+		return routeDocs, s.only(allowGet, get, s.staticApp(segs[1]))
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return routeNotFound, s.notFound
 	case len(segs) == 2 && eq(segs[1], "openapi.json"):
@@ -370,6 +375,8 @@ func allowFor(segs []string) string {
 	switch {
 	case len(segs) == 1 && (eq(segs[0], "healthz") || eq(segs[0], "readyz") || eq(segs[0], "metrics")):
 		return allowGet
+	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")), len(segs) == 2 && eq(segs[0], "app"):
+		return allowGet // the page for people
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return ""
 	case len(segs) == 2 && (eq(segs[1], "openapi.json") || eq(segs[1], "docs")):

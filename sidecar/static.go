@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/valyala/fasthttp"
@@ -27,7 +28,45 @@ type staticTree struct {
 const (
 	contentCalendar = "text/calendar; charset=utf-8"
 	contentHTML     = "text/html; charset=utf-8"
+	contentJS       = "text/javascript; charset=utf-8"
+	contentCSS      = "text/css; charset=utf-8"
 )
+
+// webContentType returns the Content-Type of a file of the page for
+// people (app/<name>) from its extension, or "" for any other extension:
+// such files are not served.
+func webContentType(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".html":
+		return contentHTML
+	case ".js", ".mjs":
+		return contentJS
+	case ".css":
+		return contentCSS
+	case ".json":
+		return contentJSON
+	case ".svg":
+		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	}
+	return ""
+}
+
+// staticApp serves app/<name>, a file of the page for people, with the
+// Content-Type of its extension; names that are not one path element and
+// unknown extensions are 404.
+func (s *Server) staticApp(name string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		ct := webContentType(name)
+		if !validName(name) || ct == "" {
+			s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: "Not found"})
+			return
+		}
+		ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+		s.serveFile(ctx, "app/"+name, ct, "Not found")
+	}
+}
 
 func (s *Server) staticList(kind string) func(*fasthttp.RequestCtx) {
 	return func(ctx *fasthttp.RequestCtx) {

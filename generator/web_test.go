@@ -1,0 +1,187 @@
+package generator_test
+
+import (
+	"encoding/json"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"occupancy/generator"
+)
+
+// TestWebFiles: the page for people is in the tree, as index.html and
+// app/<file> copied from generator/web, plus a generated app/config.json;
+// none of it is under api/, so none of it is taken for an API response
+// (the OpenAPI tests validate the JSON files under api/ only).
+func TestWebFiles(t *testing.T) {
+	files, err := generator.Render(fixture(t), generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := map[string][]byte{}
+	for _, f := range files {
+		if f.Kind != generator.KindWeb {
+			if f.Path == generator.WebIndexPath || strings.HasPrefix(f.Path, generator.WebDir+"/") {
+				t.Errorf("%s: kind %q, want %q", f.Path, f.Kind, generator.KindWeb)
+			}
+			continue
+		}
+		web[f.Path] = f.Data
+		if strings.HasPrefix(f.Path, "api/") {
+			t.Errorf("%s: a page file under api/ would be taken for an API response", f.Path)
+		}
+	}
+	for _, p := range []string{generator.WebIndexPath, "app/app.js", "app/app.css", generator.WebConfigPath} {
+		if web[p] == nil {
+			t.Errorf("%s is not in the tree", p)
+		}
+	}
+	// Every file but the configuration is its source, byte for byte, and
+	// every source is published.
+	var sources []string
+	for _, dir := range []string{"web", "web/app"} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				sources = append(sources, strings.TrimPrefix(dir+"/"+e.Name(), "web/"))
+			}
+		}
+	}
+	for _, p := range sources {
+		src, err := os.ReadFile("web/" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := web[p]; !ok || string(got) != string(src) {
+			t.Errorf("%s: published %t, same bytes as generator/web/%s: %t", p, ok, p, string(got) == string(src))
+		}
+	}
+	if len(web) != len(sources)+1 {
+		t.Errorf("%d page files published, want the %d of generator/web and app/config.json", len(web), len(sources))
+	}
+}
+
+// TestWebConfig: app/config.json tells the page the campus zone and the
+// datetime form of the release, in both forms.
+func TestWebConfig(t *testing.T) {
+	zurich, ny := mustZone(t, "Europe/Zurich"), mustZone(t, "America/New_York")
+	for _, tt := range []struct {
+		opt  generator.Options
+		want string
+	}{
+		{generator.Options{}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":""}`},
+		{generator.Options{Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":""}`},
+		{generator.Options{RFC3339: true, Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":true,"apiBase":""}`},
+		{generator.Options{RFC3339: true, Location: ny}, `{"timeZone":"America/New_York","rfc3339":true,"apiBase":""}`},
+		// Without a zone, -rfc3339 datetimes are written in UTC.
+		{generator.Options{RFC3339: true}, `{"timeZone":"UTC","rfc3339":true,"apiBase":""}`},
+	} {
+		files, err := generator.WebFiles(tt.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for _, f := range files {
+			if f.Path == generator.WebConfigPath {
+				got = f.Data
+			}
+		}
+		if string(got) != tt.want {
+			t.Errorf("rfc3339=%v zone=%v: config %s, want %s", tt.opt.RFC3339, tt.opt.Location, got, tt.want)
+		}
+		var cfg generator.WebConfig
+		if err := json.Unmarshal(got, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
+			t.Errorf("zone %q: %v", cfg.TimeZone, err)
+		}
+	}
+	// The configuration agrees with the datetimes the release writes.
+	opt := generator.Options{RFC3339: true, Location: zurich}
+	files, err := generator.Render(fixture(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path == generator.WebConfigPath && !strings.Contains(string(f.Data), `"rfc3339":true`) {
+			t.Errorf("an -rfc3339 release has config %s", f.Data)
+		}
+	}
+}
+
+var (
+	htmlRef   = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+	jsImport  = regexp.MustCompile(`(?m)^import .* from '([^']+)';$`)
+	jsFetchRe = regexp.MustCompile(`fetchJSON\('([^']+)'\)`)
+)
+
+// TestWebReferences: every file index.html and the modules load is in the
+// tree; the page loads nothing from another origin.
+func TestWebReferences(t *testing.T) {
+	files, err := generator.Render(fixture(t), generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := map[string][]byte{}
+	for _, f := range files {
+		tree[f.Path] = f.Data
+	}
+	index := string(tree[generator.WebIndexPath])
+	var refs []string
+	for _, m := range htmlRef.FindAllStringSubmatch(index, -1) {
+		ref := m[1]
+		switch {
+		case strings.HasPrefix(ref, "#"), ref == "data:,":
+			continue // routes, in-page anchors, the empty icon
+		case strings.Contains(ref, "//"):
+			t.Errorf("index.html loads %q from another origin", ref)
+			continue
+		case strings.HasPrefix(ref, "/"):
+			t.Errorf("index.html refers to %q by an absolute path: the page must work under any prefix", ref)
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	for _, want := range []string{"app/app.css", "app/app.js"} {
+		if !slices.Contains(refs, want) {
+			t.Errorf("index.html does not load %s", want)
+		}
+	}
+	for p, data := range tree {
+		if path.Dir(p) != generator.WebDir || path.Ext(p) != ".js" {
+			continue
+		}
+		for _, m := range jsImport.FindAllStringSubmatch(string(data), -1) {
+			if !strings.HasPrefix(m[1], "./") {
+				t.Errorf("%s imports %q: only the page's own modules", p, m[1])
+				continue
+			}
+			refs = append(refs, path.Join(generator.WebDir, m[1]))
+		}
+		for _, m := range jsFetchRe.FindAllStringSubmatch(string(data), -1) {
+			refs = append(refs, m[1])
+		}
+	}
+	if !slices.Contains(refs, generator.WebConfigPath) {
+		t.Errorf("the page does not read %s", generator.WebConfigPath)
+	}
+	for _, ref := range refs {
+		switch {
+		case ref == "api/docs":
+			ref = generator.APIDocsPath
+		case strings.HasPrefix(ref, "api/"):
+			ref = generator.URLPath("/" + ref) // the API's URLs are folders
+		}
+		if tree[ref] == nil {
+			t.Errorf("%q is referenced by the page but not in the tree", ref)
+		}
+	}
+}

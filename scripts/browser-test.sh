@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Browser tests of the page for people (index.html and app/ of the built
+# tree), in headless Chromium driven by chromedp (scripts/browser, build tag
+# "browser"):
+#
+#   builds bin/build and bin/sidecar (make build), builds the embedded sample
+#   twice into a temporary folder (campus time with a Z, and -rfc3339),
+#   starts one sidecar per build on free loopback ports exactly as `make run`
+#   does (-static <tree> -snapshot <tree>/occupancy.snapshot), and runs
+#   go test -tags browser ./scripts/browser against them.
+#
+# Screenshots of every page at phone (360x740) and desktop (1280x800) sizes
+# go to $ARTIFACTS (default test-artifacts/, git-ignored).
+#
+# Usage: scripts/browser-test.sh [-update-docs] [go test flags…]
+#   -update-docs   also write docs/free-now.png (the README's screenshot)
+#   e.g. scripts/browser-test.sh -run TestRoomWeek -v
+#
+# Environment: ARTIFACTS [test-artifacts], CHROMIUM [/usr/bin/chromium],
+# TIMEOUT [5m] (go test -timeout).
+#
+# Installs Debian's chromium with apt-get when missing (as root). Everything
+# listens on 127.0.0.1; every process started here is stopped on exit and the
+# temporary folder removed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/lib.sh
+need_packages browser-test chromium chromium curl curl
+
+ARTIFACTS=${ARTIFACTS:-test-artifacts}
+CHROMIUM=${CHROMIUM:-$(command -v chromium)}
+TIMEOUT=${TIMEOUT:-5m}
+mkdir -p "$ARTIFACTS"
+ARTIFACTS=$(cd "$ARTIFACTS" && pwd)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { echo "browser-test: $*" >&2; }
+die() {
+	log "FAIL: $*"
+	exit 1
+}
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+secs() { printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+start=$(ms)
+make -s build
+
+# start_sidecar TREE [FLAGS…] starts a sidecar like `make run` does on a
+# free loopback port, waits until it is ready and sets $port to its port
+# (trying another port when the chosen one was taken meanwhile).
+start_sidecar() {
+	local tree=$1 attempt pid
+	shift
+	for attempt in 1 2 3; do
+		port=$(free_port)
+		./bin/sidecar -addr "127.0.0.1:$port" -static "$tree" -snapshot "$tree/occupancy.snapshot" "$@" \
+			>"$work/sidecar-$port.log" 2>&1 &
+		pid=$!
+		pids+=("$pid")
+		for _ in $(seq 100); do
+			if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			cat "$work/sidecar-$port.log" >&2
+			die "sidecar on $port not ready after 10s"
+		fi
+		grep -q "address already in use" "$work/sidecar-$port.log" || { cat "$work/sidecar-$port.log" >&2; die "sidecar on $port exited"; }
+		log "port $port was taken; trying another (attempt $attempt)"
+	done
+	die "no free port for the sidecar"
+}
+
+./bin/build -q -no-sync -out "$work/public" >/dev/null
+./bin/build -q -no-sync -rfc3339 -out "$work/public-rfc3339" >/dev/null
+start_sidecar "$work/public"
+port_campus=$port
+start_sidecar "$work/public-rfc3339" -rfc3339
+port_rfc=$port
+ready=$(ms)
+log "sidecars ready on 127.0.0.1:$port_campus and :$port_rfc (-rfc3339) after $(secs $((ready - start)))"
+
+# go test's flags (-run, -v, …) go before the package; the tests' own
+# flags after -args, since go test has an -artifacts flag of its own.
+gotest=()
+testargs=()
+for a in "$@"; do
+	case $a in
+	-update-docs) testargs+=("$a") ;;
+	*) gotest+=("$a") ;;
+	esac
+done
+status=0
+go test -tags browser -count=1 -timeout "$TIMEOUT" "${gotest[@]}" ./scripts/browser -args \
+	-base "http://127.0.0.1:$port_campus" -base-rfc3339 "http://127.0.0.1:$port_rfc" \
+	-chromium "$CHROMIUM" -artifacts "$ARTIFACTS" "${testargs[@]}" || status=$?
+end=$(ms)
+log "tests took $(secs $((end - ready))), $(secs $((end - start))) in all; screenshots in ${ARTIFACTS#"$root"/}/"
+exit "$status"
