@@ -4,7 +4,7 @@
 free_port() {
 	local i p
 	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12768)) # below Linux's ephemeral ports (32768-60999)
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -14,11 +14,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the campus time zone must not depend on the host
 
 	"occupancy/generator"
+	"occupancy/generator/objstore"
 	"occupancy/source"
 	"occupancy/source/csv"
 	"occupancy/source/sample"
@@ -47,13 +49,29 @@ func exitCode(err error) int {
 
 // Config is what one build does.
 type Config struct {
-	In       string // an .xlsx workbook or a folder of <sheet>.csv; "" = the embedded sample
-	Out      string // the published tree
-	TZ       string // campus time zone
-	RFC3339  bool   // write true offsets instead of wall-clock time with a Z
-	NoSync   bool   // skip fsync (tests, benchmarks)
-	Quiet    bool   // no progress lines
-	Location *time.Location
+	In      string // an .xlsx workbook or a folder of <sheet>.csv; "" = the embedded sample
+	Out     string // the published tree
+	TZ      string // campus time zone
+	RFC3339 bool   // write true offsets instead of wall-clock time with a Z
+	NoSync  bool   // skip fsync (tests, benchmarks)
+	// NoCompress skips the gzip and brotli copies of the JSON and page files.
+	NoCompress bool
+	Quiet      bool // no progress lines
+	Location   *time.Location
+	S3         *S3Config // nil: no upload
+}
+
+// S3Config is where and how the published tree is uploaded.
+type S3Config struct {
+	Target       objstore.Target
+	Endpoint     objstore.Endpoint
+	Region       string
+	Lookup       objstore.Lookup
+	Credentials  objstore.Credentials // from the environment only
+	CreateBucket bool
+	DryRun       bool
+	Verbose      bool
+	Workers      int
 }
 
 // DefaultConfig is the configuration before flags.
@@ -74,8 +92,18 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&cfg.TZ, "tz", cfg.TZ, "campus time zone (IANA name) of the release's wall-clock times")
 	fs.BoolVar(&cfg.RFC3339, "rfc3339", cfg.RFC3339, "write datetimes with their true offset (2026-10-05T08:00:00+02:00) instead of campus time with a Z")
 	fs.BoolVar(&cfg.NoSync, "no-sync", cfg.NoSync, "do not fsync the written files (faster, not crash-safe)")
+	fs.BoolVar(&cfg.NoCompress, "no-compress", cfg.NoCompress, "do not write .gz and .br copies of the JSON and page files")
 	fs.BoolVar(&cfg.Quiet, "q", cfg.Quiet, "print only problems and the summary")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	var s3 S3Config
+	s3URL := fs.String("s3", "", "after the local publish, upload the tree to S3-compatible object storage at s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN)")
+	s3Endpoint := fs.String("s3-endpoint", "", "S3 API endpoint: http://host:port, https://host:port or host:port (https) (default Amazon S3)")
+	fs.StringVar(&s3.Region, "s3-region", os.Getenv("AWS_REGION"), "bucket region (default $AWS_REGION; empty: asked from the store)")
+	s3Lookup := fs.String("s3-lookup", "auto", "bucket addressing: auto (path style except on Amazon S3), path or dns (virtual host)")
+	fs.BoolVar(&s3.CreateBucket, "s3-create-bucket", false, "create the bucket when it does not exist (default: fail)")
+	fs.BoolVar(&s3.DryRun, "s3-dry-run", false, "print what the upload would do, change nothing")
+	fs.BoolVar(&s3.Verbose, "s3-verbose", false, "print every upload and delete")
+	fs.IntVar(&s3.Workers, "s3-workers", 8, "parallel uploads and deletes")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -94,6 +122,35 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	if strings.TrimSpace(cfg.Out) == "" {
 		return cfg, errors.New("invalid -out: empty")
 	}
+	if *s3URL == "" {
+		var stray []string
+		fs.Visit(func(f *flag.Flag) {
+			if strings.HasPrefix(f.Name, "s3-") {
+				stray = append(stray, "-"+f.Name)
+			}
+		})
+		if len(stray) > 0 {
+			return cfg, fmt.Errorf("%s given without -s3 s3://bucket/prefix", strings.Join(stray, ", "))
+		}
+		return cfg, nil
+	}
+	if s3.Target, err = objstore.ParseURL(*s3URL); err != nil {
+		return cfg, fmt.Errorf("invalid -s3: %w", err)
+	}
+	if s3.Endpoint, err = objstore.ParseEndpoint(*s3Endpoint); err != nil {
+		return cfg, fmt.Errorf("invalid -s3-endpoint: %w", err)
+	}
+	s3.Lookup = objstore.Lookup(*s3Lookup)
+	if err := objstore.CheckLookup(s3.Lookup); err != nil {
+		return cfg, fmt.Errorf("invalid -s3-lookup %q: %w", *s3Lookup, err)
+	}
+	if s3.Workers < 1 || s3.Workers > 256 {
+		return cfg, fmt.Errorf("invalid -s3-workers %d: want 1 to 256", s3.Workers)
+	}
+	if s3.Credentials, err = objstore.CredentialsFromEnv(os.Getenv); err != nil {
+		return cfg, fmt.Errorf("-s3: %w", err)
+	}
+	cfg.S3 = &s3
 	return cfg, nil
 }
 
@@ -153,7 +210,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep, err := generator.Publish(cfg.Out, files, generator.PublishOptions{NoSync: cfg.NoSync})
+	rep, err := generator.Publish(cfg.Out, files, generator.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -163,8 +220,79 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.step("wrote and swapped in %s", cfg.Out)
 	}
 	fmt.Fprintln(stdout, rep)
+	if cfg.S3 != nil {
+		res, err := upload(ctx, cfg, p, stdout, stderr)
+		if err != nil {
+			return s3Error(cfg.S3.Target, err)
+		}
+		fmt.Fprintln(stdout, res)
+	}
 	fmt.Fprintf(stdout, "done in %s%s\n", time.Since(p.start).Round(time.Millisecond), peakMemory())
 	return nil
+}
+
+// upload publishes the tree at cfg.Out to the bucket.
+func upload(ctx context.Context, cfg Config, p *progress, stdout, stderr io.Writer) (*objstore.Result, error) {
+	s3 := cfg.S3
+	client, err := objstore.NewClient(s3.Endpoint, s3.Region, s3.Lookup, s3.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if err := objstore.EnsureBucket(ctx, client, s3.Target, s3.Region, s3.CreateBucket && !s3.DryRun); err != nil {
+		return nil, err
+	}
+	opt := objstore.Options{Workers: s3.Workers, DryRun: s3.DryRun, Step: p.step}
+	if s3.Verbose {
+		var mu sync.Mutex
+		opt.Op = func(op, path string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(stderr, "%s %s\n", op, s3.Target.Key(path))
+		}
+	}
+	res, err := objstore.Publish(ctx, client, s3.Target, cfg.Out, opt)
+	if res != nil {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+		if s3.DryRun {
+			for _, op := range res.Plan.Ops() {
+				fmt.Fprintln(stdout, op)
+			}
+		}
+	}
+	return res, err
+}
+
+// s3Error turns a failed upload into what the operator needs to know:
+// which key, the store's error code, and the state the bucket is left in.
+func s3Error(t objstore.Target, err error) error {
+	var e *objstore.Error
+	if !errors.As(err, &e) {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("s3 %s: interrupted; the bucket still serves its previous release (or this one, complete); run the build again to finish", t)
+		}
+		return fmt.Errorf("s3 %s: %w", t, err)
+	}
+	hint := ""
+	switch e.Code {
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
+		hint = " (check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and the key's permissions)"
+	case "NoSuchBucket":
+		hint = " (check the bucket name, or pass -s3-create-bucket)"
+	case "AuthorizationHeaderMalformed", "PermanentRedirect":
+		hint = " (check -s3-region and -s3-endpoint)"
+	}
+	state := ""
+	switch {
+	case e.Op == "bucket" || e.Op == "create bucket" || e.Op == "list" || e.Op == "read" || e.Op == "stat":
+		state = "; nothing was uploaded"
+	case e.Announced:
+		state = "; the new release is in place and announced, some stale objects remain: run the build again to delete them"
+	default:
+		state = "; the bucket still announces its previous release, whose files are in place: run the build again to finish"
+	}
+	return fmt.Errorf("s3 %s: %w%s%s", t, err, hint, state)
 }
 
 // peakMemory reports the process's peak resident memory where the system

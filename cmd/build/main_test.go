@@ -494,3 +494,40 @@ func TestReadAndCheckProblemsTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedCopies: a build writes a gzip and a brotli copy beside the
+// JSON files by default, and none with -no-compress.
+func TestCompressedCopies(t *testing.T) {
+	copies := func(dir string) (n int) {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && (strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br")) {
+				n++
+			}
+			return err
+		})
+		return n
+	}
+	def := sampleTree(t)
+	if _, err := os.Stat(filepath.Join(def, "api/rooms/CO1/index.json.br")); err != nil {
+		t.Errorf("default build: %v", err)
+	}
+	if n := copies(def); n < 2*2500 {
+		t.Errorf("default build: %d copies, want two for each of the sample's ~2,600 JSON files", n)
+	}
+	out := filepath.Join(t.TempDir(), "public")
+	if _, stderr, err := build(t, "-no-compress", "-out", out); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := copies(out); n != 0 {
+		t.Errorf("-no-compress wrote %d copies", n)
+	}
+	m, err := generator.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range m.Files {
+		if e.Encoding != "" {
+			t.Fatalf("-no-compress: manifest lists %s (%s)", e.Path, e.Encoding)
+		}
+	}
+}

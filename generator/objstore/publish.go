@@ -1,0 +1,471 @@
+package objstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"occupancy/generator"
+)
+
+// Metadata keys set on every uploaded object (x-amz-meta-occupancy-…).
+const (
+	MetaSHA256  = "occupancy-sha256"  // SHA-256 of the object's bytes
+	MetaPath    = "occupancy-path"    // the object's tree path (its key without the prefix)
+	MetaRelease = "occupancy-release" // on manifest.json and occupancy.snapshot: the release id
+)
+
+// Options tunes [Publish].
+type Options struct {
+	Workers      int  // parallel uploads and deletes; 0 means 8
+	CreateBucket bool // create a missing bucket instead of failing
+	DryRun       bool // plan and report, change nothing
+	// Step, when set, is told of each phase as it ends ("listed 812
+	// objects …"), as the build prints its steps.
+	Step func(format string, args ...any)
+	// Op, when set, is called after each successful upload ("put") or
+	// delete ("delete") with the tree path. Calls may be concurrent.
+	Op func(op, path string)
+
+	// before, in tests, runs before each upload or delete and may fail it.
+	before func(op, path string) error
+}
+
+// Result says what a publication did.
+type Result struct {
+	Target            Target
+	Release, Previous string
+	Plan              *Plan
+	Uploaded          int   // objects uploaded
+	UploadedBytes     int64 // their bytes
+	Deleted           int
+	Stated            int // objects whose metadata was read to decide
+	Warnings          []string
+	DryRun            bool
+	Elapsed           time.Duration
+}
+
+// String prints the result as one line for the operator.
+func (r *Result) String() string {
+	p := r.Plan
+	verb := "uploaded"
+	if r.DryRun {
+		verb = "would upload"
+	}
+	rel := fmt.Sprintf("release %.12s", r.Release)
+	switch {
+	case r.Previous == "":
+		rel += " (the bucket had none)"
+	case r.Previous != r.Release:
+		rel += fmt.Sprintf(" (was %.12s)", r.Previous)
+	}
+	if p.Empty() {
+		return fmt.Sprintf("%s already holds %s: nothing uploaded, %d files unchanged, in %s",
+			r.Target, rel, p.Unchanged, r.Elapsed.Round(time.Millisecond))
+	}
+	up, upBytes, del := r.Uploaded, r.UploadedBytes, r.Deleted
+	if r.DryRun {
+		up, upBytes, del = p.Uploads(), p.Bytes, len(p.Deletes)
+	}
+	s := fmt.Sprintf("%s %d files (%s), deleted %d, unchanged %d to %s, %s, in %s",
+		verb, up, mib(upBytes), del, p.Unchanged, r.Target, rel, r.Elapsed.Round(time.Millisecond))
+	if r.DryRun {
+		s = strings.Replace(s, "deleted", "would delete", 1)
+	}
+	if p.Foreign > 0 {
+		s += fmt.Sprintf("; left %d objects it did not write", p.Foreign)
+	}
+	return s
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }
+
+// Error is a failed request to the object store.
+type Error struct {
+	Op   string // "list", "read", "stat", "upload", "delete", "bucket"
+	Key  string // the object key, or the bucket for Op "bucket" and "list"
+	Code string // the S3 error code (AccessDenied, NoSuchBucket, …), "" when none came back
+	Err  error
+	// Announced is true when the failure came after the new snapshot was
+	// uploaded: sidecars follow the new release, only stale keys are left.
+	Announced bool
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: ", e.Op, e.Key)
+	if e.Code != "" && !strings.Contains(e.Err.Error(), e.Code) {
+		b.WriteString(e.Code + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func opError(op, key string, err error, announced bool) error {
+	var resp minio.ErrorResponse
+	code := ""
+	if errors.As(err, &resp) {
+		code = resp.Code
+	}
+	return &Error{Op: op, Key: key, Code: code, Err: err, Announced: announced}
+}
+
+func errCode(err error) string {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) {
+		return resp.Code
+	}
+	return ""
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// ReadLocal reads the manifest of the tree at dir and the MD5 of each of
+// its files, checking each file's size and SHA-256 against the manifest.
+func ReadLocal(dir string) (Local, error) {
+	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestName))
+	if err != nil {
+		return Local{}, fmt.Errorf("read the tree's manifest: %w", err)
+	}
+	var m generator.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Local{}, fmt.Errorf("%s: %w", filepath.Join(dir, generator.ManifestName), err)
+	}
+	if m.Version != generator.ManifestVersion {
+		return Local{}, fmt.Errorf("%s: manifest version %d, want %d", filepath.Join(dir, generator.ManifestName), m.Version, generator.ManifestVersion)
+	}
+	local := Local{Manifest: &m, ManifestData: data, MD5: make(map[string]string, len(m.Files)+1)}
+	sum := md5.Sum(data)
+	local.MD5[generator.ManifestName] = hex.EncodeToString(sum[:])
+	for _, e := range m.Files {
+		b, err := readEntry(dir, e)
+		if err != nil {
+			return Local{}, err
+		}
+		sum := md5.Sum(b)
+		local.MD5[e.Path] = hex.EncodeToString(sum[:])
+	}
+	return local, nil
+}
+
+// readEntry reads the file of e and checks it against the manifest.
+func readEntry(dir string, e generator.ManifestEntry) ([]byte, error) {
+	if !validTreePath(e.Path) {
+		return nil, fmt.Errorf("manifest of %s: invalid path %q", dir, e.Path)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(e.Path)))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != e.Size || sha256Hex(b) != e.SHA256 {
+		return nil, fmt.Errorf("%s changed since the build wrote it (size or SHA-256 differs from %s); build again", filepath.Join(dir, filepath.FromSlash(e.Path)), generator.ManifestName)
+	}
+	return b, nil
+}
+
+func validTreePath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "\\") {
+		return false
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadRemote lists the objects under the target and reads its manifest.
+// A missing manifest is no manifest; an unreadable one is a warning.
+func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []string, error) {
+	remote := Remote{Objects: map[string]Object{}}
+	var warnings []string
+	for o := range c.ListObjects(ctx, t.Bucket, minio.ListObjectsOptions{Prefix: t.listPrefix(), Recursive: true}) {
+		if o.Err != nil {
+			return remote, nil, opError("list", t.String()+"/", o.Err, false)
+		}
+		p, ok := t.path(o.Key)
+		if !ok || strings.HasSuffix(p, "/") {
+			continue // a folder marker, or (defensively) a key outside the prefix
+		}
+		remote.Objects[p] = Object{Size: o.Size, ETag: strings.Trim(o.ETag, `"`)}
+	}
+	if _, ok := remote.Objects[generator.ManifestName]; !ok {
+		return remote, warnings, nil
+	}
+	key := t.Key(generator.ManifestName)
+	obj, err := c.GetObject(ctx, t.Bucket, key, minio.GetObjectOptions{})
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(obj, 256<<20))
+		obj.Close()
+	}
+	if errCode(err) == "NoSuchKey" {
+		delete(remote.Objects, generator.ManifestName) // deleted since the listing
+		return remote, warnings, nil
+	}
+	if err != nil {
+		return remote, nil, opError("read", key, err, false)
+	}
+	remote.ManifestData = data
+	var m generator.Manifest
+	if err := json.Unmarshal(data, &m); err != nil || m.Version != generator.ManifestVersion {
+		warnings = append(warnings, fmt.Sprintf("%s is not a manifest this build reads; every file is checked against the listing instead", key))
+		return remote, warnings, nil
+	}
+	remote.Manifest = &m
+	return remote, warnings, nil
+}
+
+// stat reads the metadata of the objects at paths into remote.
+func stat(ctx context.Context, c *minio.Client, t Target, remote Remote, paths []string, workers int) error {
+	var mu sync.Mutex
+	return parallel(ctx, paths, workers, func(ctx context.Context, p string) error {
+		info, err := c.StatObject(ctx, t.Bucket, t.Key(p), minio.StatObjectOptions{})
+		if code := errCode(err); code == "NoSuchKey" || code == "NotFound" {
+			mu.Lock()
+			delete(remote.Objects, p)
+			mu.Unlock()
+			return nil
+		}
+		if err != nil {
+			return opError("stat", t.Key(p), err, false)
+		}
+		o := Object{Size: info.Size, ETag: strings.Trim(info.ETag, `"`), Stated: true}
+		for k, v := range info.UserMetadata {
+			switch strings.ToLower(k) {
+			case MetaSHA256:
+				o.SHA256 = v
+			case MetaPath:
+				o.Path = v
+			}
+		}
+		mu.Lock()
+		remote.Objects[p] = o
+		mu.Unlock()
+		return nil
+	})
+}
+
+// parallel runs f on each item with at most workers at once, and returns
+// the first error (the others are cancelled).
+func parallel(ctx context.Context, items []string, workers int, f func(context.Context, string) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan string)
+	var wg sync.WaitGroup
+	var first atomic.Pointer[error]
+	for range min(workers, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range next {
+				if err := f(ctx, it); err != nil {
+					if first.CompareAndSwap(nil, &err) {
+						cancel(err)
+					}
+				}
+			}
+		}()
+	}
+feed:
+	for _, it := range items {
+		select {
+		case next <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if e := first.Load(); e != nil {
+		return *e
+	}
+	return context.Cause(ctx)
+}
+
+// EnsureBucket checks that the target's bucket exists, and creates it
+// when create is set.
+func EnsureBucket(ctx context.Context, c *minio.Client, t Target, region string, create bool) error {
+	ok, err := c.BucketExists(ctx, t.Bucket)
+	if err != nil {
+		return opError("bucket", t.Bucket, err, false)
+	}
+	if ok {
+		return nil
+	}
+	if !create {
+		return &Error{Op: "bucket", Key: t.Bucket, Code: "NoSuchBucket", Err: errors.New("the bucket does not exist")}
+	}
+	if err := c.MakeBucket(ctx, t.Bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+		return opError("create bucket", t.Bucket, err, false)
+	}
+	return nil
+}
+
+// Publish makes the bucket hold the tree at dir (written by
+// generator.Publish) under the target's prefix: it uploads the files whose
+// bytes the bucket lacks, in parallel, then manifest.json, then
+// occupancy.snapshot, then deletes the keys of the previous tree that the
+// new one no longer has. When it fails before the snapshot is uploaded the
+// bucket still announces its previous release, whose files are all in
+// place; running it again completes the work.
+func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Options) (*Result, error) {
+	start := time.Now()
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	step := opt.Step
+	if step == nil {
+		step = func(string, ...any) {}
+	}
+	local, err := ReadLocal(dir)
+	if err != nil {
+		return nil, err
+	}
+	step("read %s: %d files, release %.12s", dir, len(local.Manifest.Files)+1, local.Manifest.Release)
+
+	remote, warnings, err := ReadRemote(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Target: t, Release: local.Manifest.Release, Warnings: warnings, DryRun: opt.DryRun}
+	if remote.Manifest != nil {
+		res.Previous = remote.Manifest.Release
+	}
+	need := NeedStat(local, remote)
+	if err := stat(ctx, c, t, remote, need, workers); err != nil {
+		return nil, err
+	}
+	res.Stated = len(need)
+	plan := MakePlan(local, remote)
+	res.Plan = plan
+	stated := ""
+	if len(need) > 0 {
+		stated = fmt.Sprintf(" (metadata of %d read)", len(need))
+	}
+	step("listed %d objects under %s%s: %d to upload (%s), %d to delete, %d unchanged",
+		len(remote.Objects), t, stated, plan.Uploads(), mib(plan.Bytes), len(plan.Deletes), plan.Unchanged)
+	if opt.DryRun || plan.Empty() {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+
+	var uploaded, upBytes atomic.Int64
+	put := func(ctx context.Context, s Step, release bool) error {
+		if opt.before != nil {
+			if err := opt.before("put", s.Entry.Path); err != nil {
+				return opError("upload", t.Key(s.Entry.Path), err, false)
+			}
+		}
+		data := local.ManifestData
+		if s.Entry.Path != generator.ManifestName {
+			var err error
+			if data, err = readEntry(dir, s.Entry); err != nil {
+				return err
+			}
+		}
+		meta := map[string]string{MetaSHA256: s.Entry.SHA256, MetaPath: s.Entry.Path}
+		if release {
+			meta[MetaRelease] = local.Manifest.Release
+		}
+		_, err := c.PutObject(ctx, t.Bucket, t.Key(s.Entry.Path), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
+			ContentType:      s.Headers.ContentType,
+			ContentEncoding:  s.Headers.ContentEncoding,
+			CacheControl:     s.Headers.CacheControl,
+			UserMetadata:     meta,
+			SendContentMd5:   true, // the store checks the bytes it received
+			DisableMultipart: true, // one part: the ETag stays the MD5 that later runs compare
+		})
+		if err != nil {
+			return opError("upload", t.Key(s.Entry.Path), err, false)
+		}
+		uploaded.Add(1)
+		upBytes.Add(int64(len(data)))
+		if opt.Op != nil {
+			opt.Op("put", s.Entry.Path)
+		}
+		return nil
+	}
+	done := func() {
+		res.Uploaded, res.UploadedBytes = int(uploaded.Load()), upBytes.Load()
+		res.Elapsed = time.Since(start)
+	}
+
+	byPath := make(map[string]Step, len(plan.Files))
+	paths := make([]string, len(plan.Files))
+	for i, s := range plan.Files {
+		byPath[s.Entry.Path], paths[i] = s, s.Entry.Path
+	}
+	if err := parallel(ctx, paths, workers, func(ctx context.Context, p string) error { return put(ctx, byPath[p], false) }); err != nil {
+		done()
+		return res, err
+	}
+	if len(paths) > 0 {
+		step("uploaded %d files (%s)", uploaded.Load(), mib(upBytes.Load()))
+	}
+	for _, s := range []*Step{plan.Manifest, plan.Snapshot} {
+		if s == nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			done()
+			return res, err
+		}
+		if err := put(ctx, *s, true); err != nil {
+			done()
+			return res, err
+		}
+		step("uploaded %s", s.Entry.Path)
+	}
+
+	var deleted atomic.Int64
+	err = parallel(ctx, plan.Deletes, workers, func(ctx context.Context, p string) error {
+		if opt.before != nil {
+			if err := opt.before("delete", p); err != nil {
+				return opError("delete", t.Key(p), err, true)
+			}
+		}
+		if err := c.RemoveObject(ctx, t.Bucket, t.Key(p), minio.RemoveObjectOptions{}); err != nil {
+			return opError("delete", t.Key(p), err, true)
+		}
+		deleted.Add(1)
+		if opt.Op != nil {
+			opt.Op("delete", p)
+		}
+		return nil
+	})
+	res.Deleted = int(deleted.Load())
+	done()
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			err = &Error{Op: "delete", Key: t.String(), Err: err, Announced: true}
+		}
+		return res, err
+	}
+	if len(plan.Deletes) > 0 {
+		step("deleted %d stale objects", res.Deleted)
+	}
+	return res, nil
+}
