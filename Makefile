@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e browser-test sample clean
+.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e browser-test s3-test sample clean
 
 all: build
 
@@ -28,14 +28,17 @@ vet:
 # corpora included), the static-hosting test against real nginx, the
 # cross-check of the sidecar's answers against PostgreSQL's on the sample,
 # the end-to-end test (nginx before two sidecars, one killed and a release
-# published under load, zero failed requests), and the page's browser tests
-# in headless Chromium.
+# published under load, zero failed requests), the page's browser tests in
+# headless Chromium, and publishing to a real S3-compatible server
+# (SeaweedFS, built once into ~/.cache/occupancy: about 5 minutes the
+# first time).
 test: vet
 	$(GO) test -race -count=1 ./...
 	./scripts/nginx-test.sh
 	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
 	./scripts/e2e.sh
 	./scripts/browser-test.sh
+	./scripts/s3-test.sh
 
 # Run each fuzzer for a while (FUZZTIME=30s by default; make test runs
 # their seed corpora). XLSX inputs are slow to minimize: keep that short.
@@ -80,6 +83,11 @@ e2e:
 # when missing); screenshots at phone and desktop sizes in test-artifacts/.
 browser-test:
 	./scripts/browser-test.sh
+
+# Publishing to S3-compatible storage against SeaweedFS on loopback
+# (SEAWEEDFS_BIN=/path/to/weed to use a binary you have).
+s3-test:
+	./scripts/s3-test.sh
 
 # Regenerate the embedded sample release (source/sample/data).
 sample:
