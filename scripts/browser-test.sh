@@ -38,13 +38,7 @@ ARTIFACTS=$(cd "$ARTIFACTS" && pwd)
 work=$(mktemp -d)
 pids=()
 cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_all "${pids[@]}"
 	rm -rf "$work"
 }
 trap cleanup EXIT

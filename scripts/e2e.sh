@@ -63,12 +63,7 @@ cleanup() {
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
-	for pid in "${pid_of[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${pid_of[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_all "${pid_of[@]}"
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -14,6 +14,14 @@ free_port() {
 	return 1
 }
 
+# stop_all PID… sends SIGTERM to every PID, then waits for each (they must
+# be children of this shell). For the scripts' exit traps.
+stop_all() {
+	local pid
+	for pid; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid; do wait "$pid" 2>/dev/null || true; done
+}
+
 # The brotli_static module that deploy/nginx.conf uses, from Debian's
 # libnginx-mod-http-brotli-static; a test's nginx.conf loads it with
 # load_module.

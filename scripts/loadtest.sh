@@ -25,18 +25,14 @@ CONNS=${CONNS:-32}
 SCALE=${SCALE:-1}
 
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 command -v wrk >/dev/null || { echo "loadtest: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "loadtest: curl not found" >&2; exit 1; }
 
 work=$(mktemp -d)
 pids=()
 cleanup() {
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_all "${pids[@]}"
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

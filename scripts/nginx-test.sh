@@ -18,12 +18,7 @@ cleanup() {
 	if [[ -f "$work/nginx.pid" ]]; then
 		kill -QUIT "$(cat "$work/nginx.pid")" 2>/dev/null || true
 	fi
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_all "${pids[@]}"
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

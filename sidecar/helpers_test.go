@@ -122,6 +122,15 @@ func newTestServer(tb testing.TB, s *snapshot.Snapshot, edit func(*sidecar.Confi
 	if err != nil {
 		tb.Fatal(err)
 	}
+	ts := serveInMemory(tb, srv)
+	ts.dir = dir
+	return ts
+}
+
+// serveInMemory serves srv on an in-memory listener until the test ends
+// and returns a client for it.
+func serveInMemory(tb testing.TB, srv *sidecar.Server) *testServer {
+	tb.Helper()
 	ln := fasthttputil.NewInmemoryListener()
 	done := make(chan struct{})
 	go func() {
@@ -144,7 +153,7 @@ func newTestServer(tb testing.TB, s *snapshot.Snapshot, edit func(*sidecar.Confi
 		ReadTimeout:  5 * time.Second,
 		WriteTimeout: 5 * time.Second,
 	}
-	return &testServer{srv: srv, client: client, dir: dir}
+	return &testServer{srv: srv, client: client}
 }
 
 // response is what tests look at.

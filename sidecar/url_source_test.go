@@ -2,13 +2,11 @@ package sidecar_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -18,9 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttputil"
 
 	"occupancy/sidecar"
 	"occupancy/snapshot"
@@ -171,29 +166,7 @@ func newURLServer(t *testing.T, rawURL string, edit func(*sidecar.Config)) (*tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := fasthttputil.NewInmemoryListener()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		<-done
-	})
-	client := &fasthttp.HostClient{
-		Addr:         "sidecar.test",
-		Dial:         func(string) (net.Conn, error) { return ln.Dial() },
-		ReadTimeout:  5 * time.Second,
-		WriteTimeout: 5 * time.Second,
-	}
-	return &testServer{srv: srv, client: client}, logs
+	return serveInMemory(t, srv), logs
 }
 
 // metric returns the value of a metric line (name with its labels).

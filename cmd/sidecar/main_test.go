@@ -72,19 +72,8 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(snap, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, cancel := context.WithCancel(t.Context())
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-snapshot", snap, "-static", dir, "-log-format", "json"}, io.Discard, &stderr)
-	}()
+	r := startRun(t, "-snapshot", snap, "-static", dir)
+	addr, stderr := r.addr, r.stderr
 	client := &http.Client{Timeout: 2 * time.Second}
 	var resp *http.Response
 	for i := 0; i < 100; i++ {
@@ -141,16 +130,49 @@ func TestRun(t *testing.T) {
 		t.Errorf("no SIGHUP log line:\n%s", stderr.String())
 	}
 
-	cancel()
+	r.stop(t)
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no shutdown log:\n%s", stderr.String())
+	}
+}
+
+// running is a run() of the command started by startRun.
+type running struct {
+	addr   string      // its -addr, a free loopback port
+	stderr *syncBuffer // its logs, in JSON
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startRun starts run with args, -addr on a free loopback port and JSON
+// logs; it is stopped when the test ends unless [running.stop] was called.
+func startRun(t *testing.T, args ...string) *running {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &running{addr: addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	t.Cleanup(cancel)
+	go func() {
+		r.done <- run(ctx, append([]string{"-addr", addr, "-log-format", "json"}, args...), io.Discard, r.stderr)
+	}()
+	return r
+}
+
+// stop cancels the run and waits for it to return without error.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
 	select {
-	case err := <-done:
+	case err := <-r.done:
 		if err != nil {
 			t.Fatalf("run: %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
-	}
-	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
-		t.Errorf("no shutdown log:\n%s", stderr.String())
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,20 +33,8 @@ func TestRunBadSnapshot(t *testing.T) {
 		}
 	}
 	put(good[:len(good)-40]) // truncated: no checksum, part of the body
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-snapshot", snap, "-static", "", "-poll", "50ms", "-log-format", "json"}, io.Discard, &stderr)
-	}()
+	r := startRun(t, "-snapshot", snap, "-static", "", "-poll", "50ms")
+	addr, stderr := r.addr, r.stderr
 	client := &http.Client{Timeout: 2 * time.Second}
 	get := func(method, path, body string) (int, string, error) {
 		req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
@@ -104,13 +90,5 @@ func TestRunBadSnapshot(t *testing.T) {
 	if status, body, _ := get("POST", "/api/rooms/find_soonest_bookings", `{"after_date":"2026-11-26"}`); status != 200 || !strings.HasPrefix(body, `[{"name":`) {
 		t.Errorf("search once ready = %d %.100s", status, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop")
-	}
+	r.stop(t)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -77,20 +76,8 @@ func TestRunURL(t *testing.T) {
 	defer hs.Close()
 	snapURL := strings.Replace(hs.URL, "http://", "http://reader:s3cr3t-pw@", 1) + "/bucket/prefix/occupancy.snapshot?X-Amz-Signature=c0ffee5ig"
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-snapshot", snapURL, "-snapshot-header", "X-Token: tok-5ecret",
-			"-poll", "50ms", "-static", "", "-log-format", "json"}, io.Discard, &stderr)
-	}()
+	r := startRun(t, "-snapshot", snapURL, "-snapshot-header", "X-Token: tok-5ecret", "-poll", "50ms", "-static", "")
+	addr, stderr := r.addr, r.stderr
 	client := &http.Client{Timeout: 2 * time.Second}
 	get := func(method, path, body string) (int, string) {
 		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
@@ -151,15 +138,7 @@ func TestRunURL(t *testing.T) {
 		t.Error("SIGHUP did not fetch the snapshot unconditionally")
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop")
-	}
+	r.stop(t)
 	logs := stderr.String()
 	for _, secret := range []string{"s3cr3t-pw", "c0ffee5ig", "tok-5ecret", "reader:", "X-Amz-Signature"} {
 		if strings.Contains(logs, secret) {
@@ -182,18 +161,8 @@ func TestRunURLDown(t *testing.T) {
 	}
 	deadURL := "http://" + dead.Addr().String() + "/occupancy.snapshot?token=hush-hush"
 	dead.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-snapshot", deadURL, "-poll", "20ms", "-static", "", "-log-format", "json"}, io.Discard, &stderr)
-	}()
+	r := startRun(t, "-snapshot", deadURL, "-poll", "20ms", "-static", "")
+	addr, stderr := r.addr, r.stderr
 	client := &http.Client{Timeout: 2 * time.Second}
 	var body []byte
 	status := 0
@@ -210,10 +179,7 @@ func TestRunURLDown(t *testing.T) {
 		t.Errorf("readyz = %d %s, want 503 %s", status, body, want)
 	}
 	time.Sleep(300 * time.Millisecond) // polls keep failing
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	r.stop(t)
 	logs := stderr.String()
 	if n := strings.Count(logs, `"msg":"snapshot load failed"`); n != 1 {
 		t.Errorf("a dead URL logged %d times:\n%s", n, logs)
