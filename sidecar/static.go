@@ -12,6 +12,14 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+// The page for people in the tree, revalidated on every load so that a
+// rebuilt page is never mixed with a cached older one.
+const (
+	webIndex         = "index.html"
+	webDir           = "app/"
+	pageCacheControl = "no-cache"
+)
+
 // maxStaticFile bounds the size of a static file read into memory.
 const maxStaticFile = 64 << 20
 
@@ -64,7 +72,7 @@ func (s *Server) staticApp(name string) func(*fasthttp.RequestCtx) {
 			return
 		}
 		ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
-		s.serveFile(ctx, "app/"+name, ct, "Not found")
+		s.serveFile(ctx, webDir+name, ct, "Not found")
 	}
 }
 
@@ -126,7 +134,11 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 	etag := fmt.Sprintf(`W/"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
 	h := &ctx.Response.Header
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", t.cacheControl)
+	if rel == webIndex || strings.HasPrefix(rel, webDir) {
+		h.Set("Cache-Control", pageCacheControl) // as deploy/nginx.conf serves the page
+	} else {
+		h.Set("Cache-Control", t.cacheControl)
+	}
 	ctx.SetContentType(contentType)
 	if inm := string(ctx.Request.Header.Peek("If-None-Match")); inm != "" && etagMatch(inm, etag) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)

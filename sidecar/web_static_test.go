@@ -57,8 +57,8 @@ func TestStaticPage(t *testing.T) {
 			t.Errorf("GET %s: no X-Content-Type-Options: nosniff", tt.path)
 		}
 		etag := r.header["Etag"]
-		if etag == "" || r.header["Cache-Control"] == "" {
-			t.Errorf("GET %s: no ETag or Cache-Control: %v", tt.path, r.header)
+		if etag == "" || r.header["Cache-Control"] != "no-cache" {
+			t.Errorf("GET %s: ETag %q, Cache-Control %q, want an ETag and no-cache, as nginx serves the page", tt.path, etag, r.header["Cache-Control"])
 		}
 		if r := ts.do(t, "GET", tt.path, "", "If-None-Match", etag); r.status != 304 || r.body != "" {
 			t.Errorf("GET %s If-None-Match = %d %q, want 304", tt.path, r.status, r.body)
@@ -66,6 +66,9 @@ func TestStaticPage(t *testing.T) {
 		if r := ts.do(t, "HEAD", tt.path, ""); r.status != 200 || r.body != "" || r.header["Content-Type"] != tt.ctype {
 			t.Errorf("HEAD %s = %d %q %q", tt.path, r.status, r.header["Content-Type"], r.body)
 		}
+	}
+	if r := ts.do(t, "GET", "/api/rooms", ""); r.header["Cache-Control"] != sidecar.DefaultStaticCache {
+		t.Errorf("GET /api/rooms: Cache-Control %q, want %q", r.header["Cache-Control"], sidecar.DefaultStaticCache)
 	}
 	for _, p := range []string{"/app/notes.txt", "/app/App.js", "/app/nothing.js", "/app/", "/app", "/app/x/app.js", "/index.htm", "/app.js"} {
 		checkJSONError(t, "GET "+p, ts.do(t, "GET", p, ""), 404, "Not found")
