@@ -22,6 +22,7 @@ const (
 	routeStudyplans
 	routeStudyplan
 	routeDocs
+	routeWeb // the page for people: / and /app/<file>
 	routeHealthz
 	routeReadyz
 	routeMetrics
@@ -41,6 +42,7 @@ var routeNames = [numRoutes]string{
 	routeStudyplans: "studyplans",
 	routeStudyplan:  "studyplan",
 	routeDocs:       "docs",
+	routeWeb:        "web",
 	routeHealthz:    "healthz",
 	routeReadyz:     "readyz",
 	routeMetrics:    "metrics",

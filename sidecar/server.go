@@ -328,10 +328,10 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 	case len(segs) == 1 && eq(segs[0], "metrics"):
 		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
 	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")):
-		// The page for people and its files (counted with the docs).
-		return routeDocs, s.only(allowGet, get, s.staticDoc(webIndex, contentHTML))
+		// The page for people and its files.
+		return routeWeb, s.only(allowGet, get, s.staticDoc(webIndex, contentHTML))
 	case len(segs) == 2 && eq(segs[0], "app"):
-		return routeDocs, s.only(allowGet, get, s.staticApp(segs[1]))
+		return routeWeb, s.only(allowGet, get, s.staticApp(segs[1]))
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return routeNotFound, s.notFound
 	case len(segs) == 2 && eq(segs[1], "openapi.json"):
