@@ -50,7 +50,8 @@ FUZZ_TARGETS := \
 	./source:FuzzParseInt ./source:FuzzParseNumber ./source:FuzzCheckSegment \
 	./source:FuzzDefaultBuilding ./source:FuzzCoordinates ./source:FuzzNames \
 	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest \
-	./sidecar:FuzzFastParse
+	./sidecar:FuzzFastParse ./generator/objstore:FuzzParseURL \
+	./generator/objstore:FuzzParseEndpoint ./cmd/sidecar:FuzzParseHeader
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -30,6 +30,8 @@ import (
 	"syscall"
 	_ "time/tzdata" // campus time zone without system zoneinfo
 
+	"golang.org/x/net/http/httpguts"
+
 	"occupancy/sidecar"
 )
 
@@ -191,8 +193,8 @@ func parseHeader(v string) (name, value string, err error) {
 			return "", "", fmt.Errorf("invalid character %q at byte %d of the header name", c, i)
 		}
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return "", "", fmt.Errorf("header %s: the value holds a line break or NUL", name)
+	if !httpguts.ValidHeaderFieldValue(value) { // the rule net/http sends by
+		return "", "", fmt.Errorf("header %s: the value holds a control character (line break, NUL, escape…)", name)
 	}
 	switch http.CanonicalHeaderKey(name) {
 	case "Host", "If-None-Match", "If-Modified-Since", "Content-Length", "Transfer-Encoding", "Connection":

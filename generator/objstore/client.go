@@ -43,7 +43,8 @@ type Endpoint struct {
 var AWSEndpoint = Endpoint{Host: "s3.amazonaws.com", Secure: true}
 
 // ParseEndpoint parses http://host:port, https://host:port or host:port
-// (https). "" is Amazon S3.
+// (https). "" is Amazon S3. Its errors never show an endpoint holding an
+// "@", which may be credentials (they belong in the environment).
 func ParseEndpoint(s string) (Endpoint, error) {
 	if s == "" {
 		return AWSEndpoint, nil
@@ -51,19 +52,24 @@ func ParseEndpoint(s string) (Endpoint, error) {
 	if !strings.Contains(s, "://") {
 		s = "https://" + s
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return Endpoint{}, fmt.Errorf("invalid endpoint %q: %w", s, err)
+	invalid := func(why string) error {
+		if strings.Contains(s, "@") {
+			return fmt.Errorf("invalid endpoint (not shown: it holds an @): %s; give credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL", why)
+		}
+		return fmt.Errorf("invalid endpoint %q: %s", s, why)
 	}
+	u, err := url.Parse(s)
 	switch {
+	case err != nil:
+		return Endpoint{}, invalid("not a URL")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return Endpoint{}, fmt.Errorf("invalid endpoint %q: want http:// or https://", s)
+		return Endpoint{}, invalid("want http:// or https://")
 	case u.User != nil:
-		return Endpoint{}, fmt.Errorf("invalid endpoint %q: give credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL", u.Redacted())
+		return Endpoint{}, invalid("credentials in the URL")
 	case u.Host == "":
-		return Endpoint{}, fmt.Errorf("invalid endpoint %q: no host", s)
+		return Endpoint{}, invalid("no host")
 	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return Endpoint{}, fmt.Errorf("invalid endpoint %q: give only scheme, host and port (the bucket goes in -s3)", s)
+		return Endpoint{}, invalid("give only scheme, host and port (the bucket goes in -s3)")
 	}
 	return Endpoint{Host: u.Host, Secure: u.Scheme == "https"}, nil
 }
