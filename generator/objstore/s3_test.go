@@ -328,6 +328,18 @@ func startPoller(t *testing.T, c *minio.Client, tg Target, trees map[string]Loca
 	return p
 }
 
+// waitFor waits until a conclusive check has seen release, or timeout.
+func (p *poller) waitFor(release string, timeout time.Duration) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		p.mu.Lock()
+		seen := p.seen[release]
+		p.mu.Unlock()
+		if seen {
+			return
+		}
+	}
+}
+
 func (p *poller) finish(t *testing.T) {
 	t.Helper()
 	close(p.stop)
@@ -445,7 +457,9 @@ func TestS3Publish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second) // a check or two after the end
+	// A conclusive check of the new release after the end: each check
+	// lists and reads the bucket, which takes seconds on a loaded machine.
+	pol.waitFor(l2.Manifest.Release, time.Minute)
 	pol.finish(t)
 	t.Logf("new release: %s", res)
 	if res.Uploaded != changed+1 || res.Deleted != removed {
