@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/valyala/fasthttp"
@@ -131,8 +132,16 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
 		return
 	}
-	etag := fmt.Sprintf(`W/"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
 	h := &ctx.Response.Header
+	// The build's precompressed copy, when the client accepts it, as
+	// nginx's brotli_static and gzip_static send it.
+	h.Set("Vary", "Accept-Encoding")
+	if cf, cfi, enc := precompressed(t.dir, rel, ctx.Request.Header.Peek("Accept-Encoding")); cf != nil {
+		defer cf.Close()
+		f, fi = cf, cfi
+		h.Set("Content-Encoding", enc)
+	}
+	etag := fmt.Sprintf(`W/"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
 	h.Set("ETag", etag)
 	if rel == webIndex || strings.HasPrefix(rel, webDir) {
 		h.Set("Cache-Control", pageCacheControl) // as deploy/nginx.conf serves the page
@@ -150,6 +159,55 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 		return
 	}
 	ctx.SetBody(body)
+}
+
+// precompressed opens the build's brotli or gzip copy of rel (rel+".br",
+// rel+".gz"), preferring brotli, when acceptEncoding accepts its coding
+// and the copy is a regular file; else it returns nil.
+func precompressed(dir, rel string, acceptEncoding []byte) (*os.File, os.FileInfo, string) {
+	if len(acceptEncoding) == 0 {
+		return nil, nil, ""
+	}
+	for _, c := range [...]struct{ coding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !accepts(string(acceptEncoding), c.coding) {
+			continue
+		}
+		f, err := os.OpenInRoot(dir, rel+c.suffix)
+		if err != nil {
+			continue
+		}
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= maxStaticFile {
+			return f, fi, c.coding
+		}
+		f.Close()
+	}
+	return nil, nil, ""
+}
+
+// accepts reports whether an Accept-Encoding header accepts coding: it is
+// listed (or "*" is) without q=0.
+func accepts(header, coding string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		token, params, _ := strings.Cut(part, ";")
+		token = strings.TrimSpace(token)
+		refused := false
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q <= 0 {
+					refused = true
+				}
+			}
+		}
+		switch {
+		case strings.EqualFold(token, coding):
+			return !refused
+		case token == "*":
+			star = !refused
+		}
+	}
+	return star
 }
 
 // etagMatch implements the weak comparison of If-None-Match.

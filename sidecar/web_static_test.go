@@ -165,3 +165,53 @@ func TestStaticPageTraversal(t *testing.T) {
 	// follows it, which is harmless (the tree is public) but worth knowing.
 	checkHealthy(t, ts)
 }
+
+// TestStaticPrecompressed: the build's .br and .gz copies are sent to
+// clients that accept them, as nginx's brotli_static and gzip_static do,
+// each with its own ETag; a client accepting neither gets the original.
+func TestStaticPrecompressed(t *testing.T) {
+	ts := newTestServer(t, sampleSnapshot(t), nil)
+	withPage(t, ts)
+	public := filepath.Join(ts.dir, "public")
+	put(t, filepath.Join(public, "api/rooms/index.json.br"), "BROTLI")
+	put(t, filepath.Join(public, "api/rooms/index.json.gz"), "GZIP")
+	put(t, filepath.Join(public, "index.html.gz"), "GZIP PAGE")
+	original := ts.do(t, "GET", "/api/rooms", "").body
+	etags := map[string]string{}
+	for _, tt := range []struct{ path, accept, encoding, body string }{
+		{"/api/rooms", "gzip, deflate, br", "br", "BROTLI"},
+		{"/api/rooms", "br;q=1.0, gzip;q=0.8", "br", "BROTLI"},
+		{"/api/rooms", "gzip", "gzip", "GZIP"},
+		{"/api/rooms", "br;q=0, gzip", "gzip", "GZIP"},
+		{"/api/rooms", "BR", "br", "BROTLI"},
+		{"/api/rooms", "*", "br", "BROTLI"},
+		{"/api/rooms", "*, br;q=0", "gzip", "GZIP"},
+		{"/api/rooms", "identity", "", original},
+		{"/api/rooms", "", "", original},
+		{"/api/rooms", "deflate", "", original},
+		{"/", "gzip, br", "gzip", "GZIP PAGE"}, // no .br copy: gzip
+		{"/app/app.js", "gzip, br", "", "export const x = 1;"},
+	} {
+		var headers []string
+		if tt.accept != "" {
+			headers = []string{"Accept-Encoding", tt.accept}
+		}
+		r := ts.do(t, "GET", tt.path, "", headers...)
+		if r.status != 200 || r.header["Content-Encoding"] != tt.encoding || r.body != tt.body || r.header["Vary"] != "Accept-Encoding" {
+			t.Errorf("GET %s (Accept-Encoding %q) = %d %q %q, Vary %q; want %q %q", tt.path, tt.accept, r.status, r.header["Content-Encoding"], r.body, r.header["Vary"], tt.encoding, tt.body)
+		}
+		if tt.path == "/api/rooms" {
+			if e, ok := etags[tt.encoding]; ok && e != r.header["Etag"] {
+				t.Errorf("ETag of the %q form changed: %s, %s", tt.encoding, e, r.header["Etag"])
+			}
+			etags[tt.encoding] = r.header["Etag"]
+			// Revalidating the copy a client holds gives a 304.
+			if r2 := ts.do(t, "GET", tt.path, "", append(headers, "If-None-Match", r.header["Etag"])...); r2.status != 304 {
+				t.Errorf("GET %s (Accept-Encoding %q) If-None-Match: %d, want 304", tt.path, tt.accept, r2.status)
+			}
+		}
+	}
+	if len(etags) != 3 || etags["br"] == etags["gzip"] || etags["br"] == etags[""] || etags["gzip"] == etags[""] {
+		t.Errorf("one ETag per form, got %v", etags)
+	}
+}
