@@ -13,8 +13,6 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"occupancy/generator"
-	"occupancy/source"
-	"occupancy/source/csv"
 	"occupancy/source/sample"
 )
 
@@ -230,11 +228,7 @@ func BenchmarkPrecompress(b *testing.B) {
 // sampleFiles renders the embedded sample release.
 func sampleFiles(tb testing.TB) []generator.File {
 	tb.Helper()
-	raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rel, err := source.Decode(raw)
+	rel, err := sample.Release()
 	if err != nil {
 		tb.Fatal(err)
 	}

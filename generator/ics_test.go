@@ -17,7 +17,6 @@ import (
 
 	"occupancy/generator"
 	"occupancy/source"
-	"occupancy/source/csv"
 	"occupancy/source/sample"
 )
 
@@ -631,11 +630,7 @@ func TestSampleFeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders the sample")
 	}
-	raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := source.Decode(raw)
+	rel, err := sample.Release()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 
 	"occupancy/generator"
 	"occupancy/source"
-	"occupancy/source/csv"
 	"occupancy/source/sample"
 )
 
@@ -75,11 +74,7 @@ func newBucket(t *testing.T, c *minio.Client) string {
 // dir (with its gzip and brotli copies), and returns the tree's folder.
 func release(t *testing.T, dir string, edit func(*source.Release)) string {
 	t.Helper()
-	raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := source.Decode(raw)
+	rel, err := sample.Release()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 
 	"occupancy/source"
+	"occupancy/source/csv"
 	"occupancy/source/sample/internal/synth"
 )
 
@@ -71,6 +72,16 @@ const Folder = synth.Folder
 //
 // Each call returns a new Raw that the caller may modify.
 func Generate(scale int) *source.Raw { return synth.Generate(scale) }
+
+// Release reads and checks the embedded sample, as cmd/build does when it
+// is given no release.
+func Release() (*source.Release, error) {
+	raw, err := csv.ReadFS(Files(), Folder, csv.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return source.Decode(raw)
+}
 
 // WriteCSV writes each sheet of raw that is found to dir/<sheet>.csv, the
 // way [Files] holds them: a header row of the documented column names of
