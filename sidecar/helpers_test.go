@@ -5,6 +5,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -202,4 +204,19 @@ func (ts *testServer) tryDo(method, path, body string, headers ...string) (respo
 func (ts *testServer) postJSON(tb testing.TB, path, body string) response {
 	tb.Helper()
 	return ts.do(tb, "POST", path, body, "Content-Type", "application/json")
+}
+
+// metric returns the value of a metric line (name with its labels).
+func metric(t *testing.T, ts *testServer, name string) float64 {
+	t.Helper()
+	r := ts.do(t, "GET", "/metrics", "")
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("metrics lack %s:\n%s", name, r.body)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

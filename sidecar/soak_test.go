@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,9 +18,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttputil"
 
 	"occupancy/sidecar"
 	"occupancy/snapshot"
@@ -202,15 +198,10 @@ func reseal(b []byte) {
 	copy(b[n:], sum[:])
 }
 
-// reloadChurn runs the sidecar under continuous load (four clients, both
-// searches and /readyz, every answer checked against one generation) while
-// a new snapshot file lands every `every` for `total`: valid ones (each a
-// new generation), truncated, corrupt, wrong magic, a future version, empty
-// and with trailing bytes. Half are picked up by the watcher (polling every
-// poll), half by Reload (as SIGHUP does). It asserts zero failed requests,
-// answers from one complete snapshot that never goes back in time, every
-// invalid file refused, logged and counted in /metrics, every valid one
-// served.
+// reloadChurn runs the sidecar under continuous load while a new snapshot
+// file lands every `every` for `total` (see [runChurn]); the watcher polls
+// every poll. It also asserts every invalid file refused, logged and
+// counted in /metrics, and every valid one counted as a reload.
 func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "occupancy.snapshot")
@@ -223,8 +214,7 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 			t.Fatal(err)
 		}
 	}
-	gen := 0
-	first, err := generation(gen).MarshalBinary()
+	first, err := generation(0).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,65 +228,51 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := fasthttputil.NewInmemoryListener()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
+	ts := serveInMemory(t, srv)
 	watchCtx, stopWatch := context.WithCancel(t.Context())
 	defer stopWatch()
 	go srv.Watch(watchCtx)
-	client := &fasthttp.HostClient{
-		Addr:         "sidecar.test",
-		Dial:         func(string) (net.Conn, error) { return ln.Dial() },
-		ReadTimeout:  5 * time.Second,
-		WriteTimeout: 5 * time.Second,
-	}
-	do := func(method, path, body string) (int, []byte, error) {
-		req := fasthttp.AcquireRequest()
-		resp := fasthttp.AcquireResponse()
-		defer fasthttp.ReleaseRequest(req)
-		defer fasthttp.ReleaseResponse(resp)
-		req.Header.SetMethod(method)
-		req.SetRequestURI("http://sidecar.test" + path)
-		req.Header.SetContentType("application/json")
-		req.SetBodyString(body)
-		err := client.Do(req, resp)
-		return resp.StatusCode(), bytes.Clone(resp.Body()), err
-	}
-	counter := func(name string) uint64 {
-		t.Helper()
-		status, body, err := do("GET", "/metrics", "")
-		if err != nil || status != 200 {
-			t.Fatalf("metrics: %d %v", status, err)
-		}
-		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(body)
-		if m == nil {
-			t.Fatalf("metrics lack %s", name)
-		}
-		n, _ := strconv.ParseUint(string(m[1]), 10, 64)
-		return n
-	}
 
-	// The load: each client checks every answer and that the generation
-	// it sees never goes back.
+	st := runChurn(t, ts, total, every, 10*time.Second, poll/4, write)
+	failures := metric(t, ts, "occupancy_snapshot_reload_failures_total")
+	reloads := metric(t, ts, "occupancy_snapshot_reloads_total")
+	logged := strings.Count(logs.String(), "snapshot load failed")
+	if failures < float64(st.invalid) || logged < st.invalid {
+		t.Errorf("%d invalid files, %v counted, %d logged", st.invalid, failures, logged)
+	}
+	if reloads < float64(st.valid+1) {
+		t.Errorf("%d valid files (and the first), %v reloads counted", st.valid, reloads)
+	}
+	t.Logf("%d requests (%d failed); %d files arrived (%d valid, %d invalid; %d via Reload, the rest via the watcher); metrics: %v reloads, %v reload failures; %d failures logged",
+		st.requests, st.failed, st.valid+st.invalid, st.valid, st.invalid, st.viaReload, reloads, failures, logged)
+}
+
+// churnStats counts what [runChurn] did.
+type churnStats struct {
+	requests, failed          int64
+	valid, invalid, viaReload int
+}
+
+// runChurn loads ts (four clients, both searches and /readyz, every answer
+// checked against one generation: never two snapshots mixed, never back in
+// time, never a generation not yet published) while publish lands a new
+// snapshot (generation 1, 2, …; ts must be serving generation 0) every
+// `every` for `total`: valid ones, truncated, corrupt, wrong magic, a
+// future version, empty and with trailing bytes (see arrivals). Every
+// other one is also loaded at once by Reload, as SIGHUP does; the rest
+// must be noticed by the server's own watcher within settle (checked every
+// tick). After each arrival the right generation must be served and the
+// right error, if any, reported. It asserts zero failed requests.
+func runChurn(t *testing.T, ts *testServer, total, every, settle, tick time.Duration, publish func([]byte)) churnStats {
+	t.Helper()
+	srv := ts.srv
 	var requests, failed atomic.Int64
-	var latest atomic.Int64 // newest generation written
+	var latest atomic.Int64 // newest generation published
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	const maxRequests = 2_000_000 // per client; time bounds the run first
 	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			seen := 0
 			fail := func(format string, args ...any) {
 				if failed.Add(1) <= 10 {
@@ -310,27 +286,23 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 				default:
 				}
 				var (
-					status int
-					body   []byte
-					err    error
-					g      int
+					r   response
+					g   int
+					err error
 				)
 				switch (w + i) % 3 {
 				case 0:
-					status, body, err = do("POST", soonestPath, `{"after_date":"2026-11-28T00:00"}`)
-					if err == nil && status == 200 {
-						g, err = checkSoonest(body)
+					if r, err = ts.tryDo("POST", soonestPath, `{"after_date":"2026-11-28T00:00"}`, "Content-Type", "application/json"); err == nil && r.status == 200 {
+						g, err = checkSoonest([]byte(r.body))
 					}
 				case 1:
-					status, body, err = do("POST", freePath, `{"selection":[{"start":"2026-11-28T10:00","end":"2026-11-28T11:00"}]}`)
-					if err == nil && status == 200 {
-						g, err = checkFree(body)
+					if r, err = ts.tryDo("POST", freePath, `{"selection":[{"start":"2026-11-28T10:00","end":"2026-11-28T11:00"}]}`, "Content-Type", "application/json"); err == nil && r.status == 200 {
+						g, err = checkFree([]byte(r.body))
 					}
 				case 2:
-					status, body, err = do("GET", "/readyz", "")
-					if err == nil && status == 200 {
+					if r, err = ts.tryDo("GET", "/readyz", ""); err == nil && r.status == 200 {
 						var v struct{ Release string }
-						if err = json.Unmarshal(body, &v); err == nil {
+						if err = json.Unmarshal([]byte(r.body), &v); err == nil {
 							_, err = fmt.Sscanf(v.Release, "gen-%05d", &g)
 						}
 					}
@@ -339,24 +311,24 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 				switch {
 				case err != nil:
 					fail("%v", err)
-				case status != 200:
-					fail("status %d: %.200s", status, body)
+				case r.status != 200:
+					fail("status %d: %.200s", r.status, r.body)
 				case g < seen:
 					fail("generation %d after %d: went back in time", g, seen)
 				case int64(g) > latest.Load():
-					fail("generation %d was never written", g)
+					fail("generation %d was never published", g)
 				default:
 					seen = g
 				}
 			}
-		}()
+		})
 	}
 
-	// The arrivals.
-	var valid, invalid, viaReload int
+	var st churnStats
+	gen := 0
 	deadline := time.Now().Add(total)
 	for i := 0; time.Now().Before(deadline); i++ {
-		tick := time.Now()
+		start := time.Now()
 		a := arrivals[i%len(arrivals)]
 		next, err := generation(gen + 1).MarshalBinary()
 		if err != nil {
@@ -366,20 +338,18 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 			gen++
 			latest.Store(int64(gen))
 		}
-		// A load replaces the index or the last error: watch both (cheap;
-		// /metrics is checked at the end).
+		// A load replaces the index or the last error: watch both.
 		ix0, err0 := srv.Store().Index(), srv.Store().LastError()
-		write(a.make(next))
+		publish(a.make(next))
 		if i%2 == 1 {
-			viaReload++
+			st.viaReload++
 			err := srv.Reload() // as SIGHUP does
 			if a.valid != (err == nil) || !a.valid && !errors.Is(err, a.want) {
 				t.Errorf("arrival %d (%s): Reload = %v, want %v", i, a.name, err, a.want)
 			}
 		}
-		// Wait for the watcher (or Reload) to have dealt with the file.
-		for time.Since(tick) < 10*time.Second && srv.Store().Index() == ix0 && srv.Store().LastError() == err0 {
-			time.Sleep(poll / 4)
+		for time.Since(start) < settle && srv.Store().Index() == ix0 && srv.Store().LastError() == err0 {
+			time.Sleep(tick)
 		}
 		if got, want := srv.Store().Index().Release(), fmt.Sprintf("gen-%05d", gen); got != want {
 			t.Errorf("arrival %d (%s): serving %s, want %s", i, a.name, got, want)
@@ -388,30 +358,20 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 			t.Errorf("arrival %d (%s): LastError = %v, want %v", i, a.name, err, a.want)
 		}
 		if a.valid {
-			valid++
+			st.valid++
 		} else {
-			invalid++
+			st.invalid++
 		}
-		time.Sleep(every - time.Since(tick))
+		time.Sleep(every - time.Since(start))
 	}
 	close(stop)
 	wg.Wait()
-
-	failures := counter("occupancy_snapshot_reload_failures_total")
-	reloads := counter("occupancy_snapshot_reloads_total")
-	logged := strings.Count(logs.String(), "snapshot load failed")
-	if failures < uint64(invalid) || logged < invalid {
-		t.Errorf("%d invalid files, %d counted, %d logged", invalid, failures, logged)
+	st.requests, st.failed = requests.Load(), failed.Load()
+	if st.failed > 0 {
+		t.Errorf("%d of %d requests failed", st.failed, st.requests)
 	}
-	if reloads < uint64(valid)+1 {
-		t.Errorf("%d valid files (and the first), %d reloads counted", valid, reloads)
-	}
-	if n := failed.Load(); n > 0 {
-		t.Errorf("%d of %d requests failed", n, requests.Load())
-	}
-	if requests.Load() == 0 {
+	if st.requests == 0 {
 		t.Error("no requests")
 	}
-	t.Logf("%d requests (%d failed); %d files arrived (%d valid, %d invalid; %d via Reload, the rest via the watcher); metrics: %d reloads, %d reload failures; %d failures logged",
-		requests.Load(), failed.Load(), valid+invalid, valid, invalid, viaReload, reloads, failures, logged)
+	return st
 }

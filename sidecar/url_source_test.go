@@ -3,17 +3,14 @@ package sidecar_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,21 +164,6 @@ func newURLServer(t *testing.T, rawURL string, edit func(*sidecar.Config)) (*tes
 		t.Fatal(err)
 	}
 	return serveInMemory(t, srv), logs
-}
-
-// metric returns the value of a metric line (name with its labels).
-func metric(t *testing.T, ts *testServer, name string) float64 {
-	t.Helper()
-	r := ts.do(t, "GET", "/metrics", "")
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(r.body)
-	if m == nil {
-		t.Fatalf("metrics lack %s:\n%s", name, r.body)
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // eventually waits up to 5 s for cond.
@@ -494,8 +476,7 @@ func TestURLBackoff(t *testing.T) {
 // time, every valid release is served and every invalid one refused.
 func TestURLReloadUnderLoad(t *testing.T) {
 	t.Parallel()
-	gen := 0
-	first, err := generation(gen).MarshalBinary()
+	first, err := generation(0).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,118 +484,17 @@ func TestURLReloadUnderLoad(t *testing.T) {
 	ts, logs := newURLServer(t, snap.URL+"/releases/occupancy.snapshot", nil)
 	go ts.srv.Watch(t.Context())
 
-	var requests, failed atomic.Int64
-	var latest atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			seen := 0
-			fail := func(format string, args ...any) {
-				if failed.Add(1) <= 10 {
-					t.Errorf("client %d: "+format, append([]any{w}, args...)...)
-				}
-			}
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var (
-					r   response
-					g   int
-					err error
-				)
-				switch (w + i) % 3 {
-				case 0:
-					if r, err = ts.tryDo("POST", soonestPath, `{"after_date":"2026-11-28T00:00"}`, "Content-Type", "application/json"); err == nil && r.status == 200 {
-						g, err = checkSoonest([]byte(r.body))
-					}
-				case 1:
-					if r, err = ts.tryDo("POST", freePath, `{"selection":[{"start":"2026-11-28T10:00","end":"2026-11-28T11:00"}]}`, "Content-Type", "application/json"); err == nil && r.status == 200 {
-						g, err = checkFree([]byte(r.body))
-					}
-				case 2:
-					if r, err = ts.tryDo("GET", "/readyz", ""); err == nil && r.status == 200 {
-						var v struct{ Release string }
-						if err = json.Unmarshal([]byte(r.body), &v); err == nil {
-							_, err = fmt.Sscanf(v.Release, "gen-%05d", &g)
-						}
-					}
-				}
-				requests.Add(1)
-				switch {
-				case err != nil:
-					fail("%v", err)
-				case r.status != 200:
-					fail("status %d: %.200s", r.status, r.body)
-				case g < seen:
-					fail("generation %d after %d: went back in time", g, seen)
-				case int64(g) > latest.Load():
-					fail("generation %d was never published", g)
-				default:
-					seen = g
-				}
-			}
-		})
-	}
-
-	var valid, invalid int
-	deadline := time.Now().Add(3 * time.Second)
-	for i := 0; time.Now().Before(deadline); i++ {
-		tick := time.Now()
-		a := arrivals[i%len(arrivals)]
-		next, err := generation(gen + 1).MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a.valid {
-			gen++
-			latest.Store(int64(gen))
-		}
-		ix0, err0 := ts.srv.Store().Index(), ts.srv.Store().LastError()
-		snap.publish(a.make(next))
-		if i%2 == 1 {
-			err := ts.srv.Reload() // as SIGHUP does
-			if a.valid != (err == nil) || !a.valid && !errors.Is(err, a.want) {
-				t.Errorf("arrival %d (%s): Reload = %v, want %v", i, a.name, err, a.want)
-			}
-		}
-		for time.Since(tick) < 5*time.Second && ts.srv.Store().Index() == ix0 && ts.srv.Store().LastError() == err0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		if got, want := ts.srv.Store().Index().Release(), fmt.Sprintf("gen-%05d", gen); got != want {
-			t.Errorf("arrival %d (%s): serving %s, want %s", i, a.name, got, want)
-		}
-		if err := ts.srv.Store().LastError(); a.valid && err != nil || !a.valid && !errors.Is(err, a.want) {
-			t.Errorf("arrival %d (%s): LastError = %v, want %v", i, a.name, err, a.want)
-		}
-		if a.valid {
-			valid++
-		} else {
-			invalid++
-		}
-		time.Sleep(100*time.Millisecond - time.Since(tick))
-	}
-	close(stop)
-	wg.Wait()
-	if n := failed.Load(); n > 0 {
-		t.Errorf("%d of %d requests failed", n, requests.Load())
-	}
-	if requests.Load() == 0 {
-		t.Error("no requests")
-	}
+	st := runChurn(t, ts, 3*time.Second, 100*time.Millisecond, 5*time.Second, 5*time.Millisecond, snap.publish)
 	failures := metric(t, ts, "occupancy_snapshot_reload_failures_total")
 	reloads := metric(t, ts, "occupancy_snapshot_reloads_total")
-	if failures < float64(invalid) || reloads < float64(valid+1) {
-		t.Errorf("%d valid and %d invalid objects; %v reloads, %v failures counted", valid, invalid, reloads, failures)
+	if failures < float64(st.invalid) || reloads < float64(st.valid+1) {
+		t.Errorf("%d valid and %d invalid objects; %v reloads, %v failures counted", st.valid, st.invalid, reloads, failures)
 	}
-	if n := strings.Count(logs.String(), "snapshot load failed"); n < invalid {
-		t.Errorf("%d invalid objects, %d logged", invalid, n)
+	if n := strings.Count(logs.String(), "snapshot load failed"); n < st.invalid {
+		t.Errorf("%d invalid objects, %d logged", st.invalid, n)
 	}
 	t.Logf("%d requests (%d failed); %d objects (%d valid, %d invalid); %v reloads, %v failures",
-		requests.Load(), failed.Load(), valid+invalid, valid, invalid, reloads, failures)
+		st.requests, st.failed, st.valid+st.invalid, st.valid, st.invalid, reloads, failures)
 }
 
 // TestURLCredentialsNeverShown: userinfo (sent as basic auth), a query
