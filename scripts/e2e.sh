@@ -131,30 +131,9 @@ for want in "    server 127.0.0.1:${port_of[a]};" "    server 127.0.0.1:${port_o
 	grep -qF "$want" "$work/occupancy.conf" || die "could not template '$want' into $NGINX_CONF"
 done
 [[ $(grep -cE '^ +server 127\.0\.0\.1:[0-9]+;' "$work/occupancy.conf") == 2 ]] || die "the templated upstream does not have exactly two servers"
-mkdir -p "$work/tmp"
-cat >"$work/nginx.conf" <<EOF
-load_module $nginx_brotli_module;
-worker_processes 1;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-$([[ $(id -u) == 0 ]] && echo "user root;")
-events { worker_connections 512; }
-http {
-    access_log off;
-    # Which replica answered (inherited by the search locations, which set
-    # no header of their own): lets the test see both replicas serve.
-    add_header X-E2E-Upstream \$upstream_addr always;
-    client_body_temp_path $work/tmp/body;
-    proxy_temp_path $work/tmp/proxy;
-    fastcgi_temp_path $work/tmp/fastcgi;
-    uwsgi_temp_path $work/tmp/uwsgi;
-    scgi_temp_path $work/tmp/scgi;
-    include $work/occupancy.conf;
-}
-EOF
-nginx -t -q -c "$work/nginx.conf" -e "$work/error.log" 2>&1 || die "nginx -t"
-nginx -c "$work/nginx.conf" -e "$work/error.log"
+# Which replica answered (inherited by the search locations, which set no
+# header of their own): lets the test see both replicas serve.
+nginx_start "$work" 512 'add_header X-E2E-Upstream $upstream_addr always;' || die "nginx -t"
 base="http://127.0.0.1:$nginx_port"
 for i in $(seq 100); do
 	curl -fsS "$base/readyz" >/dev/null 2>&1 && break

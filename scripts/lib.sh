@@ -27,6 +27,39 @@ stop_all() {
 # load_module.
 nginx_brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
+# nginx_start WORK CONNECTIONS [HTTP_LINE…] writes WORK/nginx.conf, the
+# main configuration of a test's own nginx (pid, logs and temporary files
+# under WORK, the brotli module loaded, CONNECTIONS per worker) including
+# WORK/occupancy.conf (the templated deploy/nginx.conf) and the extra lines
+# in its http block, checks it and starts nginx (stop it with
+# `kill -QUIT $(cat WORK/nginx.pid)`). On a bad configuration it prints
+# nginx's errors and fails.
+nginx_start() {
+	local work=$1 conns=$2
+	shift 2
+	mkdir -p "$work/tmp"
+	{
+		echo "load_module $nginx_brotli_module;"
+		echo "worker_processes 1;"
+		echo "daemon on;"
+		echo "pid $work/nginx.pid;"
+		echo "error_log $work/error.log warn;"
+		[[ $(id -u) == 0 ]] && echo "user root;"
+		echo "events { worker_connections $conns; }"
+		echo "http {"
+		echo "    access_log off;"
+		printf '    %s\n' "$@"
+		local t
+		for t in client_body proxy fastcgi uwsgi scgi; do
+			echo "    ${t}_temp_path $work/tmp/${t#client_};"
+		done
+		echo "    include $work/occupancy.conf;"
+		echo "}"
+	} >"$work/nginx.conf"
+	nginx -t -q -c "$work/nginx.conf" -e "$work/error.log" 2>&1 || { cat "$work/error.log" >&2; return 1; }
+	nginx -c "$work/nginx.conf" -e "$work/error.log"
+}
+
 # need_packages NAME COMMAND PACKAGE [COMMAND PACKAGE …] installs, with
 # apt-get, the Debian packages whose command is missing (as root), or says
 # what to install and fails. NAME prefixes the messages. A COMMAND that is

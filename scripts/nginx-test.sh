@@ -46,27 +46,7 @@ sed -e "s|^\(    server \)127.0.0.1:8080;|\1127.0.0.1:$sidecar_port;|" \
 for want in "127.0.0.1:$sidecar_port;" "listen 127.0.0.1:$nginx_port;" "root $pub;"; do
 	grep -qF "$want" "$work/occupancy.conf" || { echo "nginx-test: could not template '$want' into deploy/nginx.conf" >&2; exit 1; }
 done
-mkdir -p "$work/tmp"
-cat >"$work/nginx.conf" <<EOF
-load_module $nginx_brotli_module;
-worker_processes 1;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-$( [[ $(id -u) == 0 ]] && echo "user root;" )
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $work/tmp/body;
-    proxy_temp_path $work/tmp/proxy;
-    fastcgi_temp_path $work/tmp/fastcgi;
-    uwsgi_temp_path $work/tmp/uwsgi;
-    scgi_temp_path $work/tmp/scgi;
-    include $work/occupancy.conf;
-}
-EOF
-nginx -t -q -c "$work/nginx.conf" -e "$work/error.log" 2>&1 || { cat "$work/error.log" >&2; exit 1; }
-nginx -c "$work/nginx.conf" -e "$work/error.log"
+nginx_start "$work" 64
 
 base="http://127.0.0.1:$nginx_port"
 for i in $(seq 100); do
