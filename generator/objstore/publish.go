@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"golang.org/x/sync/errgroup"
 
 	"occupancy/generator"
 )
@@ -267,38 +268,19 @@ func stat(ctx context.Context, c *minio.Client, t Target, remote Remote, paths [
 }
 
 // parallel runs f on each item with at most workers at once, and returns
-// the first error (the others are cancelled).
+// the first error (the others are cancelled), or the cause of ctx's end
+// when it ended before every item ran.
 func parallel(ctx context.Context, items []string, workers int, f func(context.Context, string) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan string)
-	var wg sync.WaitGroup
-	var first atomic.Pointer[error]
-	for range min(workers, len(items)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range next {
-				if err := f(ctx, it); err != nil {
-					if first.CompareAndSwap(nil, &err) {
-						cancel(err)
-					}
-				}
-			}
-		}()
-	}
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
 	for _, it := range items {
-		select {
-		case next <- it:
-		case <-ctx.Done():
-			break feed
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error { return f(gctx, it) })
 	}
-	close(next)
-	wg.Wait()
-	if e := first.Load(); e != nil {
-		return *e
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return context.Cause(ctx)
 }
