@@ -115,16 +115,63 @@ func Decode(raw *Raw) (*Release, error) {
 	rel := &Release{}
 	d := decoder{rel: rel, es: &es}
 	d.semesters(&raw.Semesters)
+	emptyRooms(&es, &raw.Rooms)
 	d.rooms(&raw.Rooms)
 	d.teachers(&raw.Teachers)
 	d.courses(&raw.Courses)
 	d.studyPlans(&raw.StudyPlans)
+	emptySessions(&es, raw)
 	d.sessions(&raw.Sessions)
 	d.bookings(&raw.Bookings)
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
 	return rel, nil
+}
+
+// emptyRooms reports a rooms sheet found without rows: the release would
+// publish no room, which is never what was meant.
+func emptyRooms(es *Errors, t *Table[RoomRow]) {
+	if !t.Found || len(t.Rows) > 0 {
+		return
+	}
+	es.Add(&ParseError{File: t.File, Sheet: "rooms", Row: 1,
+		Err: fmt.Errorf("%w%s: a release needs at least one room, or there is nothing to publish", ErrEmptySheet, belowHeader(t.Header))})
+}
+
+// emptySessions reports a sessions sheet found without rows while the
+// courses sheet lists courses that no booking names: such a timetable
+// would publish every course with nothing scheduled. It is how a file cut
+// short, or one whose line ends were not recognized, reads, so it is
+// refused rather than published empty. A release without a sessions sheet,
+// or with bookings of courses, is accepted.
+func emptySessions(es *Errors, raw *Raw) {
+	t := &raw.Sessions
+	if !t.Found || len(t.Rows) > 0 || len(raw.Courses.Rows) == 0 {
+		return
+	}
+	for _, b := range raw.Bookings.Rows {
+		if b.Course != "" {
+			return
+		}
+	}
+	courses := "1 course"
+	if n := len(raw.Courses.Rows); n != 1 {
+		courses = fmt.Sprintf("%d courses", n)
+	}
+	es.Add(&ParseError{File: t.File, Sheet: "sessions", Row: 1,
+		Err: fmt.Errorf("%w%s, while the courses sheet lists %s: an empty timetable is refused; "+
+			"check the file's line endings, or whether it was cut short", ErrEmptySheet, belowHeader(t.Header), courses)})
+}
+
+// belowHeader completes ErrEmptySheet for a sheet whose header was read.
+// A sheet found without one (an unreadable file) has had its own problem
+// reported by the reader.
+func belowHeader(header map[string]int) string {
+	if len(header) > 0 {
+		return " below its header"
+	}
+	return ""
 }
 
 type decoder struct {

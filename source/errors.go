@@ -14,6 +14,7 @@ import (
 var (
 	ErrMissingSheet   = errors.New("missing required sheet")
 	ErrMissingColumn  = errors.New("missing required column")
+	ErrEmptySheet     = errors.New("has no rows")
 	ErrDuplicateCol   = errors.New("is a duplicate column")
 	ErrRequired       = errors.New("is empty but required")
 	ErrBadTime        = errors.New("is not a time (HH:MM)")
@@ -71,7 +72,7 @@ func (e *ParseError) Error() string {
 		fmt.Fprintf(&b, " column %s", e.Column)
 	}
 	switch {
-	case errors.Is(e.Err, ErrMissingSheet), errors.Is(e.Err, ErrMissingColumn):
+	case errors.Is(e.Err, ErrMissingSheet), errors.Is(e.Err, ErrMissingColumn), errors.Is(e.Err, ErrEmptySheet):
 		fmt.Fprintf(&b, ": %v", e.Err)
 	case e.Row > 0 || e.Value != "":
 		fmt.Fprintf(&b, ": %q %v", e.Value, e.Err)

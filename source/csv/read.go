@@ -23,10 +23,6 @@ const DefaultMaxFileSize = 64 << 20
 // the limits of the xlsx package's Options there.
 var ErrTooLarge = errors.New("file is over the size limit")
 
-// ErrNotUTF8 is the [source.ParseError.Err] of a CSV file that is not UTF-8
-// text; Value holds the offending line.
-var ErrNotUTF8 = errors.New(`is not UTF-8 text (save the file as "CSV UTF-8")`)
-
 // ErrSyntax is the [source.ParseError.Err] of malformed CSV, such as a bare
 // quote; it wraps the error of encoding/csv (stdcsv.ErrBareQuote,
 // stdcsv.ErrQuote) and Value holds the offending line.
@@ -81,7 +77,12 @@ func ReadDir(dir string, opt Options) (*source.Raw, error) {
 //
 // Files are UTF-8 text (a leading byte order mark is dropped) in the
 // RFC 4180 format of encoding/csv, spaces before a quoted field allowed,
-// with a header row. Cells are trimmed and blank rows skipped, as [Decode]
+// with a header row. Lines end with LF, CRLF or, in a file without any LF,
+// CR alone (Excel's "CSV (Macintosh)"): the three read alike. A UTF-16
+// file is one problem ([ErrUTF16]) at row 1 and is not read further; in
+// another file that is not UTF-8, the first bad byte is a problem
+// ([ErrNotUTF8]) at its row and column, showing the cell as Windows-1252
+// reads it. Cells are trimmed and blank rows skipped, as [Decode]
 // does; rows keep their physical line, a quoted field spanning lines
 // included. Content problems (bad quoting, a missing required sheet or column, a
 // duplicate column…) are all collected, across every file, in a
@@ -176,25 +177,42 @@ func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err e
 }
 
 // parse reads the records of data into s, with their physical lines.
-// Problems go to s.Problems: the first line that is not UTF-8 (the rest is
-// read with U+FFFD for bad bytes), and each syntax error, after which
-// reading goes on at the next line. A syntax error before the first record
-// stops the reading, as the header is lost. The cells read are added to
-// *cells; beyond maxCells, parse stops with an ErrTooLarge error.
+// Problems go to s.Problems: a UTF-16 file, which is not read further; the
+// first byte that is not UTF-8, at its cell (the rest is read with U+FFFD
+// for bad bytes); and each syntax error, after which reading goes on at
+// the next line. A syntax error before the first record stops the
+// reading, as the header is lost. The cells read are added to *cells;
+// beyond maxCells, parse stops with an ErrTooLarge error.
 func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		n := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
-		s.Problems = append(s.Problems, &source.ParseError{
-			File: s.File, Sheet: s.Name, Row: n, Value: shorten(lineAt(data, n)), Err: ErrNotUTF8,
-		})
-		data = bytes.ToValidUTF8(data, []byte("\ufffd"))
+	if p := utf16Problem(s, data); p != nil {
+		s.Problems = append(s.Problems, p)
+		return nil
 	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	data = crToLF(data)
 	var text lineFinder
 	r := stdcsv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
 	r.ReuseRecord = false
+	bad := badByte{offset: -1}
+	if !utf8.Valid(data) { // the fast check first: most files are UTF-8
+		bad = badByte{
+			offset: firstInvalid(data),
+			where: func(j int) int {
+				line, col := r.FieldPos(j)
+				return text.offset(data, line) + col - 1
+			},
+			header: func() []string { return firstNonBlank(s.Records) },
+		}
+	}
+	// The encoding problem comes first among the file's problems: it is
+	// the cause of any other on its row.
+	defer func() {
+		if p := bad.finish(s, data); p != nil {
+			s.Problems = append([]*source.ParseError{p}, s.Problems...)
+		}
+	}()
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -219,6 +237,9 @@ func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
 			continue
 		}
 		line, _ := r.FieldPos(0)
+		if p := bad.check(s, rec, line); p != nil {
+			s.Problems = append([]*source.ParseError{p}, s.Problems...)
+		}
 		if *cells += len(rec); *cells > maxCells {
 			return fmt.Errorf("row %d: %w (more than %d cells in the release, Options.MaxCells)", line, ErrTooLarge, maxCells)
 		}
@@ -227,38 +248,70 @@ func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
 	}
 }
 
-// firstInvalid returns the offset of the first byte of data that is not
-// part of valid UTF-8.
-func firstInvalid(data []byte) int {
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
+// crToLF returns data with every CR made a LF when data holds CRs and no
+// LF: the CR-only line ends of Excel's "CSV (Macintosh)", which
+// encoding/csv does not take for line ends, and would read as one huge
+// header row. CRs inside quoted cells become LFs too, as a multi-line cell
+// holds everywhere else. A file with any LF is left as it is, so that a
+// lone CR in a quoted cell of a CRLF or LF file stays in the cell, as
+// encoding/csv keeps it. The length does not change: offsets and line
+// numbers stay those of the file.
+func crToLF(data []byte) []byte {
+	if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') < 0 {
+		return data
 	}
-	return len(data)
+	return bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 }
 
-// lineFinder finds lines of a file quickly, for the Values of problems.
+// firstNonBlank returns the first record of records with a cell that is
+// not white space, the header of a sheet, or nil.
+func firstNonBlank(records [][]string) []string {
+	for _, rec := range records {
+		if _, blank := trim(rec); !blank {
+			return rec
+		}
+	}
+	return nil
+}
+
+// lineFinder finds lines of a file quickly, for the Values of problems
+// and the offsets of fields. It splits lines on LF only: parse reads a
+// CR-only file with its CRs made LFs (crToLF), and lineAt drops the CR of
+// a CRLF.
 type lineFinder struct {
 	starts []int // offset of each line; built on first use
 }
 
-// line returns the 1-based line n of data, shortened for a Value.
-func (x *lineFinder) line(data []byte, n int) string {
-	if x.starts == nil {
-		x.starts = append(x.starts, 0)
-		for i, b := range data {
-			if b == '\n' {
-				x.starts = append(x.starts, i+1)
-			}
+// build indexes the lines of data once.
+func (x *lineFinder) build(data []byte) {
+	if x.starts != nil {
+		return
+	}
+	x.starts = append(x.starts, 0)
+	for i, b := range data {
+		if b == '\n' {
+			x.starts = append(x.starts, i+1)
 		}
 	}
+}
+
+// line returns the 1-based line n of data, shortened for a Value.
+func (x *lineFinder) line(data []byte, n int) string {
+	x.build(data)
 	if n < 1 || n > len(x.starts) {
 		return ""
 	}
 	return shorten(lineAt(data[x.starts[n-1]:], 1))
+}
+
+// offset returns the offset in data of the start of the 1-based line n,
+// or len(data) past the last line.
+func (x *lineFinder) offset(data []byte, n int) int {
+	x.build(data)
+	if n < 1 || n > len(x.starts) {
+		return len(data)
+	}
+	return x.starts[n-1]
 }
 
 // lineAt returns the 1-based line n of data, without its line end.

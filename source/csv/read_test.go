@@ -140,7 +140,7 @@ var readTests = []readTest{{
 	Name:    "NotUTF8",
 	Input:   "name,type\n§Caf\xe9,office\n",
 	Want:    []source.RoomRow{{Line: 2, Name: "Caf\ufffd", Type: "office"}},
-	WantErr: []*source.ParseError{{File: "release/rooms.csv", Sheet: "rooms", Row: at, Value: "Caf\ufffd,office", Err: csv.ErrNotUTF8}},
+	WantErr: []*source.ParseError{{File: "release/rooms.csv", Sheet: "rooms", Row: at, Column: "name", Value: "Café", Err: csv.ErrNotUTF8}},
 }, {
 	Name:  "Trimming",
 	Input: "  name , type \n  BC01  ,\t office \u00a0\n\" BC02 \",\"lab\n\"\n",
