@@ -95,4 +95,4 @@ sample:
 	$(GO) generate ./source/sample
 
 clean:
-	rm -rf bin $(OUT) .$(OUT).new-*
+	rm -rf bin $(OUT) .$(OUT).new-* .$(OUT).lock

@@ -58,7 +58,7 @@ const (
 func compressible(p string) bool {
 	switch path.Ext(p) {
 	case ".json", ".html", ".js", ".css", ".svg":
-		return p != ManifestName
+		return p != ManifestName && p != RecordName // for builds, not for clients
 	}
 	return false
 }

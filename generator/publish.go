@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -46,33 +47,43 @@ type ManifestEntry struct {
 // NewManifest hashes files, which must be in path order.
 func NewManifest(files []File) *Manifest {
 	m := &Manifest{Version: ManifestVersion, Files: make([]ManifestEntry, len(files))}
-	all := sha256.New()
 	for i, f := range files {
 		sum := sha256.Sum256(f.Data)
 		m.Files[i] = ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data), Encoding: f.Encoding}
-		if f.Encoding == "" { // compressed copies follow from their originals
-			fmt.Fprintf(all, "%s\x00%x\n", f.Path, sum)
-		}
 	}
-	m.Release = hex.EncodeToString(all.Sum(nil))
+	m.Release = releaseID(m.Files)
 	return m
 }
 
-// ReadManifest reads the manifest of the tree at dir. It returns nil and no
-// error when the tree or its manifest does not exist.
+// releaseID is the hash of the paths and hashes of entries, leaving out
+// compressed copies, which follow from their originals.
+func releaseID(entries []ManifestEntry) string {
+	all := sha256.New()
+	for _, e := range entries {
+		if e.Encoding == "" {
+			fmt.Fprintf(all, "%s\x00%s\n", e.Path, e.SHA256)
+		}
+	}
+	return hex.EncodeToString(all.Sum(nil))
+}
+
+// ReadManifest reads the manifest of the tree at dir and checks it with
+// [ParseManifest]. It returns nil and no error when the tree or its
+// manifest does not exist.
 func ReadManifest(dir string) (*Manifest, error) {
-	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	name := filepath.Join(dir, ManifestName)
+	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &m, nil
+	return m, nil
 }
 
 // Change counts, for one kind of file, what a build changed.
@@ -95,6 +106,12 @@ type Report struct {
 	// Untouched is true when the tree already held this release byte for
 	// byte and was left as it was.
 	Untouched bool
+	// Target is where the tree was published when Dir is a symbolic link
+	// to it, "" otherwise.
+	Target string
+	// Warnings holds what the operator should know, such as a folder
+	// named like a killed build's leftover that was left alone.
+	Warnings []string
 }
 
 // KindCompressed is the kind under which [Diff] counts the precompressed
@@ -143,7 +160,11 @@ func Diff(prev, next *Manifest) map[string]Change {
 // String prints the report as a few lines for the operator.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "published %d files (%s) to %s, release %.12s", r.Files, humanBytes(r.Bytes), r.Dir, r.Release)
+	dir := r.Dir
+	if r.Target != "" {
+		dir += " (→ " + r.Target + ")"
+	}
+	fmt.Fprintf(&b, "published %d files (%s) to %s, release %.12s", r.Files, humanBytes(r.Bytes), dir, r.Release)
 	if r.Previous == "" {
 		b.WriteString(" (first build)\n")
 	} else if r.Untouched {
@@ -188,7 +209,7 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// PublishOptions tunes [Publish]. The zero value syncs every file.
+// PublishOptions tunes [Output.Publish]. The zero value syncs every file.
 type PublishOptions struct {
 	// NoSync skips fsync of files and folders: faster, but a power loss
 	// right after the swap may leave files empty. For tests and benchmarks.
@@ -198,40 +219,51 @@ type PublishOptions struct {
 	// NoCompress skips the precompressed copies of [Precompress], which
 	// Publish otherwise adds to files (reusing the previous tree's).
 	NoCompress bool
+	// Stage, when set, is called as the publication reaches each of its
+	// stages ([StageFlush], [StageSwap]): progress, and the tests' way to
+	// slow a build down at a chosen moment.
+	Stage func(stage string)
 }
 
-// Publish writes files and their manifest as the tree at dir, atomically:
-// it writes a new tree beside dir (".<name>.new-*"), syncs it, and swaps
-// it with the old one in one rename, so that a reader never sees a
-// half-written tree and a build killed at any moment leaves the previous
-// tree intact. Leftovers of killed builds are removed first. dir must be
-// absent, empty, or a tree written by Publish (it holds a manifest).
-// Unless opt.NoCompress, gzip and brotli copies of the text files are
-// added first (see [Precompress]).
-func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err error) {
-	dir = filepath.Clean(dir)
-	parent, base := filepath.Split(dir)
-	if parent == "" {
-		parent = "."
-	}
-	if base == "" || base == "." || base == ".." {
-		return nil, fmt.Errorf("output folder %q: give a folder name", dir)
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", parent, err)
-	}
-	if err := checkReplaceable(dir); err != nil {
+// The stages of [Output.Publish] told to [PublishOptions.Stage].
+const (
+	StageFlush = "flush" // the new tree is written; making it durable comes next
+	StageSwap  = "swap"  // the new tree is durable; the swap comes next
+)
+
+// Publish writes files and their manifest as the tree at dir, atomically;
+// it is [OpenOutput] (failing at once when another build holds the lock),
+// [Output.Publish] and [Output.Close].
+func Publish(dir string, files []File, opt PublishOptions) (*Report, error) {
+	out, err := OpenOutput(context.Background(), dir, OpenOptions{})
+	if err != nil {
 		return nil, err
 	}
-	prev, err := ReadManifest(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read previous manifest: %w", err)
-	}
-	removeLeftovers(parent, base)
+	defer out.Close()
+	return out.Publish(files, opt)
+}
 
+// Publish writes files and their manifest as the output's tree,
+// atomically: it writes a new tree beside it (".<name>.new-*"), syncs it,
+// and swaps it with the old one in one rename, so that a reader never sees
+// a half-written tree and a build killed at any moment leaves the previous
+// tree intact. Leftovers of killed builds, recognised as such, are removed
+// first. Unless opt.NoCompress, gzip and brotli copies of the text files
+// are added first (see [Precompress]).
+func (o *Output) Publish(files []File, opt PublishOptions) (rep *Report, err error) {
+	if o.readOnly || o.lock == nil {
+		return nil, fmt.Errorf("output folder %s: opened read-only or closed", o.dir)
+	}
+	stage := func(s string) {
+		if opt.Stage != nil {
+			opt.Stage(s)
+		}
+	}
+	warnings := o.removeLeftovers()
+	prev := o.prev
 	var cst CompressStats
 	if !opt.NoCompress {
-		if files, cst, err = Precompress(files, CompressOptions{Previous: dir}); err != nil {
+		if files, cst, err = Precompress(files, CompressOptions{Previous: o.path}); err != nil {
 			return nil, err
 		}
 	}
@@ -241,44 +273,72 @@ func Publish(dir string, files []File, opt PublishOptions) (rep *Report, err err
 		return nil, err
 	}
 	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
-	rep = &Report{Dir: dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man), Compress: cst}
+	rep = &Report{Dir: o.dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man), Compress: cst, Warnings: warnings}
+	if abs, _ := filepath.Abs(o.dir); abs != o.path {
+		rep.Target = o.path
+	}
 	if prev != nil {
 		rep.Previous = prev.Release
 	}
 	// The same release again: when the tree on disk holds exactly these
 	// bytes, leave it as it is (no write, no swap, no new mtime).
-	if prev != nil && prev.Release == man.Release && holds(dir, all) {
+	if prev != nil && prev.Release == man.Release && holds(o.path, all) {
 		rep.Untouched = true
 		return rep, nil
 	}
 
-	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
+	tmp, err := os.MkdirTemp(o.parent, "."+o.base+newTreeInfix)
 	if err != nil {
 		return nil, fmt.Errorf("create new tree: %w", err)
 	}
+	swapped := false
 	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
+		if err != nil && !swapped {
+			removeTree(tmp)
 		}
 	}()
+	if err := writeMarker(tmp); err != nil {
+		return nil, fmt.Errorf("create new tree: %w", err)
+	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
-	if err := writeTree(tmp, all, man, reusable(dir, prev), opt); err != nil {
+	if err := writeTree(tmp, all, man, reusable(o.path, prev), opt); err != nil {
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-			return nil, fmt.Errorf("the disk holding %s is full (%d bytes to write); the previous output is unchanged: %w", parent, totalBytes(all), err)
+			return nil, fmt.Errorf("the disk holding %s is full (%d bytes to write); the previous output is unchanged: %w", o.parent, totalBytes(all), err)
 		}
 		return nil, err
 	}
-	if err := swap(tmp, dir); err != nil {
-		return nil, fmt.Errorf("swap %s into %s: %w", tmp, dir, err)
+	// The marker goes before the flush, so that the flush makes its
+	// removal durable with the rest: a published tree never holds it.
+	if err := os.Remove(filepath.Join(tmp, markerName)); err != nil {
+		return nil, err
 	}
-	// tmp now holds the previous tree (or nothing).
-	if err := os.RemoveAll(tmp); err != nil {
-		return nil, fmt.Errorf("remove previous tree: %w", err)
+	stage(StageFlush)
+	if !opt.NoSync {
+		if err := syncTree(tmp); err != nil {
+			return nil, err
+		}
+	}
+	stage(StageSwap)
+	// Check again what the swap will take away: files put into the output
+	// while this build ran are not its own to delete.
+	if _, err := checkOwned(o.path, o.dir); err != nil {
+		return nil, err
+	}
+	if err := swap(tmp, o.path); err != nil {
+		return nil, fmt.Errorf("swap %s into %s: %w", tmp, o.path, err)
+	}
+	swapped = true
+	o.prev = man
+	// tmp now holds the previous tree, or nothing when there was none.
+	if _, err := os.Lstat(tmp); err == nil {
+		if err := removeTree(tmp); err != nil {
+			return nil, fmt.Errorf("remove previous tree: %w", err)
+		}
 	}
 	if !opt.NoSync {
-		if err := syncDir(parent); err != nil {
+		if err := syncDir(o.parent); err != nil {
 			return nil, err
 		}
 	}
@@ -320,30 +380,6 @@ func sameFile(name string, data, buf []byte) ([]byte, bool) {
 		return buf, false // longer, shorter, or unreadable
 	}
 	return buf, bytes.Equal(buf[:n], data)
-}
-
-// checkReplaceable refuses to swap away a folder that Publish did not
-// write, so that a wrong -out never deletes someone's files.
-func checkReplaceable(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("output folder %s: %w", dir, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, ManifestName)); err != nil {
-		return fmt.Errorf("output folder %s is not empty and holds no %s: it was not written by this build; remove it or choose another folder", dir, ManifestName)
-	}
-	return nil
-}
-
-// removeLeftovers deletes new trees that killed builds left beside dir.
-func removeLeftovers(parent, base string) {
-	matches, _ := filepath.Glob(filepath.Join(parent, "."+base+".new-*"))
-	for _, m := range matches {
-		os.RemoveAll(m)
-	}
 }
 
 // previous is the tree a build replaces: its folder and its files' hashes.
@@ -417,10 +453,7 @@ func writeTree(root string, files []File, man *Manifest, prev previous, opt Publ
 			return err
 		}
 	}
-	if opt.NoSync {
-		return nil
-	}
-	return syncTree(root)
+	return nil
 }
 
 // linkUnchanged hard-links old to name when old holds exactly data, and

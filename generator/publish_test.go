@@ -140,32 +140,6 @@ func TestPublishReportsChanges(t *testing.T) {
 	}
 }
 
-func TestPublishRefusesForeignFolder(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "thesis.tex"), []byte("precious"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := generator.Publish(dir, synthetic(3, "a"), generator.PublishOptions{NoSync: true})
-	if err == nil || !strings.Contains(err.Error(), "not written by this build") {
-		t.Fatalf("Publish over a foreign folder: %v", err)
-	}
-	if data, _ := os.ReadFile(filepath.Join(dir, "thesis.tex")); string(data) != "precious" {
-		t.Error("the foreign folder was touched")
-	}
-}
-
-func TestPublishRemovesLeftovers(t *testing.T) {
-	parent := t.TempDir()
-	stale := filepath.Join(parent, ".public.new-123")
-	os.MkdirAll(filepath.Join(stale, "api"), 0o755)
-	if _, err := generator.Publish(filepath.Join(parent, "public"), synthetic(2, "a"), generator.PublishOptions{NoSync: true}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("leftover of a killed build not removed: %v", err)
-	}
-}
-
 // TestPublishKilled kills a child process that publishes a large tree at
 // random moments, and checks each time that the output is one whole tree:
 // the previous one or the new one, never a mixture or nothing.

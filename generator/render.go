@@ -27,7 +27,13 @@ const (
 	KindRoom       = "room"       // api/rooms/<name>/index.json
 	KindSnapshot   = "snapshot"   // occupancy.snapshot
 	KindWeb        = "web"        // index.html and app/<file>: the page for people
+	KindRelease    = "release"    // release.json: the checked release, for the next build to compare with
 )
+
+// RecordName is the file at the tree's root that records the release it
+// was built from (see [source.MarshalRelease]). The next build compares
+// its release with it before publishing; it is not part of the API.
+const RecordName = "release.json"
 
 // IndexName is the file that holds a URL's JSON inside its folder:
 // GET /api/rooms/CO1 is served from api/rooms/CO1/index.json.
@@ -139,6 +145,11 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	files = append(files, File{Path: SnapshotName, Kind: KindSnapshot, Data: data})
+	record, err := source.MarshalRelease(rel) // not in the snapshot's release id: sheet order is not data
+	if err != nil {
+		return nil, fmt.Errorf("record the release: %w", err)
+	}
+	files = append(files, File{Path: RecordName, Kind: KindRelease, Data: record})
 	if err := appendWebFiles(&files, opt); err != nil { // index.html, app/: not in the snapshot's release id
 		return nil, err
 	}

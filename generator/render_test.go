@@ -72,7 +72,7 @@ func TestGolden(t *testing.T) {
 		"api/studyplans/6b090e389c963b7fee731dbe.ics", "api/studyplans/6b090e389c963b7fee731dbe/index.json",
 		"api/studyplans/" + sourceID("IN-BA6", "Semestre de printemps 2027") + ".ics", "api/studyplans/" + sourceID("IN-BA6", "Semestre de printemps 2027") + "/index.json", "api/studyplans/index.json",
 		"app/config.json",
-		"occupancy.snapshot",
+		"occupancy.snapshot", "release.json",
 	}
 	var got []string
 	for _, f := range files {
