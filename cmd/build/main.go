@@ -29,6 +29,11 @@ import (
 
 var version = "dev"
 
+// publishStage is told each stage of the publication (see
+// generator.PublishOptions.Stage); nil but in tests, which slow a build
+// down at a chosen moment through it.
+var publishStage func(stage string)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -40,11 +45,26 @@ func main() {
 	}
 }
 
+// Exit statuses, so that a script or a scheduler can tell what happened.
+const (
+	exitFailed  = 1 // the release has problems, or reading or writing failed
+	exitLocked  = 3 // another build holds the output's lock: nothing was written
+	exitShrink  = 4 // the release would remove too much of what is published: pass -allow-shrink
+	exitRefused = 5 // the output folder is not the build's to replace, or overlaps the release
+)
+
 func exitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, generator.ErrLocked):
+		return exitLocked
+	case errors.Is(err, errShrink):
+		return exitShrink
+	case errors.Is(err, generator.ErrNotOwned), errors.Is(err, generator.ErrOverlap):
+		return exitRefused
 	}
-	return 1
+	return exitFailed
 }
 
 // Config is what one build does.
@@ -59,6 +79,19 @@ type Config struct {
 	Quiet      bool // no progress lines
 	Location   *time.Location
 	S3         *S3Config // nil: no upload
+	// Wait is how long to wait for another build publishing into Out;
+	// zero fails at once.
+	Wait time.Duration
+	// Plan compares the release with the published one, prints what
+	// would change, and publishes nothing.
+	Plan bool
+	// MaxRemoved is the largest share, in percent, of the published
+	// rooms, courses, study plans or sessions that a release may remove
+	// without AllowShrink.
+	MaxRemoved float64
+	// AllowShrink publishes a release that removes more than MaxRemoved
+	// or empties a sheet.
+	AllowShrink bool
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -76,7 +109,7 @@ type S3Config struct {
 
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
-	return Config{Out: "public", TZ: "Europe/Zurich"}
+	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30}
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -94,6 +127,10 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.NoSync, "no-sync", cfg.NoSync, "do not fsync the written files (faster, not crash-safe)")
 	fs.BoolVar(&cfg.NoCompress, "no-compress", cfg.NoCompress, "do not write .gz and .br copies of the JSON and page files")
 	fs.BoolVar(&cfg.Quiet, "q", cfg.Quiet, "print only problems and the summary")
+	fs.DurationVar(&cfg.Wait, "wait", cfg.Wait, "when another build is publishing into -out, wait this long for it (for example 10m) instead of failing at once")
+	fs.BoolVar(&cfg.Plan, "plan", cfg.Plan, "compare the release with the published one, print what would be added, changed and removed, publish nothing")
+	fs.Float64Var(&cfg.MaxRemoved, "max-removed", cfg.MaxRemoved, "refuse a release that removes more than this percentage of the published rooms, courses, study plans or sessions (or empties a sheet), unless -allow-shrink")
+	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
 	s3URL := fs.String("s3", "", "after the local publish, upload the tree to S3-compatible object storage at s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN)")
@@ -121,6 +158,15 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	cfg.Location = loc
 	if strings.TrimSpace(cfg.Out) == "" {
 		return cfg, errors.New("invalid -out: empty")
+	}
+	if cfg.Wait < 0 {
+		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
+	}
+	if !(cfg.MaxRemoved >= 0 && cfg.MaxRemoved <= 100) {
+		return cfg, fmt.Errorf("invalid -max-removed %v: want a percentage from 0 to 100", cfg.MaxRemoved)
+	}
+	if cfg.Plan && (*s3URL != "" || cfg.AllowShrink) {
+		return cfg, errors.New("-plan publishes nothing: give it without -s3 and -allow-shrink")
 	}
 	if *s3URL == "" {
 		var stray []string
@@ -202,6 +248,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
+	out, err := generator.OpenOutput(ctx, cfg.Out, generator.OpenOptions{Wait: cfg.Wait, ReadOnly: cfg.Plan, Input: cfg.In})
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	changes, err := compare(out, rel, stderr)
+	if err != nil {
+		return err
+	}
+	p.step("compared with the published release")
+	refusal := guard(cfg, changes)
+	if cfg.Plan {
+		fmt.Fprintf(stdout, "plan for %s (nothing published):\n%s\n", cfg.Out, changes.Summary(planExamples))
+		if refusal != nil {
+			fmt.Fprintf(stdout, "the build would refuse this release: %v\n", refusal)
+		}
+		return refusal
+	}
+	if refusal != nil {
+		fmt.Fprintln(stderr, changes.Summary(planExamples))
+		return refusal
+	}
 	files, err := generator.Render(rel, generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location})
 	if err != nil {
 		return err
@@ -210,9 +278,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep, err := generator.Publish(cfg.Out, files, generator.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress})
+	rep, err := out.Publish(files, generator.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("publish: unlock: %w", err)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if rep.Untouched {
 		p.step("compared with %s: the same release, left as it was", cfg.Out)
@@ -220,6 +294,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.step("wrote and swapped in %s", cfg.Out)
 	}
 	fmt.Fprintln(stdout, rep)
+	fmt.Fprintln(stdout, changes.Summary(reportExamples))
 	if cfg.S3 != nil {
 		res, err := upload(ctx, cfg, p, stdout, stderr)
 		if err != nil {
