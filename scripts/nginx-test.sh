@@ -94,6 +94,8 @@ check GET /api/studyplans 200 '[{"_id":'
 check GET /api/studyplans/$plan 200 "{\"_id\":\"$plan\""
 check GET /api/studyplans/foo 404 '{"message":"Studyplan not found"}'
 check GET /occupancy.snapshot 404 '{"message":"Not found"}'
+check GET /release.json 404 '{"message":"Not found"}'
+check GET /manifest.json 404 '{"message":"Not found"}'
 check GET /api/../occupancy.snapshot 404 '{"message":"Not found"}'
 check GET /api/rooms/..%2Foccupancy.snapshot 404 '{"message":'
 check GET /nothing 404 '{"message":"Not found"}'

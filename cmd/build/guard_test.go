@@ -54,6 +54,7 @@ func TestCompareNamesOfAnOlderTree(t *testing.T) {
 // TestOlderTreeWithoutRecord: over a tree without release.json, the build
 // warns that it compares names only, and publishes.
 func TestOlderTreeWithoutRecord(t *testing.T) {
+	t.Parallel()
 	rel, err := sample.Release()
 	if err != nil {
 		t.Fatal(err)

@@ -252,7 +252,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer out.Close()
+	defer out.Close() // after the upload too: no other build may swap the tree it reads
 	changes, err := compare(out, rel, stderr)
 	if err != nil {
 		return err
@@ -281,9 +281,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep, err := out.Publish(files, generator.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("publish: unlock: %w", err)
 	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)

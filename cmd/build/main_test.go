@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"occupancy/generator"
@@ -29,16 +30,34 @@ func build(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
+// sampleRoot holds the sample's tree, built once per test binary by
+// sampleTree and removed by TestMain.
+var sampleRoot string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sampleRoot != "" {
+		os.RemoveAll(sampleRoot)
+	}
+	os.Exit(code)
+}
+
 // sampleTree builds the embedded sample once per test binary.
 var sampleTree = func() func(t *testing.T) string {
-	var dir string
+	var (
+		mu  sync.Mutex // tests in parallel share it
+		dir string
+	)
 	return func(t *testing.T) string {
 		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
 		if dir == "" {
 			d, err := os.MkdirTemp("", "occupancy-sample-")
 			if err != nil {
 				t.Fatal(err)
 			}
+			sampleRoot = d
 			out := filepath.Join(d, "public")
 			if _, stderr, err := build(t, "-out", out); err != nil {
 				t.Fatalf("build of the sample: %v\n%s", err, stderr)

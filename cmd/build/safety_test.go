@@ -144,6 +144,7 @@ func writeRelease(t *testing.T, dir string, raw *source.Raw) string {
 // through the command: each is refused with exit status 5, and nothing
 // under the folder changes.
 func TestBuildRefusesOutputsItDidNotWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("a web project's public/ with its own manifest.json", func(t *testing.T) {
 		root := t.TempDir()
 		pub := filepath.Join(root, "public")
@@ -194,6 +195,7 @@ func TestBuildRefusesOutputsItDidNotWrite(t *testing.T) {
 // TestBuildThroughSymlinkedOut: "public" pointing at a versioned folder
 // stays a link, and the release lands where it points.
 func TestBuildThroughSymlinkedOut(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	v1 := filepath.Join(root, "releases", "2026-fall")
 	os.MkdirAll(v1, 0o755)
@@ -278,6 +280,7 @@ func waitForFile(t *testing.T, name string, cmd *exec.Cmd) {
 // publishes a tree that matches its manifest. With -wait, the second
 // queues behind the first and publishes after it.
 func TestTwoBuildsRace(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	out := filepath.Join(root, "public")
 	if _, stderr, err := buildQuick(t, "-out", out); err != nil {
@@ -286,15 +289,16 @@ func TestTwoBuildsRace(t *testing.T) {
 	raw := sampleRaw(t)
 	raw.Rooms.Rows[0].Capacity = "999" // a release that differs
 	src := writeRelease(t, filepath.Join(root, "release"), raw)
-	want := func(in string) string { // the release id of in's tree
-		t.Helper()
-		dir := filepath.Join(t.TempDir(), "public")
-		if _, stderr, err := buildQuick(t, "-in", in, "-out", dir); err != nil {
-			t.Fatalf("%v\n%s", err, stderr)
-		}
-		return checkPublished(t, dir).Release
+	// The release id src's tree will have, from its files as rendered.
+	rel, err := source.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
 	}
-	released := want(src)
+	files, err := generator.Render(rel, generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := generator.NewManifest(files).Release
 	sampleRelease := checkPublished(t, out).Release
 
 	for _, wait := range []bool{false, true} {
@@ -349,6 +353,7 @@ func TestTwoBuildsRace(t *testing.T) {
 // reads like the same sheet saved normally; one saved as UTF-16 is named
 // as such, and nothing is published.
 func TestMisSavedCSV(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	src := writeRelease(t, filepath.Join(root, "release"), sampleRaw(t))
 	name := filepath.Join(src, "sessions.csv")
@@ -385,6 +390,7 @@ func TestMisSavedCSV(t *testing.T) {
 // refused with exit status 4 and a summary, the output left as it was;
 // -allow-shrink publishes it.
 func TestShrinkGuard(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	out := filepath.Join(root, "public")
 	if _, stderr, err := buildQuick(t, "-out", out); err != nil {
@@ -430,6 +436,7 @@ func TestShrinkGuard(t *testing.T) {
 // TestPlan: -plan prints what a changed release would add, change, move
 // and remove, and publishes nothing.
 func TestPlan(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	out := filepath.Join(root, "public")
 	if _, stderr, err := buildQuick(t, "-out", out); err != nil {
