@@ -291,7 +291,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		p.step("wrote and swapped in %s", cfg.Out)
 	}
 	fmt.Fprintln(stdout, rep)
-	fmt.Fprintln(stdout, changes.Summary(reportExamples))
+	examples := reportExamples
+	if changes.First {
+		examples = 0 // everything is new: the counts say enough
+	}
+	fmt.Fprintln(stdout, changes.Summary(examples))
 	if cfg.S3 != nil {
 		res, err := upload(ctx, cfg, p, stdout, stderr)
 		if err != nil {
