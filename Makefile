@@ -49,6 +49,7 @@ FUZZ_TARGETS := \
 	./source:FuzzParseWeeks ./source:FuzzParseWeekday ./source:FuzzParseBool \
 	./source:FuzzParseInt ./source:FuzzParseNumber ./source:FuzzCheckSegment \
 	./source:FuzzDefaultBuilding ./source:FuzzCoordinates ./source:FuzzNames \
+	./source:FuzzUnmarshalRelease ./generator:FuzzParseManifest \
 	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest \
 	./sidecar:FuzzFastParse ./generator/objstore:FuzzParseURL \
 	./generator/objstore:FuzzParseEndpoint ./cmd/sidecar:FuzzParseHeader

@@ -409,3 +409,31 @@ func TestParseManifest(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseManifest: whatever a folder's manifest.json holds, ParseManifest
+// never panics, and what it accepts is a manifest it would write: marshalled
+// again, it parses to the same value.
+func FuzzParseManifest(f *testing.F) {
+	good, _ := json.Marshal(generator.NewManifest(synthetic(3, "a")))
+	f.Add(good)
+	f.Add([]byte(`{"version":1,"release":"` + generator.NewManifest(nil).Release + `","files":[]}`))
+	f.Add([]byte(`{"name":"My PWA","icons":[]}`))
+	f.Add([]byte(`{"version":1,"release":"","files":[{"path":"../x","kind":"x","sha256":"","size":1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := generator.ParseManifest(data)
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := generator.ParseManifest(again)
+		if err != nil {
+			t.Fatalf("an accepted manifest, marshalled again, is refused: %v", err)
+		}
+		if len(m2.Files) != len(m.Files) || m2.Release != m.Release {
+			t.Fatal("an accepted manifest changes when marshalled again")
+		}
+	})
+}
