@@ -51,8 +51,8 @@ FUZZ_TARGETS := \
 	./source:FuzzDefaultBuilding ./source:FuzzCoordinates ./source:FuzzNames \
 	./source:FuzzUnmarshalRelease ./generator:FuzzParseManifest \
 	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest \
-	./sidecar:FuzzFastParse ./generator/objstore:FuzzParseURL \
-	./generator/objstore:FuzzParseEndpoint ./cmd/sidecar:FuzzParseHeader
+	./sidecar:FuzzFastParse ./generator/tree/objstore:FuzzParseURL \
+	./generator/tree/objstore:FuzzParseEndpoint ./cmd/sidecar:FuzzParseHeader
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"fmt"
+	"occupancy/generator/tree"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,7 +81,7 @@ func BenchmarkBuild(b *testing.B) {
 			b.SetBytes(bytes)
 			out := filepath.Join(b.TempDir(), "public")
 			for b.Loop() {
-				if _, err := generator.Publish(out, files, generator.PublishOptions{NoSync: true}); err != nil {
+				if _, err := tree.Publish(out, files, tree.PublishOptions{NoSync: true}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -101,7 +102,7 @@ func BenchmarkBuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := generator.Publish(out, files, generator.PublishOptions{NoSync: true}); err != nil {
+				if _, err := tree.Publish(out, files, tree.PublishOptions{NoSync: true}); err != nil {
 					b.Fatal(err)
 				}
 			}

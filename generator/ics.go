@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"occupancy/generator/tree"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,18 +19,6 @@ import (
 	"occupancy/source"
 )
 
-// Kinds of calendar feeds, as counted in a [Report].
-const (
-	KindRoomFeed      = "room.ics"      // api/rooms/<name>.ics
-	KindCourseFeed    = "course.ics"    // api/courses/<code>.ics
-	KindStudyPlanFeed = "studyplan.ics" // api/studyplans/<id>.ics
-)
-
-// FeedExt ends the name of every calendar feed. The feed of room CO1 is
-// api/rooms/CO1.ics, served at /api/rooms/CO1.ics, beside the folder
-// api/rooms/CO1/ that holds the room's JSON.
-const FeedExt = ".ics"
-
 // FeedZone is the campus time zone of the feeds when [Options.Location] is
 // nil.
 const FeedZone = "Europe/Zurich"
@@ -37,13 +26,6 @@ const FeedZone = "Europe/Zurich"
 // UIDDomain ends every event UID. It is a reserved name (RFC 2606), so a
 // UID can never clash with one of another producer.
 const UIDDomain = "occupancy.invalid"
-
-// FeedPath returns the tree path of the feed of an entity of a collection
-// ("rooms", "courses" or "studyplans"): FeedPath("rooms", "CO1") is
-// "api/rooms/CO1.ics".
-func FeedPath(collection, name string) string {
-	return "api/" + collection + "/" + name + FeedExt
-}
 
 // feeds renders calendar feeds. Every occurrence's event is rendered once
 // (all of it but its UID, which depends on the feed) and shared by the
@@ -62,7 +44,7 @@ type feeds struct {
 
 // appendFeeds appends the calendar feeds of every available room, every
 // course and every study plan to files.
-func (r *renderer) appendFeeds(files *[]File) error {
+func (r *renderer) appendFeeds(files *[]tree.File) error {
 	loc := r.opt.Location
 	if loc == nil {
 		var err error
@@ -99,22 +81,22 @@ func (r *renderer) appendFeeds(files *[]File) error {
 		if !room.Available {
 			continue
 		}
-		*files = append(*files, File{
-			Path: FeedPath("rooms", room.Name), Kind: KindRoomFeed,
+		*files = append(*files, tree.File{
+			Path: tree.FeedPath("rooms", room.Name), Kind: tree.KindRoomFeed,
 			Data: f.feed("room\x00"+room.Name, room.Name, byRoom[room.Name]),
 		})
 	}
 	for i := range r.rel.Courses {
 		c := &r.rel.Courses[i]
-		*files = append(*files, File{
-			Path: FeedPath("courses", c.Code), Kind: KindCourseFeed,
+		*files = append(*files, tree.File{
+			Path: tree.FeedPath("courses", c.Code), Kind: tree.KindCourseFeed,
 			Data: f.feed("course\x00"+c.Code, c.Code+" "+c.Name, r.byCourse[c.Code]),
 		})
 	}
 	for i := range r.rel.StudyPlans {
 		p := &r.rel.StudyPlans[i]
-		*files = append(*files, File{
-			Path: FeedPath("studyplans", p.ID), Kind: KindStudyPlanFeed,
+		*files = append(*files, tree.File{
+			Path: tree.FeedPath("studyplans", p.ID), Kind: tree.KindStudyPlanFeed,
 			Data: f.feed("studyplan\x00"+p.ID, p.UnitCode+" "+p.UnitName+" ("+p.Semester+")", r.planOccurrences(p)),
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"occupancy/generator/tree"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,9 +22,9 @@ import (
 )
 
 var feedKinds = map[string]string{
-	generator.KindRoomFeed:      "rooms",
-	generator.KindCourseFeed:    "courses",
-	generator.KindStudyPlanFeed: "studyplans",
+	tree.KindRoomFeed:      "rooms",
+	tree.KindCourseFeed:    "courses",
+	tree.KindStudyPlanFeed: "studyplans",
 }
 
 func mustZone(tb testing.TB, name string) *time.Location {
@@ -35,13 +36,13 @@ func mustZone(tb testing.TB, name string) *time.Location {
 	return loc
 }
 
-func mustRender(tb testing.TB, rel *source.Release, opt generator.Options) map[string]generator.File {
+func mustRender(tb testing.TB, rel *source.Release, opt generator.Options) map[string]tree.File {
 	tb.Helper()
 	files, err := generator.Render(rel, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := make(map[string]generator.File, len(files))
+	out := make(map[string]tree.File, len(files))
 	for _, f := range files {
 		out[f.Path] = f
 	}
@@ -49,8 +50,8 @@ func mustRender(tb testing.TB, rel *source.Release, opt generator.Options) map[s
 }
 
 // feedsOf returns the feeds among files, by path.
-func feedsOf(files map[string]generator.File) map[string]generator.File {
-	out := map[string]generator.File{}
+func feedsOf(files map[string]tree.File) map[string]tree.File {
+	out := map[string]tree.File{}
 	for p, f := range files {
 		if _, ok := feedKinds[f.Kind]; ok {
 			out[p] = f
@@ -158,7 +159,7 @@ func TestFeedsMatchJSON(t *testing.T) {
 				t.Errorf("%s: want one VTIMEZONE Europe/Zurich", p)
 			}
 			var d detail
-			jsonPath := strings.TrimSuffix(p, generator.FeedExt) + "/index.json"
+			jsonPath := strings.TrimSuffix(p, tree.FeedExt) + "/index.json"
 			if err := json.Unmarshal(files[jsonPath].Data, &d); err != nil {
 				t.Fatalf("%s: %v", jsonPath, err)
 			}
@@ -535,7 +536,7 @@ func TestFeedEscaping(t *testing.T) {
 		Label: "event", Name: "Forum: «Zürich», Genève; Lausanne\nsoirée", Description: strings.Repeat("Ünïcödé ", 20),
 	}}
 	files := mustRender(t, rel, generator.Options{})
-	p := generator.FeedPath("rooms", room)
+	p := tree.FeedPath("rooms", room)
 	if p != "api/rooms/"+room+".ics" {
 		t.Errorf("FeedPath = %q", p)
 	}
@@ -641,7 +642,7 @@ func TestSampleFeeds(t *testing.T) {
 		checkLines(t, p, f.Data)
 		// Every schedule entry, and nothing else in a detail, has a
 		// start_datetime.
-		schedules := bytes.Count(files[strings.TrimSuffix(p, generator.FeedExt)+"/index.json"].Data, []byte(`"start_datetime":`))
+		schedules := bytes.Count(files[strings.TrimSuffix(p, tree.FeedExt)+"/index.json"].Data, []byte(`"start_datetime":`))
 		if got := bytes.Count(f.Data, []byte("BEGIN:VEVENT\r\n")); got != schedules {
 			t.Errorf("%s: %d events, %d schedules", p, got, schedules)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/url"
+	"occupancy/generator/tree"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,10 +39,12 @@ func TestHostileNamesPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "out", "public")
-	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
-	checkTree(t, dir)
+	if _, err := tree.Verify(dir); err != nil {
+		t.Fatal(err)
+	}
 
 	// Nothing was written outside the output folder: its parent holds it
 	// alone.
@@ -88,7 +91,7 @@ func TestHostileNamesPublish(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join(dir, filepath.FromSlash(generator.URLPath(unescaped)))
+			p := filepath.Join(dir, filepath.FromSlash(tree.URLPath(unescaped)))
 			data, err := os.ReadFile(p)
 			if err != nil {
 				t.Errorf("GET %s: %v", u, err)
@@ -102,7 +105,7 @@ func TestHostileNamesPublish(t *testing.T) {
 				t.Errorf("GET %s serves %s %q, want %q", u, kind.field, v[kind.field], n)
 			}
 			// The calendar feed, beside the folder.
-			if feed, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(generator.FeedPath(kind.folder, n)))); err != nil || !strings.HasPrefix(string(feed), "BEGIN:VCALENDAR\r\n") {
+			if feed, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(tree.FeedPath(kind.folder, n)))); err != nil || !strings.HasPrefix(string(feed), "BEGIN:VCALENDAR\r\n") {
 				t.Errorf("GET %s.ics: %v", u, err)
 			}
 		}

@@ -7,23 +7,10 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"occupancy/generator/tree"
 	"regexp"
 	"strings"
 	"time"
-)
-
-// Kinds of the API's description files, as counted in a [Report].
-const (
-	KindOpenAPI = "openapi" // api/openapi.json
-	KindAPIDocs = "apidocs" // api/docs/index.html
-)
-
-// Paths of the API's description in the published tree. The page is
-// served at /api/docs, beside the JSON routes (/api/rooms, /api/courses,
-// /api/studyplans) and never one of them.
-const (
-	OpenAPIPath = "api/openapi.json"
-	APIDocsPath = "api/docs/index.html"
 )
 
 // openapiDoc is the OpenAPI 3.1 description of all eight routes. Tests
@@ -66,7 +53,7 @@ func OpenAPI(opt Options) ([]byte, error) {
 var campusValue = regexp.MustCompile(`"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.000Z"`)
 
 // apiDocFiles returns the OpenAPI document and its page for people.
-func apiDocFiles(opt Options) ([]File, error) {
+func apiDocFiles(opt Options) ([]tree.File, error) {
 	doc, err := OpenAPI(opt)
 	if err != nil {
 		return nil, err
@@ -75,9 +62,9 @@ func apiDocFiles(opt Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{
-		{Path: OpenAPIPath, Kind: KindOpenAPI, Data: doc},
-		{Path: APIDocsPath, Kind: KindAPIDocs, Data: page},
+	return []tree.File{
+		{Path: tree.OpenAPIPath, Kind: tree.KindOpenAPI, Data: doc},
+		{Path: tree.APIDocsPath, Kind: tree.KindAPIDocs, Data: page},
 	}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"occupancy/generator/tree"
 	"path"
 	"slices"
 	"strings"
@@ -76,7 +77,7 @@ func (nopCloser) Close() error { return nil }
 // urlOf returns the GET URL a JSON file of the tree is served at, or ""
 // for other files.
 func urlOf(p string) string {
-	if !strings.HasPrefix(p, "api/") || path.Base(p) != generator.IndexName {
+	if !strings.HasPrefix(p, "api/") || path.Base(p) != tree.IndexName {
 		return ""
 	}
 	return "/" + path.Dir(p)
@@ -129,12 +130,12 @@ func TestOpenAPIRenderedFiles(t *testing.T) {
 		}
 		var doc []byte
 		for _, f := range files {
-			if f.Path == generator.OpenAPIPath {
+			if f.Path == tree.OpenAPIPath {
 				doc = f.Data
 			}
 		}
 		if doc == nil {
-			t.Fatalf("rfc3339=%v: no %s in the tree", opt.RFC3339, generator.OpenAPIPath)
+			t.Fatalf("rfc3339=%v: no %s in the tree", opt.RFC3339, tree.OpenAPIPath)
 		}
 		c := mustContract(t, doc)
 		n := 0
@@ -210,12 +211,12 @@ func TestAPIPage(t *testing.T) {
 	}
 	var page []byte
 	for _, f := range files {
-		if f.Path == generator.APIDocsPath {
+		if f.Path == tree.APIDocsPath {
 			page = f.Data
 		}
 	}
 	if page == nil {
-		t.Fatalf("no %s in the tree", generator.APIDocsPath)
+		t.Fatalf("no %s in the tree", tree.APIDocsPath)
 	}
 	doc, _ := generator.OpenAPI(generator.Options{})
 	c := mustContract(t, doc)

@@ -9,45 +9,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"path"
+	"occupancy/generator/tree"
 	"slices"
 	"strings"
 	"time"
 
 	"occupancy/source"
 )
-
-// Kinds of published files, as counted in a [Report].
-const (
-	KindCourses    = "courses"    // api/courses/index.json
-	KindCourse     = "course"     // api/courses/<code>/index.json
-	KindStudyPlans = "studyplans" // api/studyplans/index.json
-	KindStudyPlan  = "studyplan"  // api/studyplans/<id>/index.json
-	KindRooms      = "rooms"      // api/rooms/index.json
-	KindRoom       = "room"       // api/rooms/<name>/index.json
-	KindSnapshot   = "snapshot"   // occupancy.snapshot
-	KindWeb        = "web"        // index.html and app/<file>: the page for people
-	KindRelease    = "release"    // release.json: the checked release, for the next build to compare with
-)
-
-// RecordName is the file at the tree's root that records the release it
-// was built from (see [source.MarshalRelease]). The next build compares
-// its release with it before publishing; it is not part of the API.
-const RecordName = "release.json"
-
-// IndexName is the file that holds a URL's JSON inside its folder:
-// GET /api/rooms/CO1 is served from api/rooms/CO1/index.json.
-const IndexName = "index.json"
-
-// File is one file of the tree.
-type File struct {
-	Path string // slash-separated, relative to the tree's root
-	Kind string
-	Data []byte
-	// Encoding is "gzip" or "br" for a precompressed copy of another file
-	// (Path is the original's with ".gz" or ".br" added), "" otherwise.
-	Encoding string
-}
 
 // Options tunes the rendering. The zero value writes the reference's
 // datetimes (campus wall-clock time with a Z).
@@ -57,12 +25,6 @@ type Options struct {
 	RFC3339 bool
 	// Location is the campus time zone, used with RFC3339; nil means UTC.
 	Location *time.Location
-}
-
-// URLPath returns the tree path of the file served at an API URL path
-// such as "/api/rooms/CO1".
-func URLPath(url string) string {
-	return path.Join(strings.TrimPrefix(url, "/"), IndexName)
 }
 
 type renderer struct {
@@ -84,7 +46,7 @@ type renderer struct {
 // GET URL and the sidecar's snapshot (whose release id is a hash of the
 // JSON files). It is
 // deterministic: the same release gives the same bytes.
-func Render(rel *source.Release, opt Options) ([]File, error) {
+func Render(rel *source.Release, opt Options) ([]tree.File, error) {
 	r := &renderer{
 		opt:     opt,
 		rel:     rel,
@@ -117,13 +79,13 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 	for i := range rel.Semesters {
 		r.sems[rel.Semesters[i].Name] = &rel.Semesters[i]
 	}
-	var files []File
+	var files []tree.File
 	add := func(url, kind string, v any) error {
 		data, err := encode(v)
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", url, err)
 		}
-		files = append(files, File{Path: URLPath(url), Kind: kind, Data: data})
+		files = append(files, tree.File{Path: tree.URLPath(url), Kind: kind, Data: data})
 		return nil
 	}
 	for _, part := range []func(add func(url, kind string, v any) error) error{r.courseFiles, r.planFiles, r.roomFiles} {
@@ -139,21 +101,21 @@ func Render(rel *source.Release, opt Options) ([]File, error) {
 	if err := r.appendFeeds(&files); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	data, err := Snapshot(rel, r.occ, NewManifest(files).Release).MarshalBinary()
+	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
+	data, err := Snapshot(rel, r.occ, tree.NewManifest(files).Release).MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	files = append(files, File{Path: SnapshotName, Kind: KindSnapshot, Data: data})
+	files = append(files, tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data})
 	record, err := source.MarshalRelease(rel) // not in the snapshot's release id: sheet order is not data
 	if err != nil {
 		return nil, fmt.Errorf("record the release: %w", err)
 	}
-	files = append(files, File{Path: RecordName, Kind: KindRelease, Data: record})
+	files = append(files, tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record})
 	if err := appendWebFiles(&files, opt); err != nil { // index.html, app/: not in the snapshot's release id
 		return nil, err
 	}
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
 }
 
@@ -290,11 +252,11 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 		for _, p := range byStart {
 			detail.StudyPlans = append(detail.StudyPlans, r.planItem(p))
 		}
-		if err := add("/api/courses/"+c.Code, KindCourse, detail); err != nil {
+		if err := add("/api/courses/"+c.Code, tree.KindCourse, detail); err != nil {
 			return err
 		}
 	}
-	return add("/api/courses", KindCourses, list)
+	return add("/api/courses", tree.KindCourses, list)
 }
 
 func orEmpty[T any](s []T) []T {
@@ -357,11 +319,11 @@ func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
 				Teachers: r.teachersOf(c),
 			})
 		}
-		if err := add("/api/studyplans/"+p.ID, KindStudyPlan, detail); err != nil {
+		if err := add("/api/studyplans/"+p.ID, tree.KindStudyPlan, detail); err != nil {
 			return err
 		}
 	}
-	return add("/api/studyplans", KindStudyPlans, list)
+	return add("/api/studyplans", tree.KindStudyPlans, list)
 }
 
 func day(t time.Time) source.Date {
@@ -427,9 +389,9 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 		it := RoomItemOf(room)
 		list = append(list, it)
 		detail := RoomDetail{RoomItem: it, Schedules: orEmpty(schedules[room.Name])}
-		if err := add("/api/rooms/"+room.Name, KindRoom, detail); err != nil {
+		if err := add("/api/rooms/"+room.Name, tree.KindRoom, detail); err != nil {
 			return err
 		}
 	}
-	return add("/api/rooms", KindRooms, list)
+	return add("/api/rooms", tree.KindRooms, list)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"occupancy/generator/tree"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,8 +26,8 @@ func TestGolden(t *testing.T) {
 	}
 	// The page's static files are copies of generator/web (TestWebFiles
 	// checks them); only its generated app/config.json is pinned here.
-	files = slices.DeleteFunc(files, func(f generator.File) bool {
-		return f.Kind == generator.KindWeb && f.Path != generator.WebConfigPath
+	files = slices.DeleteFunc(files, func(f tree.File) bool {
+		return f.Kind == tree.KindWeb && f.Path != tree.WebConfigPath
 	})
 	root := filepath.Join("testdata", "golden")
 	if *update {

@@ -10,9 +10,6 @@ import (
 	"occupancy/source"
 )
 
-// SnapshotName is the sidecar's snapshot file at the tree's root.
-const SnapshotName = "occupancy.snapshot"
-
 // Snapshot builds the sidecar's input: every available room, sorted by
 // name, with a bitmap of the 15-minute slots its occurrences touch.
 // release identifies the release the snapshot belongs to.

@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"occupancy/generator/tree"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ func TestSnapshotOfFixture(t *testing.T) {
 	}
 	var data []byte
 	for _, f := range files {
-		if f.Path == generator.SnapshotName {
+		if f.Path == tree.SnapshotName {
 			data = f.Data
 		}
 	}

@@ -4,16 +4,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"occupancy/generator/tree"
 	"path"
 	"time"
-)
-
-// Paths of the page for people in the published tree. The page is served
-// at / (index.html); its scripts, styles and configuration under /app/.
-const (
-	WebIndexPath  = "index.html"
-	WebDir        = "app"
-	WebConfigPath = "app/config.json"
 )
 
 // webTree holds the page's static files, written to the tree as they are.
@@ -55,8 +48,8 @@ func WebConfigOf(opt Options) WebConfig {
 // WebFiles returns the page for people: index.html, its files under app/,
 // and app/config.json made from opt. The page reads the API's JSON files
 // and calls the sidecar's searches; it needs no build step.
-func WebFiles(opt Options) ([]File, error) {
-	var files []File
+func WebFiles(opt Options) ([]tree.File, error) {
+	var files []tree.File
 	err := fs.WalkDir(webTree, "web", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -66,13 +59,13 @@ func WebFiles(opt Options) ([]File, error) {
 			return err
 		}
 		rel := p[len("web/"):]
-		if rel == WebConfigPath {
+		if rel == tree.WebConfigPath {
 			return fmt.Errorf("%s is generated; remove it from generator/web", rel)
 		}
-		if rel != WebIndexPath && path.Dir(rel) != WebDir {
+		if rel != tree.WebIndexPath && path.Dir(rel) != tree.WebDir {
 			return fmt.Errorf("%s: the page's files are index.html and app/<file>", rel)
 		}
-		files = append(files, File{Path: rel, Kind: KindWeb, Data: data})
+		files = append(files, tree.File{Path: rel, Kind: tree.KindWeb, Data: data})
 		return nil
 	})
 	if err != nil {
@@ -80,13 +73,13 @@ func WebFiles(opt Options) ([]File, error) {
 	}
 	cfg, err := encode(WebConfigOf(opt))
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", WebConfigPath, err)
+		return nil, fmt.Errorf("encode %s: %w", tree.WebConfigPath, err)
 	}
-	return append(files, File{Path: WebConfigPath, Kind: KindWeb, Data: cfg}), nil
+	return append(files, tree.File{Path: tree.WebConfigPath, Kind: tree.KindWeb, Data: cfg}), nil
 }
 
 // appendWebFiles adds the page for people to files.
-func appendWebFiles(files *[]File, opt Options) error {
+func appendWebFiles(files *[]tree.File, opt Options) error {
 	web, err := WebFiles(opt)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"encoding/json"
+	"occupancy/generator/tree"
 	"os"
 	"path"
 	"regexp"
@@ -24,9 +25,9 @@ func TestWebFiles(t *testing.T) {
 	}
 	web := map[string][]byte{}
 	for _, f := range files {
-		if f.Kind != generator.KindWeb {
-			if f.Path == generator.WebIndexPath || strings.HasPrefix(f.Path, generator.WebDir+"/") {
-				t.Errorf("%s: kind %q, want %q", f.Path, f.Kind, generator.KindWeb)
+		if f.Kind != tree.KindWeb {
+			if f.Path == tree.WebIndexPath || strings.HasPrefix(f.Path, tree.WebDir+"/") {
+				t.Errorf("%s: kind %q, want %q", f.Path, f.Kind, tree.KindWeb)
 			}
 			continue
 		}
@@ -35,7 +36,7 @@ func TestWebFiles(t *testing.T) {
 			t.Errorf("%s: a page file under api/ would be taken for an API response", f.Path)
 		}
 	}
-	for _, p := range []string{generator.WebIndexPath, "app/app.js", "app/app.css", generator.WebConfigPath} {
+	for _, p := range []string{tree.WebIndexPath, "app/app.js", "app/app.css", tree.WebConfigPath} {
 		if web[p] == nil {
 			t.Errorf("%s is not in the tree", p)
 		}
@@ -89,7 +90,7 @@ func TestWebConfig(t *testing.T) {
 		}
 		var got []byte
 		for _, f := range files {
-			if f.Path == generator.WebConfigPath {
+			if f.Path == tree.WebConfigPath {
 				got = f.Data
 			}
 		}
@@ -111,7 +112,7 @@ func TestWebConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if f.Path == generator.WebConfigPath && !strings.Contains(string(f.Data), `"rfc3339":true`) {
+		if f.Path == tree.WebConfigPath && !strings.Contains(string(f.Data), `"rfc3339":true`) {
 			t.Errorf("an -rfc3339 release has config %s", f.Data)
 		}
 	}
@@ -130,11 +131,11 @@ func TestWebReferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree := map[string][]byte{}
+	byPath := map[string][]byte{}
 	for _, f := range files {
-		tree[f.Path] = f.Data
+		byPath[f.Path] = f.Data
 	}
-	index := string(tree[generator.WebIndexPath])
+	index := string(byPath[tree.WebIndexPath])
 	var refs []string
 	for _, m := range htmlRef.FindAllStringSubmatch(index, -1) {
 		ref := m[1]
@@ -155,8 +156,8 @@ func TestWebReferences(t *testing.T) {
 			t.Errorf("index.html does not load %s", want)
 		}
 	}
-	for p, data := range tree {
-		if path.Dir(p) != generator.WebDir || path.Ext(p) != ".js" {
+	for p, data := range byPath {
+		if path.Dir(p) != tree.WebDir || path.Ext(p) != ".js" {
 			continue
 		}
 		for _, m := range jsImport.FindAllStringSubmatch(string(data), -1) {
@@ -164,23 +165,23 @@ func TestWebReferences(t *testing.T) {
 				t.Errorf("%s imports %q: only the page's own modules", p, m[1])
 				continue
 			}
-			refs = append(refs, path.Join(generator.WebDir, m[1]))
+			refs = append(refs, path.Join(tree.WebDir, m[1]))
 		}
 		for _, m := range jsFetchRe.FindAllStringSubmatch(string(data), -1) {
 			refs = append(refs, m[1])
 		}
 	}
-	if !slices.Contains(refs, generator.WebConfigPath) {
-		t.Errorf("the page does not read %s", generator.WebConfigPath)
+	if !slices.Contains(refs, tree.WebConfigPath) {
+		t.Errorf("the page does not read %s", tree.WebConfigPath)
 	}
 	for _, ref := range refs {
 		switch {
 		case ref == "api/docs":
-			ref = generator.APIDocsPath
+			ref = tree.APIDocsPath
 		case strings.HasPrefix(ref, "api/"):
-			ref = generator.URLPath("/" + ref) // the API's URLs are folders
+			ref = tree.URLPath("/" + ref) // the API's URLs are folders
 		}
-		if tree[ref] == nil {
+		if byPath[ref] == nil {
 			t.Errorf("%q is referenced by the page but not in the tree", ref)
 		}
 	}

@@ -86,7 +86,7 @@ done
 # bucket can be created and written (bounded).
 go build -o "$tmp/bin/build" ./cmd/build
 go build -o "$tmp/bin/sidecar" ./cmd/sidecar
-go test -c -race -tags s3 -o "$tmp/objstore.test" ./generator/objstore
+go test -c -race -tags s3 -o "$tmp/objstore.test" ./generator/tree/objstore
 ready=
 for i in $(seq 60); do
 	if "$tmp/bin/build" -q -no-sync -out "$tmp/warmup" -s3 s3://warmup -s3-endpoint "$endpoint" -s3-create-bucket >/dev/null 2>&1; then
@@ -104,7 +104,7 @@ t0=$SECONDS
 if [[ -n ${SKIP_GO_TESTS:-} ]]; then
 	echo "s3-test: SKIP go tests (SKIP_GO_TESTS set)"
 else
-	(cd generator/objstore && "$tmp/objstore.test" -test.count=1 -test.v -test.timeout=15m -test.run 'TestS3(Publish|Interrupted|Errors)$') >"$tmp/gotest.log" 2>&1 || {
+	(cd generator/tree/objstore && "$tmp/objstore.test" -test.count=1 -test.v -test.timeout=15m -test.run 'TestS3(Publish|Interrupted|Errors)$') >"$tmp/gotest.log" 2>&1 || {
 		cat "$tmp/gotest.log"
 		echo "s3-test: FAIL: go tests tagged s3" >&2
 		exit 1
@@ -117,7 +117,7 @@ fi
 build() { "$tmp/bin/build" -no-sync -s3-endpoint "$endpoint" "$@"; }
 # check_bucket URL DIR: the bucket holds exactly the tree DIR, read back.
 check_bucket() {
-	(cd generator/objstore && OCCUPANCY_S3_CHECK=$1 OCCUPANCY_S3_CHECK_DIR=$2 "$tmp/objstore.test" -test.count=1 -test.run 'TestS3BucketHolds$') >"$tmp/check.log" 2>&1 || {
+	(cd generator/tree/objstore && OCCUPANCY_S3_CHECK=$1 OCCUPANCY_S3_CHECK_DIR=$2 "$tmp/objstore.test" -test.count=1 -test.run 'TestS3BucketHolds$') >"$tmp/check.log" 2>&1 || {
 		cat "$tmp/check.log"
 		echo "s3-test: FAIL: $1 does not hold $2" >&2
 		exit 1
@@ -196,7 +196,7 @@ puts=$(grep -c '^put ' "$tmp/kill.err" || true)
 grep -q "^put site/live/occupancy.snapshot" "$tmp/kill.err" && fail "the killed build had already uploaded the snapshot"
 rel2=$(sed -n 's/.*"release": "\([0-9a-f]*\)".*/\1/p' "$tmp/out2/manifest.json")
 rel3=$(sed -n 's/.*"release": "\([0-9a-f]*\)".*/\1/p' "$tmp/out3/manifest.json")
-(cd generator/objstore && OCCUPANCY_S3_CHECK=$url OCCUPANCY_S3_CHECK_ANY="$tmp/out2,$tmp/out3" OCCUPANCY_S3_CHECK_FINAL=$rel3 "$tmp/objstore.test" -test.count=1 -test.run 'TestS3BucketHolds$') >"$tmp/check.log" 2>&1 || {
+(cd generator/tree/objstore && OCCUPANCY_S3_CHECK=$url OCCUPANCY_S3_CHECK_ANY="$tmp/out2,$tmp/out3" OCCUPANCY_S3_CHECK_FINAL=$rel3 "$tmp/objstore.test" -test.count=1 -test.run 'TestS3BucketHolds$') >"$tmp/check.log" 2>&1 || {
 	cat "$tmp/check.log"
 	fail "after the kill, the announced release is not complete"
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/sidecar"
 	"occupancy/snapshot"
 	"occupancy/snapshot/snapshottest"
@@ -47,7 +48,7 @@ func builtSnapshot(b *testing.B, scale int) *snapshot.Snapshot {
 		b.Fatal(err)
 	}
 	for _, f := range files {
-		if f.Path == generator.SnapshotName {
+		if f.Path == tree.SnapshotName {
 			s, err := snapshot.Parse(f.Data)
 			if err != nil {
 				b.Fatal(err)

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"occupancy/generator/tree"
 )
 
 // Defaults of [Config], documented here so operators can find them.
@@ -329,15 +331,15 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
 	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")):
 		// The page for people and its files.
-		return routeWeb, s.only(allowGet, get, s.staticDoc(webIndex, contentHTML))
+		return routeWeb, s.only(allowGet, get, s.staticDoc(tree.WebIndexPath, contentHTML))
 	case len(segs) == 2 && eq(segs[0], "app"):
 		return routeWeb, s.only(allowGet, get, s.staticApp(segs[1]))
 	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
 		return routeNotFound, s.notFound
 	case len(segs) == 2 && eq(segs[1], "openapi.json"):
-		return routeDocs, s.only(allowGet, get, s.staticDoc("api/openapi.json", contentJSON))
+		return routeDocs, s.only(allowGet, get, s.staticDoc(tree.OpenAPIPath, contentJSON))
 	case len(segs) == 2 && eq(segs[1], "docs"):
-		return routeDocs, s.only(allowGet, get, s.staticDoc("api/docs/index.html", contentHTML))
+		return routeDocs, s.only(allowGet, get, s.staticDoc(tree.APIDocsPath, contentHTML))
 	}
 	kind := segs[1]
 	var param string

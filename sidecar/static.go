@@ -11,15 +11,13 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"occupancy/generator/tree"
 )
 
-// The page for people in the tree, revalidated on every load so that a
-// rebuilt page is never mixed with a cached older one.
-const (
-	webIndex         = "index.html"
-	webDir           = "app/"
-	pageCacheControl = "no-cache"
-)
+// pageCacheControl has the page for people revalidated on every load, so
+// that a rebuilt page is never mixed with a cached older one.
+const pageCacheControl = "no-cache"
 
 // maxStaticFile bounds the size of a static file read into memory.
 const maxStaticFile = 64 << 20
@@ -73,13 +71,13 @@ func (s *Server) staticApp(name string) func(*fasthttp.RequestCtx) {
 			return
 		}
 		ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
-		s.serveFile(ctx, webDir+name, ct, "Not found")
+		s.serveFile(ctx, tree.WebPath(name), ct, "Not found")
 	}
 }
 
 func (s *Server) staticList(kind string) func(*fasthttp.RequestCtx) {
 	return func(ctx *fasthttp.RequestCtx) {
-		s.serveFile(ctx, "api/"+kind+"/index.json", contentJSON, "Not found")
+		s.serveFile(ctx, tree.ListPath(kind), contentJSON, "Not found")
 	}
 }
 
@@ -99,11 +97,11 @@ func (s *Server) staticDetail(kind, name, notFound string) func(*fasthttp.Reques
 			s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
 			return
 		}
-		if strings.HasSuffix(name, ".ics") {
-			s.serveFile(ctx, "api/"+kind+"/"+name, contentCalendar, notFound)
+		if base, ok := strings.CutSuffix(name, tree.FeedExt); ok {
+			s.serveFile(ctx, tree.FeedPath(kind, base), contentCalendar, notFound)
 			return
 		}
-		s.serveFile(ctx, "api/"+kind+"/"+name+"/index.json", contentJSON, notFound)
+		s.serveFile(ctx, tree.DetailPath(kind, name), contentJSON, notFound)
 	}
 }
 
@@ -143,7 +141,7 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 	}
 	etag := fmt.Sprintf(`W/"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
 	h.Set("ETag", etag)
-	if rel == webIndex || strings.HasPrefix(rel, webDir) {
+	if tree.IsWebPath(rel) {
 		h.Set("Cache-Control", pageCacheControl) // as deploy/nginx.conf serves the page
 	} else {
 		h.Set("Cache-Control", t.cacheControl)
@@ -168,16 +166,16 @@ func precompressed(dir, rel string, acceptEncoding []byte) (*os.File, os.FileInf
 	if len(acceptEncoding) == 0 {
 		return nil, nil, ""
 	}
-	for _, c := range [...]struct{ coding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
-		if !accepts(string(acceptEncoding), c.coding) {
+	for _, coding := range [...]string{tree.EncodingBrotli, tree.EncodingGzip} {
+		if !accepts(string(acceptEncoding), coding) {
 			continue
 		}
-		f, err := os.OpenInRoot(dir, rel+c.suffix)
+		f, err := os.OpenInRoot(dir, rel+tree.EncodingSuffix(coding))
 		if err != nil {
 			continue
 		}
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= maxStaticFile {
-			return f, fi, c.coding
+			return f, fi, coding
 		}
 		f.Close()
 	}

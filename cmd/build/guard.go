@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strings"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 )
 
@@ -62,8 +63,8 @@ func guard(cfg Config, c *source.Changes) error {
 // compare compares rel with the release published in out. A tree written
 // before builds recorded their release is compared by the names its
 // manifest lists: rooms, courses and study plans only.
-func compare(out *generator.Output, rel *source.Release, stderr io.Writer) (*source.Changes, error) {
-	prev, err := out.PreviousRelease()
+func compare(out *tree.Output, rel *source.Release, stderr io.Writer) (*source.Changes, error) {
+	prev, err := previousRelease(out)
 	switch {
 	case errors.Is(err, source.ErrRecordVersion):
 		fmt.Fprintf(stderr, "warning: %v: only the published rooms, courses and study plans are compared\n", err)
@@ -77,22 +78,36 @@ func compare(out *generator.Output, rel *source.Release, stderr io.Writer) (*sou
 	return source.Compare(prev, rel), nil
 }
 
+// previousRelease returns the release recorded in the tree out replaces,
+// or nil when there is no tree or its build recorded none.
+func previousRelease(out *tree.Output) (*source.Release, error) {
+	data, err := out.ReadPrevious(tree.RecordName)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	rel, err := source.UnmarshalRelease(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(out.Path(), tree.RecordName), err)
+	}
+	return rel, nil
+}
+
 // compareNames compares the rooms, courses and study plans that a manifest
 // lists with those of rel, by name only.
-func compareNames(m *generator.Manifest, rel *source.Release) *source.Changes {
+func compareNames(m *tree.Manifest, rel *source.Release) *source.Changes {
 	old := &source.Release{}
 	for _, e := range m.Files {
 		dir, file := path.Split(e.Path)
-		if e.Encoding != "" || file != generator.IndexName {
+		if e.Encoding != "" || file != tree.IndexName {
 			continue
 		}
 		name := path.Base(dir)
 		switch e.Kind {
-		case generator.KindRoom:
+		case tree.KindRoom:
 			old.Rooms = append(old.Rooms, source.Room{Name: name, Available: true})
-		case generator.KindCourse:
+		case tree.KindCourse:
 			old.Courses = append(old.Courses, source.Course{Code: name})
-		case generator.KindStudyPlan:
+		case tree.KindStudyPlan:
 			old.StudyPlans = append(old.StudyPlans, source.StudyPlan{ID: name})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/sample"
 )
@@ -18,18 +19,18 @@ import (
 // their release is compared by the names its manifest lists, so a release
 // that loses most rooms is still caught.
 func TestCompareNamesOfAnOlderTree(t *testing.T) {
-	var files []generator.File
+	var files []tree.File
 	for i := range 40 {
 		name := fmt.Sprintf("R%02d", i)
 		files = append(files,
-			generator.File{Path: "api/rooms/" + name + "/index.json", Kind: generator.KindRoom, Data: []byte("{}")},
-			generator.File{Path: "api/rooms/" + name + ".ics", Kind: "room.ics", Data: []byte("x")})
+			tree.File{Path: "api/rooms/" + name + "/index.json", Kind: tree.KindRoom, Data: []byte("{}")},
+			tree.File{Path: "api/rooms/" + name + ".ics", Kind: "room.ics", Data: []byte("x")})
 	}
 	files = append(files,
-		generator.File{Path: "api/courses/CS-101/index.json", Kind: generator.KindCourse, Data: []byte("{}")},
-		generator.File{Path: "api/rooms/index.json", Kind: generator.KindRooms, Data: []byte("[]")})
+		tree.File{Path: "api/courses/CS-101/index.json", Kind: tree.KindCourse, Data: []byte("{}")},
+		tree.File{Path: "api/rooms/index.json", Kind: tree.KindRooms, Data: []byte("[]")})
 	slicesSortFiles(files)
-	m := generator.NewManifest(files)
+	m := tree.NewManifest(files)
 	rel := &source.Release{
 		Rooms:   []source.Room{{Name: "R00", Available: true}, {Name: "NEW", Available: true}},
 		Courses: []source.Course{{Code: "CS-101", Name: "changed name"}},
@@ -63,14 +64,14 @@ func TestOlderTreeWithoutRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var older []generator.File
+	var older []tree.File
 	for _, f := range files {
-		if f.Path != generator.RecordName {
+		if f.Path != tree.RecordName {
 			older = append(older, f)
 		}
 	}
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := generator.Publish(out, older, generator.PublishOptions{NoSync: true, NoCompress: true}); err != nil {
+	if _, err := tree.Publish(out, older, tree.PublishOptions{NoSync: true, NoCompress: true}); err != nil {
 		t.Fatal(err)
 	}
 	raw := sampleRaw(t)
@@ -80,13 +81,13 @@ func TestOlderTreeWithoutRecord(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "did not record its release") {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if !bytes.Contains(mustRead(t, filepath.Join(out, generator.RecordName)), []byte(`"capacity":321`)) {
+	if !bytes.Contains(mustRead(t, filepath.Join(out, tree.RecordName)), []byte(`"capacity":321`)) {
 		t.Error("the new tree does not record its release")
 	}
 }
 
-func slicesSortFiles(files []generator.File) {
-	slices.SortFunc(files, func(a, b generator.File) int { return strings.Compare(a.Path, b.Path) })
+func slicesSortFiles(files []tree.File) {
+	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
 }
 
 func mustRead(t *testing.T, name string) []byte {

@@ -20,7 +20,8 @@ import (
 	_ "time/tzdata" // the campus time zone must not depend on the host
 
 	"occupancy/generator"
-	"occupancy/generator/objstore"
+	"occupancy/generator/tree"
+	"occupancy/generator/tree/objstore"
 	"occupancy/source"
 	"occupancy/source/csv"
 	"occupancy/source/sample"
@@ -30,7 +31,7 @@ import (
 var version = "dev"
 
 // publishStage is told each stage of the publication (see
-// generator.PublishOptions.Stage); nil but in tests, which slow a build
+// tree.PublishOptions.Stage); nil but in tests, which slow a build
 // down at a chosen moment through it.
 var publishStage func(stage string)
 
@@ -57,11 +58,11 @@ func exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, generator.ErrLocked):
+	case errors.Is(err, tree.ErrLocked):
 		return exitLocked
 	case errors.Is(err, errShrink):
 		return exitShrink
-	case errors.Is(err, generator.ErrNotOwned), errors.Is(err, generator.ErrOverlap):
+	case errors.Is(err, tree.ErrNotOwned), errors.Is(err, tree.ErrOverlap):
 		return exitRefused
 	}
 	return exitFailed
@@ -248,7 +249,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
-	out, err := generator.OpenOutput(ctx, cfg.Out, generator.OpenOptions{Wait: cfg.Wait, ReadOnly: cfg.Plan, Input: cfg.In})
+	out, err := tree.OpenOutput(ctx, cfg.Out, tree.OpenOptions{Wait: cfg.Wait, ReadOnly: cfg.Plan, Input: cfg.In})
 	if err != nil {
 		return err
 	}
@@ -278,7 +279,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep, err := out.Publish(files, generator.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage})
+	rep, err := out.Publish(files, tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}

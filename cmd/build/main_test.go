@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/csv"
 	"occupancy/source/sample"
@@ -396,9 +397,9 @@ func TestFormatsGiveIdenticalOutput(t *testing.T) {
 	if _, stderr, err := build(t, "-in", book, "-out", outXLSX); err != nil {
 		t.Fatalf("xlsx build: %v\n%s", err, stderr)
 	}
-	a, _ := os.ReadFile(filepath.Join(outCSV, generator.ManifestName))
-	b, _ := os.ReadFile(filepath.Join(outXLSX, generator.ManifestName))
-	c, _ := os.ReadFile(filepath.Join(sampleTree(t), generator.ManifestName))
+	a, _ := os.ReadFile(filepath.Join(outCSV, tree.ManifestName))
+	b, _ := os.ReadFile(filepath.Join(outXLSX, tree.ManifestName))
+	c, _ := os.ReadFile(filepath.Join(sampleTree(t), tree.ManifestName))
 	if len(a) == 0 || !bytes.Equal(a, b) || !bytes.Equal(a, c) {
 		t.Error("the CSV folder, the workbook and the embedded sample give different trees")
 	}
@@ -409,8 +410,8 @@ func TestDeterministic(t *testing.T) {
 	if _, stderr, err := build(t, "-out", out); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	a, _ := os.ReadFile(filepath.Join(out, generator.ManifestName))
-	b, _ := os.ReadFile(filepath.Join(sampleTree(t), generator.ManifestName))
+	a, _ := os.ReadFile(filepath.Join(out, tree.ManifestName))
+	b, _ := os.ReadFile(filepath.Join(sampleTree(t), tree.ManifestName))
 	if !bytes.Equal(a, b) {
 		t.Error("two builds of the same release differ")
 	}
@@ -433,7 +434,7 @@ func TestBadReleaseChangesNothing(t *testing.T) {
 	if _, stderr, err := build(t, "-out", out); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	before, _ := os.ReadFile(filepath.Join(out, generator.ManifestName))
+	before, _ := os.ReadFile(filepath.Join(out, tree.ManifestName))
 
 	raw.Sessions.Rows[15].End = "25:00"
 	raw.Sessions.Rows[20].Rooms = "NOWHERE1"
@@ -459,7 +460,7 @@ func TestBadReleaseChangesNothing(t *testing.T) {
 	if !strings.Contains(err.Error(), "nothing was published") {
 		t.Errorf("error = %v", err)
 	}
-	after, _ := os.ReadFile(filepath.Join(out, generator.ManifestName))
+	after, _ := os.ReadFile(filepath.Join(out, tree.ManifestName))
 	if !bytes.Equal(before, after) {
 		t.Error("a failed build changed the output")
 	}
@@ -540,7 +541,7 @@ func TestCompressedCopies(t *testing.T) {
 	if n := copies(out); n != 0 {
 		t.Errorf("-no-compress wrote %d copies", n)
 	}
-	m, err := generator.ReadManifest(out)
+	m, err := tree.ReadManifest(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // TestOpenAPIBuiltRelease validates every JSON file of the built sample
@@ -37,19 +37,19 @@ func TestOpenAPIBuiltRelease(t *testing.T) {
 func validateTree(t *testing.T, dir string, stride int) {
 	t.Helper()
 	ctx := context.Background()
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, filepath.FromSlash(generator.OpenAPIPath)))
+	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, filepath.FromSlash(tree.OpenAPIPath)))
 	if err != nil {
-		t.Fatalf("%s: %v", generator.OpenAPIPath, err)
+		t.Fatalf("%s: %v", tree.OpenAPIPath, err)
 	}
 	if err := doc.Validate(ctx); err != nil {
-		t.Fatalf("%s is invalid: %v", generator.OpenAPIPath, err)
+		t.Fatalf("%s is invalid: %v", tree.OpenAPIPath, err)
 	}
 	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(generator.APIDocsPath))); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(tree.APIDocsPath))); err != nil {
 		t.Errorf("no page for people: %v", err)
 	}
 	// Each file is routed and its documented 200 response looked up; the
@@ -70,10 +70,10 @@ func validateTree(t *testing.T, dir string, stride int) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
-		if rel == generator.OpenAPIPath {
+		if rel == tree.OpenAPIPath {
 			return nil
 		}
-		if path.Base(rel) != generator.IndexName {
+		if path.Base(rel) != tree.IndexName {
 			t.Errorf("%s: a JSON file at no route of the document", rel)
 			return nil
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"occupancy/generator/objstore"
+	"occupancy/generator/tree/objstore"
 )
 
 func TestS3Flags(t *testing.T) {

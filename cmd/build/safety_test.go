@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/csv"
 	"occupancy/source/sample"
@@ -31,13 +32,13 @@ func buildQuick(t *testing.T, args ...string) (string, string, error) {
 
 // checkPublished verifies that the tree at dir holds exactly the files its
 // manifest lists, with their hashes, and returns the manifest.
-func checkPublished(t *testing.T, dir string) *generator.Manifest {
+func checkPublished(t *testing.T, dir string) *tree.Manifest {
 	t.Helper()
-	m, err := generator.ReadManifest(dir)
+	m, err := tree.ReadManifest(dir)
 	if err != nil || m == nil {
 		t.Fatalf("manifest of %s: %v, %v", dir, m, err)
 	}
-	want := map[string]string{generator.ManifestName: ""}
+	want := map[string]string{tree.ManifestName: ""}
 	for _, e := range m.Files {
 		want[e.Path] = e.SHA256
 	}
@@ -250,7 +251,7 @@ func TestBuildChild(t *testing.T) {
 	}
 	pause, _ := time.ParseDuration(os.Getenv("BUILD_CHILD_PAUSE"))
 	publishStage = func(stage string) {
-		if stage == generator.StageFlush {
+		if stage == tree.StageFlush {
 			os.WriteFile(os.Getenv("BUILD_CHILD_SIGNAL"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 			time.Sleep(pause)
 		}
@@ -298,7 +299,7 @@ func TestTwoBuildsRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	released := generator.NewManifest(files).Release
+	released := tree.NewManifest(files).Release
 	sampleRelease := checkPublished(t, out).Release
 
 	for _, wait := range []bool{false, true} {

@@ -27,6 +27,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/sample"
 )
@@ -85,10 +86,10 @@ func release(t *testing.T, dir string, edit func(*source.Release)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := generator.ReadManifest(dir)
+	m, err := tree.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func checkHolds(t *testing.T, c *minio.Client, ep Endpoint, tg Target, dir strin
 	t.Helper()
 	local := localOf(t, dir)
 	keys := listing(t, c, tg)
-	want := map[string]generator.ManifestEntry{generator.ManifestName: {Path: generator.ManifestName, SHA256: sha256Hex(local.ManifestData), Size: len(local.ManifestData)}}
+	want := map[string]tree.ManifestEntry{tree.ManifestName: {Path: tree.ManifestName, SHA256: sha256Hex(local.ManifestData), Size: len(local.ManifestData)}}
 	for _, e := range local.Manifest.Files {
 		want[e.Path] = e
 	}
@@ -225,7 +226,7 @@ func checkHolds(t *testing.T, c *minio.Client, ep Endpoint, tg Target, dir strin
 // announced returns the release the bucket's snapshot announces ("" when
 // it has none).
 func announced(ctx context.Context, c *minio.Client, tg Target) (string, error) {
-	info, err := c.StatObject(ctx, tg.Bucket, tg.Key(generator.SnapshotName), minio.StatObjectOptions{})
+	info, err := c.StatObject(ctx, tg.Bucket, tg.Key(tree.SnapshotName), minio.StatObjectOptions{})
 	if code := errCode(err); code == "NoSuchKey" || code == "NotFound" {
 		return "", nil
 	}
@@ -364,15 +365,15 @@ func (r *recorder) op(op, path string) {
 // before the snapshot, deletes after the snapshot.
 func (r *recorder) checkOrder(t *testing.T) {
 	t.Helper()
-	man := slices.Index(r.ops, "put "+generator.ManifestName)
-	snap := slices.Index(r.ops, "put "+generator.SnapshotName)
+	man := slices.Index(r.ops, "put "+tree.ManifestName)
+	snap := slices.Index(r.ops, "put "+tree.SnapshotName)
 	for i, op := range r.ops {
 		switch {
-		case op == "put "+generator.ManifestName:
+		case op == "put "+tree.ManifestName:
 			if snap >= 0 && i > snap {
 				t.Errorf("manifest.json uploaded after the snapshot")
 			}
-		case op == "put "+generator.SnapshotName:
+		case op == "put "+tree.SnapshotName:
 			if i != len(r.ops)-1 && !strings.HasPrefix(r.ops[i+1], "delete ") {
 				t.Errorf("upload after the snapshot: %s", r.ops[i+1])
 			}
@@ -434,7 +435,7 @@ func TestS3Publish(t *testing.T) {
 	v2 := release(t, filepath.Join(tmp, "v2"), hideRoom(3))
 	l2 := localOf(t, v2)
 	changed, removed := 0, 0
-	for _, ch := range generator.Diff(l1.Manifest, l2.Manifest) {
+	for _, ch := range tree.Diff(l1.Manifest, l2.Manifest) {
 		changed += ch.Added + ch.Changed
 		removed += ch.Removed
 	}
@@ -518,8 +519,8 @@ func TestS3Interrupted(t *testing.T) {
 		_, err := Publish(ctx, c, tg, v2, Options{Workers: 2, before: func(op, p string) error {
 			switch {
 			case failAt == "file" && op == "put" && n.Add(1) == 5,
-				failAt == "manifest" && p == generator.ManifestName,
-				failAt == "snapshot" && p == generator.SnapshotName:
+				failAt == "manifest" && p == tree.ManifestName,
+				failAt == "snapshot" && p == tree.SnapshotName:
 				return errors.New("injected failure")
 			}
 			return nil

@@ -1,4 +1,4 @@
-package generator
+package tree
 
 import (
 	"bytes"
@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"occupancy/source"
 )
 
 // ErrLocked is the error (see [LockError]) of a build that finds another
@@ -242,36 +240,32 @@ func (o *Output) Path() string { return o.path }
 // none.
 func (o *Output) Previous() *Manifest { return o.prev }
 
-// PreviousRelease returns the release recorded in the tree the build
-// replaces (see [RecordName]), or nil when there is no tree or its build
-// recorded none. A record whose bytes differ from the manifest's hash is
-// an error.
-func (o *Output) PreviousRelease() (*source.Release, error) {
+// ReadPrevious returns the bytes of the file p of the tree the build
+// replaces, such as its record of the release ([RecordName]), or nil when
+// there is no tree or its manifest does not list p. A file whose bytes
+// differ from the manifest's hash is an error.
+func (o *Output) ReadPrevious(p string) ([]byte, error) {
 	if o.prev == nil {
 		return nil, nil
 	}
 	var entry *ManifestEntry
 	for i := range o.prev.Files {
-		if o.prev.Files[i].Path == RecordName {
+		if o.prev.Files[i].Path == p {
 			entry = &o.prev.Files[i]
 		}
 	}
 	if entry == nil {
 		return nil, nil
 	}
-	name := filepath.Join(o.path, RecordName)
+	name := filepath.Join(o.path, filepath.FromSlash(p))
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("read the published release: %w", err)
+		return nil, err
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != entry.SHA256 {
 		return nil, fmt.Errorf("%s changed since the build wrote it (its SHA-256 differs from %s)", name, ManifestName)
 	}
-	rel, err := source.UnmarshalRelease(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return rel, nil
+	return data, nil
 }
 
 // Close releases the lock and removes its file. The output must not be

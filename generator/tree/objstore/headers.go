@@ -4,7 +4,7 @@ import (
 	"path"
 	"strings"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // The HTTP headers of the published files. This file is the one place that
@@ -47,10 +47,10 @@ type Headers struct {
 // HeadersFor returns the headers of a tree file: a precompressed copy
 // (Encoding "gzip" or "br", path "<original>.gz" or ".br") has the
 // original's Content-Type and Cache-Control and its own Content-Encoding.
-func HeadersFor(e generator.ManifestEntry) Headers {
+func HeadersFor(e tree.ManifestEntry) Headers {
 	p := e.Path
 	if e.Encoding != "" {
-		p = strings.TrimSuffix(p, generator.EncodingSuffix(e.Encoding))
+		p = strings.TrimSuffix(p, tree.EncodingSuffix(e.Encoding))
 	}
 	return Headers{ContentType: ContentType(p), ContentEncoding: e.Encoding, CacheControl: CacheControl(p)}
 }
@@ -70,8 +70,8 @@ func ContentType(p string) string {
 // revalidated; the API's files may be cached for five minutes.
 func CacheControl(p string) string {
 	switch {
-	case p == generator.ManifestName, p == generator.SnapshotName,
-		p == generator.WebIndexPath, strings.HasPrefix(p, generator.WebDir+"/"):
+	case p == tree.ManifestName, p == tree.SnapshotName,
+		p == tree.WebIndexPath, strings.HasPrefix(p, tree.WebDir+"/"):
 		return CacheRevalidate
 	}
 	return CacheAPI

@@ -1,4 +1,4 @@
-package generator_test
+package tree_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // snapshotFiles records every file and symbolic link under root with its
@@ -66,7 +66,7 @@ func sameFiles(t *testing.T, what string, before, after map[string]string) {
 // added by someone else, is refused and left byte for byte as it was.
 func TestPublishRefusesForeignTrees(t *testing.T) {
 	ownTree := func(t *testing.T, dir string) {
-		if _, err := generator.Publish(dir, synthetic(3, "a"), generator.PublishOptions{NoSync: true}); err != nil {
+		if _, err := tree.Publish(dir, synthetic(3, "a"), tree.PublishOptions{NoSync: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -118,8 +118,8 @@ func TestPublishRefusesForeignTrees(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "public")
 			tc.setup(t, dir)
 			before := snapshotFiles(t, filepath.Dir(dir))
-			_, err := generator.Publish(dir, synthetic(5, "b"), generator.PublishOptions{NoSync: true})
-			if !errors.Is(err, generator.ErrNotOwned) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "-out") {
+			_, err := tree.Publish(dir, synthetic(5, "b"), tree.PublishOptions{NoSync: true})
+			if !errors.Is(err, tree.ErrNotOwned) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "-out") {
 				t.Fatalf("Publish = %v, want ErrNotOwned naming %q and saying what to do", err, tc.want)
 			}
 			t.Log(err)
@@ -132,11 +132,11 @@ func TestPublishRefusesForeignTrees(t *testing.T) {
 // hand is still the build's own: it is replaced, nothing refused.
 func TestPublishOwnTreeWithEditedFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
-	if _, err := generator.Publish(dir, synthetic(3, "a"), generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, synthetic(3, "a"), tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "api/rooms/R00000/index.json"), []byte("edited"), 0o644)
-	if _, err := generator.Publish(dir, synthetic(3, "b"), generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, synthetic(3, "b"), tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir)
@@ -145,7 +145,7 @@ func TestPublishOwnTreeWithEditedFile(t *testing.T) {
 func TestOpenOutputRefusesOverlap(t *testing.T) {
 	root := t.TempDir()
 	pub := filepath.Join(root, "pub")
-	if _, err := generator.Publish(pub, synthetic(2, "a"), generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(pub, synthetic(2, "a"), tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	os.MkdirAll(filepath.Join(root, "release"), 0o755)
@@ -160,18 +160,18 @@ func TestOpenOutputRefusesOverlap(t *testing.T) {
 	} {
 		in, out := filepath.Join(root, tc.in), filepath.Join(root, tc.out)
 		before := snapshotFiles(t, root)
-		o, err := generator.OpenOutput(context.Background(), out, generator.OpenOptions{Input: in})
+		o, err := tree.OpenOutput(context.Background(), out, tree.OpenOptions{Input: in})
 		if err == nil {
 			o.Close()
 		}
-		if !errors.Is(err, generator.ErrOverlap) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, tree.ErrOverlap) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-in %s -out %s: %v, want ErrOverlap %q", tc.in, tc.out, err, tc.want)
 		}
 		sameFiles(t, "-in "+tc.in+" -out "+tc.out, before, snapshotFiles(t, root))
 	}
 	// Siblings and names sharing a prefix do not overlap.
 	for _, tc := range []struct{ in, out string }{{"release", "pub"}, {"pub2", "pub"}, {"pub", "pub2"}} {
-		o, err := generator.OpenOutput(context.Background(), filepath.Join(root, tc.out), generator.OpenOptions{Input: filepath.Join(root, tc.in)})
+		o, err := tree.OpenOutput(context.Background(), filepath.Join(root, tc.out), tree.OpenOptions{Input: filepath.Join(root, tc.in)})
 		if err != nil {
 			t.Errorf("-in %s -out %s: %v", tc.in, tc.out, err)
 			continue
@@ -184,14 +184,14 @@ func TestOpenOutputRefusesOverlap(t *testing.T) {
 // naming the holder, or waits for it with OpenOptions.Wait.
 func TestOutputLock(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
-	first, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{})
+	first, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err = generator.OpenOutput(context.Background(), dir, generator.OpenOptions{})
-	var le *generator.LockError
-	if !errors.As(err, &le) || !errors.Is(err, generator.ErrLocked) {
+	_, err = tree.OpenOutput(context.Background(), dir, tree.OpenOptions{})
+	var le *tree.LockError
+	if !errors.As(err, &le) || !errors.Is(err, tree.ErrLocked) {
 		t.Fatalf("second OpenOutput = %v, want a LockError", err)
 	}
 	if le.Holder.PID != os.Getpid() || le.Holder.Started.IsZero() || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
@@ -201,40 +201,40 @@ func TestOutputLock(t *testing.T) {
 		t.Errorf("failing at once took %v", time.Since(start))
 	}
 	// Publishing is refused too, while reading (a plan) waits as well.
-	if _, err := generator.Publish(dir, synthetic(2, "x"), generator.PublishOptions{NoSync: true}); !errors.Is(err, generator.ErrLocked) {
+	if _, err := tree.Publish(dir, synthetic(2, "x"), tree.PublishOptions{NoSync: true}); !errors.Is(err, tree.ErrLocked) {
 		t.Errorf("Publish while locked = %v", err)
 	}
-	if _, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{ReadOnly: true}); !errors.Is(err, generator.ErrLocked) {
+	if _, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{ReadOnly: true}); !errors.Is(err, tree.ErrLocked) {
 		t.Errorf("read-only OpenOutput while a build publishes = %v", err)
 	}
 	// A waiting build gets the lock when the first one lets go.
 	go func() {
 		time.Sleep(200 * time.Millisecond)
-		first.Publish(synthetic(2, "first"), generator.PublishOptions{NoSync: true})
+		first.Publish(synthetic(2, "first"), tree.PublishOptions{NoSync: true})
 		first.Close()
 	}()
-	second, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{Wait: time.Minute})
+	second, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{Wait: time.Minute})
 	if err != nil {
 		t.Fatalf("waiting OpenOutput: %v", err)
 	}
-	if m := second.Previous(); m == nil || m.Release != generator.NewManifest(synthetic(2, "first")).Release {
+	if m := second.Previous(); m == nil || m.Release != tree.NewManifest(synthetic(2, "first")).Release {
 		t.Errorf("the waiting build does not see the first one's tree: %+v", m)
 	}
 	second.Close()
 	// Two readers share the lock.
-	r1, err1 := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{ReadOnly: true})
-	r2, err2 := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{ReadOnly: true})
+	r1, err1 := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{ReadOnly: true})
+	r2, err2 := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{ReadOnly: true})
 	if err1 != nil || err2 != nil {
 		t.Fatalf("two readers: %v, %v", err1, err2)
 	}
 	r1.Close()
 	r2.Close()
 	// Waiting ends with the context.
-	holder, _ := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{})
+	holder, _ := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{})
 	defer holder.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
-	if _, err := generator.OpenOutput(ctx, dir, generator.OpenOptions{Wait: time.Hour}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := tree.OpenOutput(ctx, dir, tree.OpenOptions{Wait: time.Hour}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("waiting past the context: %v", err)
 	}
 }
@@ -243,7 +243,7 @@ func TestOutputLock(t *testing.T) {
 // blocks the next one.
 func TestOutputLockKilledHolder(t *testing.T) {
 	if dir := os.Getenv("GENERATOR_LOCK_CHILD"); dir != "" {
-		if _, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{}); err != nil {
+		if _, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{}); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
 		}
@@ -264,14 +264,14 @@ func TestOutputLockKilledHolder(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("child: %q", buf[:n])
 	}
-	_, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{})
-	var le *generator.LockError
+	_, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{})
+	var le *tree.LockError
 	if !errors.As(err, &le) || le.Holder.PID != cmd.Process.Pid {
 		t.Errorf("while the child holds the lock: %v, want its pid %d", err, cmd.Process.Pid)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	o, err := generator.OpenOutput(context.Background(), dir, generator.OpenOptions{})
+	o, err := tree.OpenOutput(context.Background(), dir, tree.OpenOptions{})
 	if err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
@@ -289,7 +289,7 @@ func TestPublishThroughSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, version := range []string{"a", "b"} {
-		rep, err := generator.Publish(link, synthetic(4, version), generator.PublishOptions{NoSync: true})
+		rep, err := tree.Publish(link, synthetic(4, version), tree.PublishOptions{NoSync: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +299,7 @@ func TestPublishThroughSymlink(t *testing.T) {
 		if got, _ := os.Readlink(link); got != filepath.Join("releases", "v3") {
 			t.Errorf("link now points at %s", got)
 		}
-		if m := checkTree(t, target); m.Release != generator.NewManifest(synthetic(4, version)).Release {
+		if m := checkTree(t, target); m.Release != tree.NewManifest(synthetic(4, version)).Release {
 			t.Errorf("release %s is not where the link points", version)
 		}
 		if !strings.Contains(rep.String(), "→ "+target) {
@@ -308,14 +308,14 @@ func TestPublishThroughSymlink(t *testing.T) {
 	}
 	// Through the link and directly, builds share one lock, beside the
 	// link's target; it is gone when the build ends.
-	o, err := generator.OpenOutput(context.Background(), link, generator.OpenOptions{})
+	o, err := tree.OpenOutput(context.Background(), link, tree.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "releases", ".v3.lock")); err != nil {
 		t.Errorf("the lock is not beside the link's target: %v", err)
 	}
-	if _, err := generator.Publish(target, synthetic(4, "c"), generator.PublishOptions{NoSync: true}); !errors.Is(err, generator.ErrLocked) {
+	if _, err := tree.Publish(target, synthetic(4, "c"), tree.PublishOptions{NoSync: true}); !errors.Is(err, tree.ErrLocked) {
 		t.Errorf("publishing the target while the link is locked: %v", err)
 	}
 	o.Close()
@@ -325,7 +325,7 @@ func TestPublishThroughSymlink(t *testing.T) {
 	// A dangling link is refused and left as it is.
 	dangling := filepath.Join(root, "gone")
 	os.Symlink(filepath.Join(root, "releases", "v9"), dangling)
-	if _, err := generator.Publish(dangling, synthetic(2, "d"), generator.PublishOptions{NoSync: true}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := tree.Publish(dangling, synthetic(2, "d"), tree.PublishOptions{NoSync: true}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("dangling link: %v", err)
 	}
 	if st, err := os.Lstat(dangling); err != nil || st.Mode()&fs.ModeSymlink == 0 {
@@ -344,7 +344,7 @@ func TestPublishLeftovers(t *testing.T) {
 	os.WriteFile(filepath.Join(marked, ".occupancy-build"), []byte("occupancy build: this folder is a tree being written or removed\npid 1\n"), 0o644)
 	os.WriteFile(filepath.Join(marked, "api", "rooms", "x.json"), []byte("{}"), 0o644)
 	whole := filepath.Join(parent, ".public.new-2")
-	if _, err := generator.Publish(whole, synthetic(3, "old"), generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(whole, synthetic(3, "old"), tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	empty := filepath.Join(parent, ".public.new-3")
@@ -357,7 +357,7 @@ func TestPublishLeftovers(t *testing.T) {
 	os.WriteFile(filepath.Join(forged, ".occupancy-build"), []byte("hello"), 0o644)
 	os.WriteFile(filepath.Join(forged, "keep.txt"), []byte("mine"), 0o644)
 
-	rep, err := generator.Publish(dir, synthetic(2, "a"), generator.PublishOptions{NoSync: true})
+	rep, err := tree.Publish(dir, synthetic(2, "a"), tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,12 +382,12 @@ func TestPublishLeftovers(t *testing.T) {
 }
 
 func TestParseManifest(t *testing.T) {
-	good := generator.NewManifest(synthetic(2, "a"))
+	good := tree.NewManifest(synthetic(2, "a"))
 	data, err := json.Marshal(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := generator.ParseManifest(data); err != nil {
+	if _, err := tree.ParseManifest(data); err != nil {
 		t.Fatalf("a build's own manifest: %v", err)
 	}
 	sum := good.Files[0].SHA256
@@ -404,7 +404,7 @@ func TestParseManifest(t *testing.T) {
 		"unknown encoding": `{"version":1,"release":"","files":[{"path":"a.zz","kind":"x","sha256":"` + sum + `","size":1,"encoding":"zstd"}]}`,
 		"not JSON":         `<html>`,
 	} {
-		if _, err := generator.ParseManifest([]byte(text)); err == nil {
+		if _, err := tree.ParseManifest([]byte(text)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -414,13 +414,13 @@ func TestParseManifest(t *testing.T) {
 // never panics, and what it accepts is a manifest it would write: marshalled
 // again, it parses to the same value.
 func FuzzParseManifest(f *testing.F) {
-	good, _ := json.Marshal(generator.NewManifest(synthetic(3, "a")))
+	good, _ := json.Marshal(tree.NewManifest(synthetic(3, "a")))
 	f.Add(good)
-	f.Add([]byte(`{"version":1,"release":"` + generator.NewManifest(nil).Release + `","files":[]}`))
+	f.Add([]byte(`{"version":1,"release":"` + tree.NewManifest(nil).Release + `","files":[]}`))
 	f.Add([]byte(`{"name":"My PWA","icons":[]}`))
 	f.Add([]byte(`{"version":1,"release":"","files":[{"path":"../x","kind":"x","sha256":"","size":1}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := generator.ParseManifest(data)
+		m, err := tree.ParseManifest(data)
 		if err != nil {
 			return
 		}
@@ -428,7 +428,7 @@ func FuzzParseManifest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m2, err := generator.ParseManifest(again)
+		m2, err := tree.ParseManifest(again)
 		if err != nil {
 			t.Fatalf("an accepted manifest, marshalled again, is refused: %v", err)
 		}

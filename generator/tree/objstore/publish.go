@@ -20,7 +20,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"golang.org/x/sync/errgroup"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // Metadata keys set on every uploaded object (x-amz-meta-occupancy-…).
@@ -143,20 +143,20 @@ func sha256Hex(b []byte) string {
 // ReadLocal reads the manifest of the tree at dir and the MD5 of each of
 // its files, checking each file's size and SHA-256 against the manifest.
 func ReadLocal(dir string) (Local, error) {
-	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestName))
+	data, err := os.ReadFile(filepath.Join(dir, tree.ManifestName))
 	if err != nil {
 		return Local{}, fmt.Errorf("read the tree's manifest: %w", err)
 	}
-	var m generator.Manifest
+	var m tree.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Local{}, fmt.Errorf("%s: %w", filepath.Join(dir, generator.ManifestName), err)
+		return Local{}, fmt.Errorf("%s: %w", filepath.Join(dir, tree.ManifestName), err)
 	}
-	if m.Version != generator.ManifestVersion {
-		return Local{}, fmt.Errorf("%s: manifest version %d, want %d", filepath.Join(dir, generator.ManifestName), m.Version, generator.ManifestVersion)
+	if m.Version != tree.ManifestVersion {
+		return Local{}, fmt.Errorf("%s: manifest version %d, want %d", filepath.Join(dir, tree.ManifestName), m.Version, tree.ManifestVersion)
 	}
 	local := Local{Manifest: &m, ManifestData: data, MD5: make(map[string]string, len(m.Files)+1)}
 	sum := md5.Sum(data)
-	local.MD5[generator.ManifestName] = hex.EncodeToString(sum[:])
+	local.MD5[tree.ManifestName] = hex.EncodeToString(sum[:])
 	for _, e := range m.Files {
 		b, err := readEntry(dir, e)
 		if err != nil {
@@ -169,7 +169,7 @@ func ReadLocal(dir string) (Local, error) {
 }
 
 // readEntry reads the file of e and checks it against the manifest.
-func readEntry(dir string, e generator.ManifestEntry) ([]byte, error) {
+func readEntry(dir string, e tree.ManifestEntry) ([]byte, error) {
 	if !validTreePath(e.Path) {
 		return nil, fmt.Errorf("manifest of %s: invalid path %q", dir, e.Path)
 	}
@@ -178,7 +178,7 @@ func readEntry(dir string, e generator.ManifestEntry) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) != e.Size || sha256Hex(b) != e.SHA256 {
-		return nil, fmt.Errorf("%s changed since the build wrote it (size or SHA-256 differs from %s); build again", filepath.Join(dir, filepath.FromSlash(e.Path)), generator.ManifestName)
+		return nil, fmt.Errorf("%s changed since the build wrote it (size or SHA-256 differs from %s); build again", filepath.Join(dir, filepath.FromSlash(e.Path)), tree.ManifestName)
 	}
 	return b, nil
 }
@@ -210,10 +210,10 @@ func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []strin
 		}
 		remote.Objects[p] = Object{Size: o.Size, ETag: strings.Trim(o.ETag, `"`)}
 	}
-	if _, ok := remote.Objects[generator.ManifestName]; !ok {
+	if _, ok := remote.Objects[tree.ManifestName]; !ok {
 		return remote, warnings, nil
 	}
-	key := t.Key(generator.ManifestName)
+	key := t.Key(tree.ManifestName)
 	obj, err := c.GetObject(ctx, t.Bucket, key, minio.GetObjectOptions{})
 	var data []byte
 	if err == nil {
@@ -221,15 +221,15 @@ func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []strin
 		obj.Close()
 	}
 	if errCode(err) == "NoSuchKey" {
-		delete(remote.Objects, generator.ManifestName) // deleted since the listing
+		delete(remote.Objects, tree.ManifestName) // deleted since the listing
 		return remote, warnings, nil
 	}
 	if err != nil {
 		return remote, nil, opError("read", key, err, false)
 	}
 	remote.ManifestData = data
-	var m generator.Manifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Version != generator.ManifestVersion {
+	var m tree.Manifest
+	if err := json.Unmarshal(data, &m); err != nil || m.Version != tree.ManifestVersion {
 		warnings = append(warnings, fmt.Sprintf("%s is not a manifest this build reads; every file is checked against the listing instead", key))
 		return remote, warnings, nil
 	}
@@ -305,7 +305,7 @@ func EnsureBucket(ctx context.Context, c *minio.Client, t Target, region string,
 }
 
 // Publish makes the bucket hold the tree at dir (written by
-// generator.Publish) under the target's prefix: it uploads the files whose
+// tree.Publish) under the target's prefix: it uploads the files whose
 // bytes the bucket lacks, in parallel, then manifest.json, then
 // occupancy.snapshot, then deletes the keys of the previous tree that the
 // new one no longer has. When it fails before the snapshot is uploaded the
@@ -361,7 +361,7 @@ func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Opt
 			}
 		}
 		data := local.ManifestData
-		if s.Entry.Path != generator.ManifestName {
+		if s.Entry.Path != tree.ManifestName {
 			var err error
 			if data, err = readEntry(dir, s.Entry); err != nil {
 				return err

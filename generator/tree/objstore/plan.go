@@ -5,12 +5,12 @@ import (
 	"slices"
 	"strings"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // Local is the tree to publish, as planning sees it.
 type Local struct {
-	Manifest     *generator.Manifest
+	Manifest     *tree.Manifest
 	ManifestData []byte            // the bytes of its manifest.json
 	MD5          map[string]string // tree path → hex MD5 of the file (manifest.json included)
 }
@@ -21,7 +21,7 @@ type Remote struct {
 	// unreadable one). It is only a hint: every upload decision is checked
 	// against the listing, so a crashed or interrupted run cannot make a
 	// later run skip a file.
-	Manifest     *generator.Manifest
+	Manifest     *tree.Manifest
 	ManifestData []byte
 	// Objects holds every listed key under the prefix, by tree path.
 	Objects map[string]Object
@@ -40,7 +40,7 @@ type Object struct {
 
 // Step is one upload.
 type Step struct {
-	Entry   generator.ManifestEntry // Path, SHA256, Size, Encoding; for manifest.json only Path, SHA256 and Size
+	Entry   tree.ManifestEntry // Path, SHA256, Size, Encoding; for manifest.json only Path, SHA256 and Size
 	Headers Headers
 	Reason  string // "new", "changed", "missing" (the bucket's manifest claims it but the key is absent)
 }
@@ -100,8 +100,8 @@ func (p *Plan) Ops() []string {
 // treeRoots returns the first path segments of the files of the manifests:
 // the only places where a key this tool did not list in a manifest is
 // looked at (and deleted if its metadata says this tool wrote it there).
-func treeRoots(ms ...*generator.Manifest) map[string]bool {
-	roots := map[string]bool{generator.ManifestName: true}
+func treeRoots(ms ...*tree.Manifest) map[string]bool {
+	roots := map[string]bool{tree.ManifestName: true}
 	for _, m := range ms {
 		if m == nil {
 			continue
@@ -114,8 +114,8 @@ func treeRoots(ms ...*generator.Manifest) map[string]bool {
 	return roots
 }
 
-func entries(m *generator.Manifest) map[string]generator.ManifestEntry {
-	out := map[string]generator.ManifestEntry{}
+func entries(m *tree.Manifest) map[string]tree.ManifestEntry {
+	out := map[string]tree.ManifestEntry{}
 	if m != nil {
 		for _, e := range m.Files {
 			out[e.Path] = e
@@ -148,7 +148,7 @@ func NeedStat(local Local, remote Remote) []string {
 	roots := treeRoots(local.Manifest, remote.Manifest)
 	var out []string
 	for p, o := range remote.Objects {
-		if p == generator.ManifestName {
+		if p == tree.ManifestName {
 			continue
 		}
 		if e, ok := next[p]; ok {
@@ -193,7 +193,7 @@ func MakePlan(local Local, remote Remote) *Plan {
 			}
 		}
 		plan.Bytes += int64(e.Size)
-		if e.Path == generator.SnapshotName {
+		if e.Path == tree.SnapshotName {
 			plan.Snapshot = &s
 		} else {
 			plan.Files = append(plan.Files, s)
@@ -202,8 +202,8 @@ func MakePlan(local Local, remote Remote) *Plan {
 	slices.SortFunc(plan.Files, func(a, b Step) int { return strings.Compare(a.Entry.Path, b.Entry.Path) })
 
 	// manifest.json: compared by its bytes, which the bucket's copy was read for.
-	me := generator.ManifestEntry{Path: generator.ManifestName, Kind: "manifest", Size: len(local.ManifestData), SHA256: sha256Hex(local.ManifestData)}
-	if o, listed := remote.Objects[generator.ManifestName]; listed && remote.ManifestData != nil && string(remote.ManifestData) == string(local.ManifestData) && o.Size == int64(me.Size) {
+	me := tree.ManifestEntry{Path: tree.ManifestName, Kind: "manifest", Size: len(local.ManifestData), SHA256: sha256Hex(local.ManifestData)}
+	if o, listed := remote.Objects[tree.ManifestName]; listed && remote.ManifestData != nil && string(remote.ManifestData) == string(local.ManifestData) && o.Size == int64(me.Size) {
 		plan.Unchanged++
 	} else {
 		reason := "changed"
@@ -218,7 +218,7 @@ func MakePlan(local Local, remote Remote) *Plan {
 	// that path (its metadata says so), that the new tree does not hold.
 	next := entries(local.Manifest)
 	for p, o := range remote.Objects {
-		if _, keep := next[p]; keep || p == generator.ManifestName {
+		if _, keep := next[p]; keep || p == tree.ManifestName {
 			continue
 		}
 		_, inPrev := prev[p]

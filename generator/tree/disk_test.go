@@ -1,6 +1,6 @@
 //go:build linux
 
-package generator_test
+package tree_test
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
 // TestPublishDiskFull publishes onto a small tmpfs: a tree that fits, then
@@ -30,13 +30,13 @@ func TestPublishDiskFull(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", disk).Run() })
 	dir := filepath.Join(disk, "public")
 
-	if _, err := generator.Publish(dir, synthetic(200, "small"), generator.PublishOptions{}); err != nil {
+	if _, err := tree.Publish(dir, synthetic(200, "small"), tree.PublishOptions{}); err != nil {
 		// 200 files and their 400 compressed copies: 600 tmpfs pages, 2.4 MiB.
 		t.Fatalf("a tree of ~2.4 MiB on an 8 MiB disk: %v", err)
 	}
 	before := checkTree(t, dir)
 
-	_, err := generator.Publish(dir, synthetic(3000, "large"), generator.PublishOptions{})
+	_, err := tree.Publish(dir, synthetic(3000, "large"), tree.PublishOptions{})
 	if err == nil {
 		t.Fatal("a tree of ~36 MiB was published on an 8 MiB disk")
 	}
@@ -52,7 +52,7 @@ func TestPublishDiskFull(t *testing.T) {
 		t.Errorf("half-written trees left on the full disk: %v", leftovers)
 	}
 	// The space is back: the same small release publishes again.
-	if _, err := generator.Publish(dir, synthetic(200, "again"), generator.PublishOptions{}); err != nil {
+	if _, err := tree.Publish(dir, synthetic(200, "again"), tree.PublishOptions{}); err != nil {
 		t.Fatalf("publish after a full disk: %v", err)
 	}
 	checkTree(t, dir)

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package generator
+package tree
 
 // swap puts the tree at src in place of dst. Without an atomic exchange,
 // there is a moment in which dst does not exist.

@@ -1,4 +1,4 @@
-package generator_test
+package tree_test
 
 import (
 	"bytes"
@@ -13,22 +13,24 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source/sample"
+	"occupancy/source/sourcetest"
 )
 
 // decompress reads a copy back with a decoder independent of the writer's
 // (the standard library's gzip; brotli's reader).
-func decompress(t *testing.T, f generator.File) []byte {
+func decompress(t *testing.T, f tree.File) []byte {
 	t.Helper()
 	var r io.Reader
 	switch f.Encoding {
-	case generator.EncodingGzip:
+	case tree.EncodingGzip:
 		zr, err := gzip.NewReader(bytes.NewReader(f.Data))
 		if err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
 		}
 		r = zr
-	case generator.EncodingBrotli:
+	case tree.EncodingBrotli:
 		r = brotli.NewReader(bytes.NewReader(f.Data))
 	default:
 		t.Fatalf("%s: encoding %q", f.Path, f.Encoding)
@@ -41,18 +43,18 @@ func decompress(t *testing.T, f generator.File) []byte {
 }
 
 func TestPrecompressFixture(t *testing.T) {
-	files, err := generator.Render(fixture(t), generator.Options{})
+	files, err := generator.Render(sourcetest.Fixture(t), generator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A tiny JSON file that no compression makes smaller.
-	files = append(files, generator.File{Path: "api/tiny.json", Kind: "test", Data: []byte("[]")})
-	slices.SortFunc(files, func(a, b generator.File) int { return strings.Compare(a.Path, b.Path) })
-	out, st, err := generator.Precompress(files, generator.CompressOptions{})
+	files = append(files, tree.File{Path: "api/tiny.json", Kind: "test", Data: []byte("[]")})
+	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
+	out, st, err := tree.Precompress(files, tree.CompressOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig := map[string]generator.File{}
+	orig := map[string]tree.File{}
 	for _, f := range files {
 		orig[f.Path] = f
 	}
@@ -68,7 +70,7 @@ func TestPrecompressFixture(t *testing.T) {
 			continue
 		}
 		copies[f.Path] = true
-		base := strings.TrimSuffix(f.Path, generator.EncodingSuffix(f.Encoding))
+		base := strings.TrimSuffix(f.Path, tree.EncodingSuffix(f.Encoding))
 		o, ok := orig[base]
 		if !ok || base == f.Path {
 			t.Errorf("%s (%s): no original %s", f.Path, f.Encoding, base)
@@ -89,7 +91,7 @@ func TestPrecompressFixture(t *testing.T) {
 	// not be smaller.
 	compressible := 0
 	for p, f := range orig {
-		text := (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".html") || strings.HasSuffix(p, ".js") || strings.HasSuffix(p, ".css")) && p != generator.RecordName
+		text := (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".html") || strings.HasSuffix(p, ".js") || strings.HasSuffix(p, ".css")) && p != tree.RecordName
 		if text {
 			compressible++
 		}
@@ -113,11 +115,11 @@ func TestPrecompressFixture(t *testing.T) {
 	}
 
 	// The copies do not change the release: it names the content.
-	if a, b := generator.NewManifest(files).Release, generator.NewManifest(out).Release; a != b {
+	if a, b := tree.NewManifest(files).Release, tree.NewManifest(out).Release; a != b {
 		t.Errorf("release %s with copies, %s without", b, a)
 	}
 	// A copy given as input is refused: copies of copies make no sense.
-	if _, _, err := generator.Precompress(out, generator.CompressOptions{}); err == nil || !strings.Contains(err.Error(), "already a compressed copy") {
+	if _, _, err := tree.Precompress(out, tree.CompressOptions{}); err == nil || !strings.Contains(err.Error(), "already a compressed copy") {
 		t.Errorf("precompressing copies: %v", err)
 	}
 }
@@ -129,18 +131,18 @@ func TestPrecompressFixture(t *testing.T) {
 func TestPublishCompresses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
 	files := synthetic(20, "v1")
-	rep, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
+	rep, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Compress.Compressed != 40 || rep.Compress.Reused != 0 || rep.Kinds[generator.KindCompressed].Added != 40 {
+	if rep.Compress.Compressed != 40 || rep.Compress.Reused != 0 || rep.Kinds[tree.KindCompressed].Added != 40 {
 		t.Errorf("first publish: %+v, kinds %+v", rep.Compress, rep.Kinds)
 	}
 	m := checkTree(t, dir)
 	encodings := map[string]int{}
 	for _, e := range m.Files {
 		encodings[e.Encoding]++
-		if e.Encoding != "" && !strings.HasSuffix(e.Path, generator.EncodingSuffix(e.Encoding)) {
+		if e.Encoding != "" && !strings.HasSuffix(e.Path, tree.EncodingSuffix(e.Encoding)) {
 			t.Errorf("manifest: %s has encoding %q", e.Path, e.Encoding)
 		}
 	}
@@ -156,14 +158,14 @@ func TestPublishCompresses(t *testing.T) {
 	if err := os.WriteFile(damaged, []byte("not brotli"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = generator.Publish(dir, files2, generator.PublishOptions{NoSync: true})
+	rep, err = tree.Publish(dir, files2, tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Compress.Compressed != 3 || rep.Compress.Reused != 37 {
 		t.Errorf("second publish: %+v, want 3 compressed (a changed file's two copies and a damaged one), 37 reused", rep.Compress)
 	}
-	if c := rep.Kinds[generator.KindCompressed]; c.Changed != 2 || c.Same != 38 {
+	if c := rep.Kinds[tree.KindCompressed]; c.Changed != 2 || c.Same != 38 {
 		t.Errorf("compressed copies %+v, want 2 changed, 38 unchanged", c)
 	}
 	checkTree(t, dir)
@@ -171,7 +173,7 @@ func TestPublishCompresses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decompress(t, generator.File{Path: damaged, Encoding: "br", Data: data}); !bytes.Equal(got, files2[7].Data) {
+	if got := decompress(t, tree.File{Path: damaged, Encoding: "br", Data: data}); !bytes.Equal(got, files2[7].Data) {
 		t.Error("the damaged copy was published again")
 	}
 	if !strings.Contains(rep.String(), "compressed") {
@@ -179,11 +181,11 @@ func TestPublishCompresses(t *testing.T) {
 	}
 
 	// Without compression, no copies, and the ones on disk go away.
-	rep, err = generator.Publish(dir, files2, generator.PublishOptions{NoSync: true, NoCompress: true})
+	rep, err = tree.Publish(dir, files2, tree.PublishOptions{NoSync: true, NoCompress: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := rep.Kinds[generator.KindCompressed]; c.Removed != 40 {
+	if c := rep.Kinds[tree.KindCompressed]; c.Removed != 40 {
 		t.Errorf("NoCompress: copies %+v, want 40 removed", c)
 	}
 	if m := checkTree(t, dir); len(m.Files) != 20 {
@@ -204,20 +206,20 @@ func BenchmarkPrecompress(b *testing.B) {
 	b.Run("fresh", func(b *testing.B) {
 		b.SetBytes(n)
 		for b.Loop() {
-			if _, _, err := generator.Precompress(files, generator.CompressOptions{}); err != nil {
+			if _, _, err := tree.Precompress(files, tree.CompressOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("reused", func(b *testing.B) {
 		dir := filepath.Join(b.TempDir(), "public")
-		if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+		if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 			b.Fatal(err)
 		}
 		b.SetBytes(n)
 		b.ResetTimer()
 		for b.Loop() {
-			_, st, err := generator.Precompress(files, generator.CompressOptions{Previous: dir})
+			_, st, err := tree.Precompress(files, tree.CompressOptions{Previous: dir})
 			if err != nil || st.Compressed != 0 {
 				b.Fatalf("%+v, %v", st, err)
 			}
@@ -226,7 +228,7 @@ func BenchmarkPrecompress(b *testing.B) {
 }
 
 // sampleFiles renders the embedded sample release.
-func sampleFiles(tb testing.TB) []generator.File {
+func sampleFiles(tb testing.TB) []tree.File {
 	tb.Helper()
 	rel, err := sample.Release()
 	if err != nil {

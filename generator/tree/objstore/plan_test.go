@@ -10,18 +10,18 @@ import (
 	"strings"
 	"testing"
 
-	"occupancy/generator"
+	"occupancy/generator/tree"
 )
 
-// tree builds a local tree from path → content (kinds and encodings from
-// the path), as generator.Publish would describe it.
-func tree(t *testing.T, files map[string]string) Local {
+// localTree builds a local tree from path → content (kinds and encodings from
+// the path), as tree.Publish would describe it.
+func localTree(t *testing.T, files map[string]string) Local {
 	t.Helper()
-	var fs []generator.File
+	var fs []tree.File
 	for p, data := range files {
-		f := generator.File{Path: p, Kind: "room", Data: []byte(data)}
+		f := tree.File{Path: p, Kind: "room", Data: []byte(data)}
 		switch {
-		case p == generator.SnapshotName:
+		case p == tree.SnapshotName:
 			f.Kind = "snapshot"
 		case strings.HasSuffix(p, ".gz"):
 			f.Encoding = "gzip"
@@ -30,13 +30,13 @@ func tree(t *testing.T, files map[string]string) Local {
 		}
 		fs = append(fs, f)
 	}
-	slices.SortFunc(fs, func(a, b generator.File) int { return strings.Compare(a.Path, b.Path) })
-	m := generator.NewManifest(fs)
+	slices.SortFunc(fs, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
+	m := tree.NewManifest(fs)
 	data, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := Local{Manifest: m, ManifestData: data, MD5: map[string]string{generator.ManifestName: md5Hex(data)}}
+	l := Local{Manifest: m, ManifestData: data, MD5: map[string]string{tree.ManifestName: md5Hex(data)}}
 	for _, f := range fs {
 		l.MD5[f.Path] = md5Hex(f.Data)
 	}
@@ -51,7 +51,7 @@ func md5Hex(b []byte) string {
 // uploaded returns the bucket as a complete upload of l leaves it.
 func uploaded(l Local) Remote {
 	r := Remote{Manifest: l.Manifest, ManifestData: l.ManifestData, Objects: map[string]Object{}}
-	r.Objects[generator.ManifestName] = Object{Size: int64(len(l.ManifestData)), ETag: l.MD5[generator.ManifestName]}
+	r.Objects[tree.ManifestName] = Object{Size: int64(len(l.ManifestData)), ETag: l.MD5[tree.ManifestName]}
 	for _, e := range l.Manifest.Files {
 		r.Objects[e.Path] = Object{Size: int64(e.Size), ETag: l.MD5[e.Path]}
 	}
@@ -64,7 +64,7 @@ var v1 = map[string]string{
 	"api/rooms/CO1/index.json":    `{"name":"CO1"}`,
 	"api/rooms/CO2/index.json":    `{"name":"CO2"}`,
 	"api/rooms/CO2.ics":           "BEGIN:VCALENDAR",
-	generator.SnapshotName:        "snap1",
+	tree.SnapshotName:             "snap1",
 	"api/docs/index.html":         "<html>",
 	"api/courses/index.json":      "[]",
 	"api/courses/index.json.br":   "br1",
@@ -82,7 +82,7 @@ func v2() map[string]string {
 	delete(m, "api/rooms/CO2.ics")
 	m["api/rooms/CO3/index.json"] = `{"name":"CO3"}`
 	m["api/rooms/index.json"] = `["CO1","CO3"]`
-	m[generator.SnapshotName] = "snap2"
+	m[tree.SnapshotName] = "snap2"
 	return m
 }
 
@@ -95,7 +95,7 @@ func paths(steps []Step) []string {
 }
 
 func TestPlanFirstUpload(t *testing.T) {
-	l := tree(t, v1)
+	l := localTree(t, v1)
 	p := MakePlan(l, Remote{Objects: map[string]Object{}})
 	if len(p.Files) != len(v1)-1 || p.Manifest == nil || p.Snapshot == nil || len(p.Deletes) != 0 || p.Unchanged != 0 {
 		t.Fatalf("plan = %+v", p)
@@ -105,7 +105,7 @@ func TestPlanFirstUpload(t *testing.T) {
 		t.Errorf("manifest then snapshot must come last: %q", ops)
 	}
 	for _, s := range p.Files {
-		if s.Entry.Path == generator.SnapshotName || s.Entry.Path == generator.ManifestName {
+		if s.Entry.Path == tree.SnapshotName || s.Entry.Path == tree.ManifestName {
 			t.Errorf("%s among the parallel uploads", s.Entry.Path)
 		}
 	}
@@ -115,7 +115,7 @@ func TestPlanFirstUpload(t *testing.T) {
 }
 
 func TestPlanUnchangedIsEmpty(t *testing.T) {
-	l := tree(t, v1)
+	l := localTree(t, v1)
 	r := uploaded(l)
 	if need := NeedStat(l, r); len(need) != 0 {
 		t.Errorf("NeedStat = %q, want none", need)
@@ -127,7 +127,7 @@ func TestPlanUnchangedIsEmpty(t *testing.T) {
 }
 
 func TestPlanNewRelease(t *testing.T) {
-	old, l := tree(t, v1), tree(t, v2())
+	old, l := localTree(t, v1), localTree(t, v2())
 	p := MakePlan(l, uploaded(old))
 	want := []string{"put api/rooms/CO3/index.json (new)", "put api/rooms/index.json (changed)",
 		"put manifest.json (changed)", "put occupancy.snapshot (changed)",
@@ -137,7 +137,7 @@ func TestPlanNewRelease(t *testing.T) {
 	}
 	// The count of uploads is the manifest diff's.
 	changed := 0
-	for _, c := range generator.Diff(old.Manifest, l.Manifest) {
+	for _, c := range tree.Diff(old.Manifest, l.Manifest) {
 		changed += c.Added + c.Changed
 	}
 	if p.Uploads() != changed+1 { // + manifest.json
@@ -151,7 +151,7 @@ func TestPlanNewRelease(t *testing.T) {
 // TestPlanSelfHeals: keys the bucket's manifest claims but that are gone,
 // or that hold other bytes (an interrupted run), are uploaded again.
 func TestPlanSelfHeals(t *testing.T) {
-	l := tree(t, v1)
+	l := localTree(t, v1)
 	r := uploaded(l)
 	delete(r.Objects, "api/rooms/CO1/index.json")
 	o := r.Objects["api/courses/index.json"]
@@ -174,7 +174,7 @@ func TestPlanSelfHeals(t *testing.T) {
 
 	// Its metadata says the right hash (an SSE bucket whose ETags are not
 	// MD5s): nothing to do.
-	o.SHA256 = l.Manifest.Files[slices.IndexFunc(l.Manifest.Files, func(e generator.ManifestEntry) bool { return e.Path == "api/courses/index.json" })].SHA256
+	o.SHA256 = l.Manifest.Files[slices.IndexFunc(l.Manifest.Files, func(e tree.ManifestEntry) bool { return e.Path == "api/courses/index.json" })].SHA256
 	r.Objects["api/courses/index.json"] = o
 	if p := MakePlan(l, r); !slices.Equal(paths(p.Files), []string{"api/rooms/CO1/index.json"}) {
 		t.Errorf("uploads = %q", paths(p.Files))
@@ -185,18 +185,18 @@ func TestPlanSelfHeals(t *testing.T) {
 // did not. The bucket's manifest claims the new snapshot; the listing and
 // metadata show the old one: it is uploaded.
 func TestPlanSnapshotAfterInterruptedRun(t *testing.T) {
-	old, l := tree(t, v1), tree(t, v2())
+	old, l := localTree(t, v1), localTree(t, v2())
 	r := uploaded(old)
 	r.Manifest, r.ManifestData = l.Manifest, l.ManifestData
-	r.Objects[generator.ManifestName] = Object{Size: int64(len(l.ManifestData)), ETag: l.MD5[generator.ManifestName]}
+	r.Objects[tree.ManifestName] = Object{Size: int64(len(l.ManifestData)), ETag: l.MD5[tree.ManifestName]}
 	// "snap1" and "snap2" have the same size.
 	need := NeedStat(l, r)
-	if !slices.Contains(need, generator.SnapshotName) {
+	if !slices.Contains(need, tree.SnapshotName) {
 		t.Fatalf("NeedStat = %q, want the snapshot", need)
 	}
-	o := r.Objects[generator.SnapshotName]
-	o.Stated, o.SHA256, o.Path = true, sha256Hex([]byte("snap1")), generator.SnapshotName
-	r.Objects[generator.SnapshotName] = o
+	o := r.Objects[tree.SnapshotName]
+	o.Stated, o.SHA256, o.Path = true, sha256Hex([]byte("snap1")), tree.SnapshotName
+	r.Objects[tree.SnapshotName] = o
 	p := MakePlan(l, r)
 	if p.Snapshot == nil || p.Manifest != nil {
 		t.Errorf("plan = %q", p.Ops())
@@ -208,7 +208,7 @@ func TestPlanSnapshotAfterInterruptedRun(t *testing.T) {
 // keys under the prefix are left, and keys outside the tree's folders are
 // not even looked at.
 func TestPlanDeletesOnlyWhatItWrote(t *testing.T) {
-	l := tree(t, v1)
+	l := localTree(t, v1)
 	r := uploaded(l)
 	r.Objects["api/rooms/OLD/index.json"] = Object{Size: 3, ETag: "x"} // left by an interrupted run
 	r.Objects["api/rooms/mine.json"] = Object{Size: 3, ETag: "y"}      // someone else's
@@ -229,7 +229,7 @@ func TestPlanDeletesOnlyWhatItWrote(t *testing.T) {
 }
 
 func TestPlanUnreadableRemoteManifest(t *testing.T) {
-	l := tree(t, v1)
+	l := localTree(t, v1)
 	r := uploaded(l)
 	r.Manifest, r.ManifestData = nil, []byte("garbage")
 	p := MakePlan(l, r)
@@ -267,7 +267,7 @@ func TestHeaders(t *testing.T) {
 		{"api/rooms/X.gz/index.json", "", Headers{"application/json; charset=utf-8", "", CacheAPI}},
 		{"api/rooms/X.gz", "", Headers{"application/octet-stream", "", CacheAPI}},
 	} {
-		if got := HeadersFor(generator.ManifestEntry{Path: tt.path, Encoding: tt.enc}); got != tt.want {
+		if got := HeadersFor(tree.ManifestEntry{Path: tt.path, Encoding: tt.enc}); got != tt.want {
 			t.Errorf("%s (%q): %+v, want %+v", tt.path, tt.enc, got, tt.want)
 		}
 	}
@@ -377,11 +377,11 @@ func TestCredentialsFromEnv(t *testing.T) {
 // uploaded under the manifest's hash.
 func TestReadLocalRefusesAChangedTree(t *testing.T) {
 	dir := t.TempDir() + "/public"
-	files := []generator.File{
+	files := []tree.File{
 		{Path: "api/rooms/index.json", Kind: "rooms", Data: []byte(`["CO1"]`)},
-		{Path: generator.SnapshotName, Kind: "snapshot", Data: []byte("snap")},
+		{Path: tree.SnapshotName, Kind: "snapshot", Data: []byte("snap")},
 	}
-	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true, NoCompress: true}); err != nil {
+	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true, NoCompress: true}); err != nil {
 		t.Fatal(err)
 	}
 	l, err := ReadLocal(dir)

@@ -1,8 +1,6 @@
-package generator_test
+package tree_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,60 +13,28 @@ import (
 	"time"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
+	"occupancy/source"
+	"occupancy/source/sourcetest"
 )
 
 // checkTree verifies that the tree at dir holds exactly the files of its
 // manifest, with their hashes, and returns the manifest.
-func checkTree(t *testing.T, dir string) *generator.Manifest {
+func checkTree(t *testing.T, dir string) *tree.Manifest {
 	t.Helper()
-	m, err := generator.ReadManifest(dir)
-	if err != nil || m == nil {
-		t.Fatalf("manifest of %s: %v, %v", dir, m, err)
-	}
-	want := map[string]string{generator.ManifestName: ""}
-	for _, e := range m.Files {
-		want[e.Path] = e.SHA256
-	}
-	n := 0
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		sum, ok := want[rel]
-		if !ok {
-			t.Errorf("%s: not in the manifest", rel)
-			return nil
-		}
-		n++
-		if sum == "" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != sum {
-			t.Errorf("%s: content does not match the manifest", rel)
-		}
-		return nil
-	})
+	m, err := tree.Verify(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if n != len(want) {
-		t.Errorf("tree has %d files, manifest lists %d", n, len(want))
 	}
 	return m
 }
 
-func synthetic(n int, version string) []generator.File {
-	files := make([]generator.File, n)
+func synthetic(n int, version string) []tree.File {
+	files := make([]tree.File, n)
 	for i := range files {
-		files[i] = generator.File{
+		files[i] = tree.File{
 			Path: fmt.Sprintf("api/rooms/R%05d/index.json", i),
-			Kind: generator.KindRoom,
+			Kind: tree.KindRoom,
 			Data: []byte(fmt.Sprintf(`{"name":"R%05d","v":%q,"pad":%q}`, i, version, strings.Repeat("x", 2000))),
 		}
 	}
@@ -77,53 +43,53 @@ func synthetic(n int, version string) []generator.File {
 
 func TestPublishReportsChanges(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
-	files, err := generator.Render(fixture(t), generator.Options{})
+	files, err := generator.Render(sourcetest.Fixture(t), generator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
+	rep, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Previous != "" || rep.Kinds[generator.KindRoom].Added != 3 || rep.Kinds[generator.KindCourse].Added != 3 {
+	if rep.Previous != "" || rep.Kinds[tree.KindRoom].Added != 3 || rep.Kinds[tree.KindCourse].Added != 3 {
 		t.Errorf("first build report: %+v", rep)
 	}
 	m1 := checkTree(t, dir)
 
 	// Same release again: nothing changes, the release id is stable, and
 	// the tree is left as it was (same folder, same files).
-	stBefore, _ := os.Stat(filepath.Join(dir, generator.ManifestName))
-	rep, err = generator.Publish(dir, files, generator.PublishOptions{NoSync: true})
+	stBefore, _ := os.Stat(filepath.Join(dir, tree.ManifestName))
+	rep, err = tree.Publish(dir, files, tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Previous != rep.Release || rep.Kinds[generator.KindRoom].Same != 3 || rep.Kinds[generator.KindRoom].Changed != 0 || !rep.Untouched {
+	if rep.Previous != rep.Release || rep.Kinds[tree.KindRoom].Same != 3 || rep.Kinds[tree.KindRoom].Changed != 0 || !rep.Untouched {
 		t.Errorf("unchanged build report: %+v", rep)
 	}
-	if stAfter, _ := os.Stat(filepath.Join(dir, generator.ManifestName)); !os.SameFile(stBefore, stAfter) || !stAfter.ModTime().Equal(stBefore.ModTime()) {
+	if stAfter, _ := os.Stat(filepath.Join(dir, tree.ManifestName)); !os.SameFile(stBefore, stAfter) || !stAfter.ModTime().Equal(stBefore.ModTime()) {
 		t.Error("an unchanged release rewrote the tree")
 	}
 	// A file damaged on disk makes the same release publish again.
 	os.WriteFile(filepath.Join(dir, "api/rooms/CO1/index.json"), []byte("{}"), 0o644)
-	if rep, err = generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil || rep.Untouched {
+	if rep, err = tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil || rep.Untouched {
 		t.Fatalf("republish over a damaged tree: untouched=%v, %v", rep != nil && rep.Untouched, err)
 	}
 	checkTree(t, dir)
 
 	// Drop a room, change another.
-	raw := fixtureRaw()
+	raw := sourcetest.FixtureRaw()
 	raw.Rooms.Rows[2].Available = "no"
 	raw.Rooms.Rows[0].Capacity = "300"
-	rel2, err := decode(raw)
+	rel2, err := source.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	files2, _ := generator.Render(rel2, generator.Options{})
-	rep, err = generator.Publish(dir, files2, generator.PublishOptions{})
+	rep, err = tree.Publish(dir, files2, tree.PublishOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := rep.Kinds[generator.KindRoom]
+	got := rep.Kinds[tree.KindRoom]
 	if got.Removed != 1 || got.Changed != 1 || got.Same != 1 || got.Added != 0 || rep.Previous != m1.Release {
 		t.Errorf("room changes = %+v (previous %s), want 1 removed, 1 changed, 1 same", got, rep.Previous)
 	}
@@ -145,7 +111,7 @@ func TestPublishReportsChanges(t *testing.T) {
 // the previous one or the new one, never a mixture or nothing.
 func TestPublishKilled(t *testing.T) {
 	if dir := os.Getenv("GENERATOR_PUBLISH_CHILD"); dir != "" {
-		_, err := generator.Publish(dir, synthetic(1500, os.Getenv("GENERATOR_PUBLISH_VERSION")), generator.PublishOptions{Workers: 2})
+		_, err := tree.Publish(dir, synthetic(1500, os.Getenv("GENERATOR_PUBLISH_VERSION")), tree.PublishOptions{Workers: 2})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -156,7 +122,7 @@ func TestPublishKilled(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	dir := filepath.Join(t.TempDir(), "public")
-	old, err := generator.Publish(dir, synthetic(1500, "v0"), generator.PublishOptions{NoSync: true})
+	old, err := tree.Publish(dir, synthetic(1500, "v0"), tree.PublishOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +134,7 @@ func TestPublishKilled(t *testing.T) {
 	releases := map[string]string{old.Release: "v0"}
 	for i := 1; i <= kills+1; i++ {
 		version := "v" + strconv.Itoa(i)
-		releases[generator.NewManifest(synthetic(1500, version)).Release] = version
+		releases[tree.NewManifest(synthetic(1500, version)).Release] = version
 	}
 	child := func(version string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPublishKilled$")
@@ -210,7 +176,7 @@ func TestPublishKilled(t *testing.T) {
 	}
 	t.Logf("a build takes %v; %d of %d killed builds had finished", full, completed, kills)
 	// A normal build afterwards cleans up and succeeds.
-	if _, err := generator.Publish(dir, synthetic(10, "final"), generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, synthetic(10, "final"), tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir)
@@ -226,7 +192,7 @@ func TestPublishKilled(t *testing.T) {
 func TestPublishReusesUnchangedFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
 	files := synthetic(20, "a")
-	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	inode := func(path string) uint64 {
@@ -248,7 +214,7 @@ func TestPublishReusesUnchangedFiles(t *testing.T) {
 	}
 	changed := files[5].Path
 	files[5].Data = []byte(`{"changed":true}`)
-	if _, err := generator.Publish(dir, files, generator.PublishOptions{NoSync: true}); err != nil {
+	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir)
