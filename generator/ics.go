@@ -42,9 +42,9 @@ type feeds struct {
 	calprops []byte   // VERSION, PRODID, CALSCALE
 }
 
-// appendFeeds appends the calendar feeds of every available room, every
-// course and every study plan to files.
-func (r *renderer) appendFeeds(files *[]tree.File) error {
+// putFeeds puts the calendar feeds of every available room, every course
+// and every study plan.
+func (r *renderer) putFeeds(put func(tree.File) error) error {
 	loc := r.opt.Location
 	if loc == nil {
 		var err error
@@ -81,24 +81,30 @@ func (r *renderer) appendFeeds(files *[]tree.File) error {
 		if !room.Available {
 			continue
 		}
-		*files = append(*files, tree.File{
+		if err := put(tree.File{
 			Path: tree.FeedPath("rooms", room.Name), Kind: tree.KindRoomFeed,
 			Data: f.feed("room\x00"+room.Name, room.Name, byRoom[room.Name]),
-		})
+		}); err != nil {
+			return err
+		}
 	}
 	for i := range r.rel.Courses {
 		c := &r.rel.Courses[i]
-		*files = append(*files, tree.File{
+		if err := put(tree.File{
 			Path: tree.FeedPath("courses", c.Code), Kind: tree.KindCourseFeed,
 			Data: f.feed("course\x00"+c.Code, c.Code+" "+c.Name, r.byCourse[c.Code]),
-		})
+		}); err != nil {
+			return err
+		}
 	}
 	for i := range r.rel.StudyPlans {
 		p := &r.rel.StudyPlans[i]
-		*files = append(*files, tree.File{
+		if err := put(tree.File{
 			Path: tree.FeedPath("studyplans", p.ID), Kind: tree.KindStudyPlanFeed,
 			Data: f.feed("studyplan\x00"+p.ID, p.UnitCode+" "+p.UnitName+" ("+p.Semester+")", r.planOccurrences(p)),
-		})
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

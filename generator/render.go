@@ -42,11 +42,107 @@ type renderer struct {
 	sems       map[string]*source.Semester
 }
 
-// Render computes every file of the tree, in path order: the JSON of every
-// GET URL and the sidecar's snapshot (whose release id is a hash of the
-// JSON files). It is
-// deterministic: the same release gives the same bytes.
+// Sink receives the files of a tree as they are rendered; a
+// [tree.Writer] is one.
+type Sink interface {
+	// Put takes one file; the sink may keep f.Data until it is done with it.
+	Put(f tree.File) error
+	// Release returns the release id of the files put so far (see
+	// [tree.Manifest]).
+	Release() (string, error)
+}
+
+// RenderTo renders every file of the tree of rel and hands each to sink as
+// soon as it is rendered, so that the tree is never held in memory: the
+// JSON of every GET URL, the calendar feeds, the API's description, the
+// sidecar's snapshot (whose release id is a hash of the files before it),
+// the record of the release and the page for people. It is deterministic:
+// the same release gives the same files in the same order.
+func RenderTo(rel *source.Release, opt Options, sink Sink) error {
+	r := newRenderer(rel, opt)
+	add := func(url, kind string, v any) error {
+		data, err := encode(v)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", url, err)
+		}
+		return sink.Put(tree.File{Path: tree.URLPath(url), Kind: kind, Data: data})
+	}
+	for _, part := range []func(add func(url, kind string, v any) error) error{r.courseFiles, r.planFiles, r.roomFiles} {
+		if err := part(add); err != nil {
+			return err
+		}
+	}
+	docs, err := apiDocFiles(opt) // api/openapi.json and its page, api/docs/index.html
+	if err != nil {
+		return err
+	}
+	for _, f := range docs {
+		if err := sink.Put(f); err != nil {
+			return err
+		}
+	}
+	if err := r.putFeeds(sink.Put); err != nil {
+		return err
+	}
+	id, err := sink.Release()
+	if err != nil {
+		return err
+	}
+	data, err := Snapshot(rel, r.occ, id).MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if err := sink.Put(tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data}); err != nil {
+		return err
+	}
+	record, err := source.MarshalRelease(rel) // not in the snapshot's release id: sheet order is not data
+	if err != nil {
+		return fmt.Errorf("record the release: %w", err)
+	}
+	if err := sink.Put(tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record}); err != nil {
+		return err
+	}
+	web, err := WebFiles(opt) // index.html, app/: not in the snapshot's release id
+	if err != nil {
+		return err
+	}
+	for _, f := range web {
+		if err := sink.Put(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Render returns every file of the tree of rel (see [RenderTo]), in path
+// order. It holds the whole tree: for tests and small releases.
 func Render(rel *source.Release, opt Options) ([]tree.File, error) {
+	var m memorySink
+	if err := RenderTo(rel, opt, &m); err != nil {
+		return nil, err
+	}
+	m.sort()
+	return m.files, nil
+}
+
+// memorySink keeps the files put, for [Render].
+type memorySink struct{ files []tree.File }
+
+func (m *memorySink) Put(f tree.File) error {
+	m.files = append(m.files, f)
+	return nil
+}
+
+func (m *memorySink) sort() {
+	slices.SortFunc(m.files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
+}
+
+func (m *memorySink) Release() (string, error) {
+	m.sort()
+	return tree.NewManifest(m.files).Release, nil
+}
+
+func newRenderer(rel *source.Release, opt Options) *renderer {
 	r := &renderer{
 		opt:     opt,
 		rel:     rel,
@@ -79,44 +175,7 @@ func Render(rel *source.Release, opt Options) ([]tree.File, error) {
 	for i := range rel.Semesters {
 		r.sems[rel.Semesters[i].Name] = &rel.Semesters[i]
 	}
-	var files []tree.File
-	add := func(url, kind string, v any) error {
-		data, err := encode(v)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", url, err)
-		}
-		files = append(files, tree.File{Path: tree.URLPath(url), Kind: kind, Data: data})
-		return nil
-	}
-	for _, part := range []func(add func(url, kind string, v any) error) error{r.courseFiles, r.planFiles, r.roomFiles} {
-		if err := part(add); err != nil {
-			return nil, err
-		}
-	}
-	docs, err := apiDocFiles(opt) // api/openapi.json and its page, api/docs/index.html
-	if err != nil {
-		return nil, err
-	}
-	files = append(files, docs...)
-	if err := r.appendFeeds(&files); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
-	data, err := Snapshot(rel, r.occ, tree.NewManifest(files).Release).MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	files = append(files, tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data})
-	record, err := source.MarshalRelease(rel) // not in the snapshot's release id: sheet order is not data
-	if err != nil {
-		return nil, fmt.Errorf("record the release: %w", err)
-	}
-	files = append(files, tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record})
-	if err := appendWebFiles(&files, opt); err != nil { // index.html, app/: not in the snapshot's release id
-		return nil, err
-	}
-	slices.SortFunc(files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
-	return files, nil
+	return r
 }
 
 // encode writes v as compact JSON without HTML escaping, as Express does.

@@ -77,13 +77,3 @@ func WebFiles(opt Options) ([]tree.File, error) {
 	}
 	return append(files, tree.File{Path: tree.WebConfigPath, Kind: tree.KindWeb, Data: cfg}), nil
 }
-
-// appendWebFiles adds the page for people to files.
-func appendWebFiles(files *[]tree.File, opt Options) error {
-	web, err := WebFiles(opt)
-	if err != nil {
-		return err
-	}
-	*files = append(*files, web...)
-	return nil
-}

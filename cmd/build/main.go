@@ -93,6 +93,10 @@ type Config struct {
 	// AllowShrink publishes a release that removes more than MaxRemoved
 	// or empties a sheet.
 	AllowShrink bool
+	// MaxOutput bounds the bytes the release renders (compressed copies
+	// not counted): a small release that would expand to gigabytes stops
+	// as soon as it passes the limit.
+	MaxOutput int64
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -108,9 +112,15 @@ type S3Config struct {
 	Workers      int
 }
 
+// DefaultMaxOutput is the default -max-output: 16 GiB. A campus renders
+// about 57 MB (the embedded sample), 30 campuses 1.7 GB and 100 about
+// 5.7 GB, so real releases pass with room to spare, and a release that
+// expands without bound stops before it fills a disk.
+const DefaultMaxOutput = 16 << 30
+
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
-	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30}
+	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput}
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -132,6 +142,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Plan, "plan", cfg.Plan, "compare the release with the published one, print what would be added, changed and removed, publish nothing")
 	fs.Float64Var(&cfg.MaxRemoved, "max-removed", cfg.MaxRemoved, "refuse a release that removes more than this percentage of the published rooms, courses, study plans or sessions (or empties a sheet), unless -allow-shrink")
 	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
+	fs.Var((*byteSize)(&cfg.MaxOutput), "max-output", "stop a release that renders more than this many bytes (compressed copies not counted), for example 16GiB or 500MB")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
 	s3URL := fs.String("s3", "", "after the local publish, upload the tree to S3-compatible object storage at s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN)")
@@ -159,6 +170,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	cfg.Location = loc
 	if strings.TrimSpace(cfg.Out) == "" {
 		return cfg, errors.New("invalid -out: empty")
+	}
+	if cfg.MaxOutput <= 0 {
+		return cfg, fmt.Errorf("invalid -max-output %d: want a size above 0", cfg.MaxOutput)
 	}
 	if cfg.Wait < 0 {
 		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
@@ -271,15 +285,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, changes.Summary(planExamples))
 		return refusal
 	}
-	files, err := generator.Render(rel, generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location})
-	if err != nil {
-		return err
-	}
-	p.step("rendered %d files", len(files))
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	rep, err := out.Publish(files, tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage})
+	rep, err := publish(ctx, out, rel, cfg)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -306,6 +312,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %s%s\n", time.Since(p.start).Round(time.Millisecond), peakMemory())
 	return nil
+}
+
+// publish renders rel straight into a new tree of out, file by file, and
+// swaps it in: the tree is never held in memory.
+func publish(ctx context.Context, out *tree.Output, rel *source.Release, cfg Config) (*tree.Report, error) {
+	w, err := out.Begin(tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage, MaxBytes: cfg.MaxOutput})
+	if err != nil {
+		return nil, err
+	}
+	if err := generator.RenderTo(rel, generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location}, ctxSink{ctx, w}); err != nil {
+		w.Abort()
+		if errors.Is(err, tree.ErrTooLarge) {
+			return nil, fmt.Errorf("%w: the release renders more than -max-output %s; raise it if the release is really this large", err, humanSize(cfg.MaxOutput))
+		}
+		return nil, err
+	}
+	return w.Commit()
+}
+
+// ctxSink stops a rendering when its context ends (an interrupt).
+type ctxSink struct {
+	ctx context.Context
+	*tree.Writer
+}
+
+func (s ctxSink) Put(f tree.File) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	return s.Writer.Put(f)
 }
 
 // upload publishes the tree at cfg.Out to the bucket.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 )
 
 // ManifestName is the tree's list of files with their hashes, at its root.
@@ -214,8 +211,14 @@ type PublishOptions struct {
 	// NoSync skips fsync of files and folders: faster, but a power loss
 	// right after the swap may leave files empty. For tests and benchmarks.
 	NoSync bool
-	// Workers is how many files are written at once; 0 means 4.
+	// Workers is how many files are hashed, compressed and written at
+	// once; 0 means one more than the CPUs.
 	Workers int
+	// MaxBytes bounds the bytes of the files put (their compressed copies
+	// not counted); 0 means no limit.
+	// A release that renders more fails with [ErrTooLarge] as soon as it
+	// passes it, before it is all written.
+	MaxBytes int64
 	// NoCompress skips the precompressed copies of [Precompress], which
 	// Publish otherwise adds to files (reusing the previous tree's).
 	NoCompress bool
@@ -244,119 +247,21 @@ func Publish(dir string, files []File, opt PublishOptions) (*Report, error) {
 }
 
 // Publish writes files and their manifest as the output's tree,
-// atomically: it writes a new tree beside it (".<name>.new-*"), syncs it,
-// and swaps it with the old one in one rename, so that a reader never sees
-// a half-written tree and a build killed at any moment leaves the previous
-// tree intact. Leftovers of killed builds, recognised as such, are removed
-// first. Unless opt.NoCompress, gzip and brotli copies of the text files
-// are added first (see [Precompress]).
-func (o *Output) Publish(files []File, opt PublishOptions) (rep *Report, err error) {
-	if o.readOnly || o.lock == nil {
-		return nil, fmt.Errorf("output folder %s: opened read-only or closed", o.dir)
-	}
-	stage := func(s string) {
-		if opt.Stage != nil {
-			opt.Stage(s)
-		}
-	}
-	warnings := o.removeLeftovers()
-	prev := o.prev
-	var cst CompressStats
-	if !opt.NoCompress {
-		if files, cst, err = Precompress(files, CompressOptions{Previous: o.path}); err != nil {
-			return nil, err
-		}
-	}
-	man := NewManifest(files)
-	manData, err := json.MarshalIndent(man, "", " ")
+// atomically, with [Output.Begin], [Writer.Put] for each file and
+// [Writer.Commit]. Unless opt.NoCompress, gzip and brotli copies of the
+// text files are added (see [Precompress]).
+func (o *Output) Publish(files []File, opt PublishOptions) (*Report, error) {
+	w, err := o.Begin(opt)
 	if err != nil {
 		return nil, err
 	}
-	all := append(slices.Clip(files), File{Path: ManifestName, Data: append(manData, '\n')})
-	rep = &Report{Dir: o.dir, Files: len(all), Bytes: totalBytes(all), Release: man.Release, Kinds: Diff(prev, man), Compress: cst, Warnings: warnings}
-	if abs, _ := filepath.Abs(o.dir); abs != o.path {
-		rep.Target = o.path
-	}
-	if prev != nil {
-		rep.Previous = prev.Release
-	}
-	// The same release again: when the tree on disk holds exactly these
-	// bytes, leave it as it is (no write, no swap, no new mtime).
-	if prev != nil && prev.Release == man.Release && holds(o.path, all) {
-		rep.Untouched = true
-		return rep, nil
-	}
-
-	tmp, err := os.MkdirTemp(o.parent, "."+o.base+newTreeInfix)
-	if err != nil {
-		return nil, fmt.Errorf("create new tree: %w", err)
-	}
-	swapped := false
-	defer func() {
-		if err != nil && !swapped {
-			removeTree(tmp)
-		}
-	}()
-	if err := writeMarker(tmp); err != nil {
-		return nil, fmt.Errorf("create new tree: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, err
-	}
-	if err := writeTree(tmp, all, man, reusable(o.path, prev), opt); err != nil {
-		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-			return nil, fmt.Errorf("the disk holding %s is full (%d bytes to write); the previous output is unchanged: %w", o.parent, totalBytes(all), err)
-		}
-		return nil, err
-	}
-	// The marker goes before the flush, so that the flush makes its
-	// removal durable with the rest: a published tree never holds it.
-	if err := os.Remove(filepath.Join(tmp, markerName)); err != nil {
-		return nil, err
-	}
-	stage(StageFlush)
-	if !opt.NoSync {
-		if err := syncTree(tmp); err != nil {
-			return nil, err
-		}
-	}
-	stage(StageSwap)
-	// Check again what the swap will take away: files put into the output
-	// while this build ran are not its own to delete.
-	if _, err := checkOwned(o.path, o.dir); err != nil {
-		return nil, err
-	}
-	if err := swap(tmp, o.path); err != nil {
-		return nil, fmt.Errorf("swap %s into %s: %w", tmp, o.path, err)
-	}
-	swapped = true
-	o.prev = man
-	// tmp now holds the previous tree, or nothing when there was none.
-	if _, err := os.Lstat(tmp); err == nil {
-		if err := removeTree(tmp); err != nil {
-			return nil, fmt.Errorf("remove previous tree: %w", err)
-		}
-	}
-	if !opt.NoSync {
-		if err := syncDir(o.parent); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
-}
-
-// holds reports whether the tree at dir has exactly the bytes of files.
-// It reads each file into one reused buffer, so comparing a large tree
-// costs no garbage.
-func holds(dir string, files []File) bool {
-	var buf []byte
 	for _, f := range files {
-		var ok bool
-		if buf, ok = sameFile(filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, buf); !ok {
-			return false
+		if err := w.Put(f); err != nil {
+			w.Abort()
+			return nil, err
 		}
 	}
-	return true
+	return w.Commit()
 }
 
 // sameFile reports whether the file name holds exactly data, reading it
@@ -380,90 +285,6 @@ func sameFile(name string, data, buf []byte) ([]byte, bool) {
 		return buf, false // longer, shorter, or unreadable
 	}
 	return buf, bytes.Equal(buf[:n], data)
-}
-
-// previous is the tree a build replaces: its folder and its files' hashes.
-type previous struct {
-	dir  string
-	sums map[string]string // path → SHA-256, as its manifest says
-}
-
-func reusable(dir string, prev *Manifest) previous {
-	p := previous{dir: dir}
-	if prev != nil {
-		p.sums = make(map[string]string, len(prev.Files))
-		for _, e := range prev.Files {
-			p.sums[e.Path] = e.SHA256
-		}
-	}
-	return p
-}
-
-// writeTree writes files under root. A file whose content is unchanged
-// since the previous tree (its manifest hash matches and, read back, its
-// bytes are equal) is hard-linked from there instead of written and
-// synced again: a release that changes a few rooms costs a few writes.
-// files[i] has the hash man.Files[i] for every file the manifest lists.
-func writeTree(root string, files []File, man *Manifest, prev previous, opt PublishOptions) error {
-	dirs := map[string]bool{}
-	for _, f := range files {
-		d := filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if !dirs[d] {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-			dirs[d] = true
-		}
-	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = 4
-	}
-	jobs := make(chan int)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var first error
-			for i := range jobs {
-				if first != nil {
-					continue
-				}
-				f := files[i]
-				name := filepath.Join(root, filepath.FromSlash(f.Path))
-				if i < len(man.Files) && prev.sums[f.Path] == man.Files[i].SHA256 &&
-					linkUnchanged(filepath.Join(prev.dir, filepath.FromSlash(f.Path)), name, f.Data) {
-					continue
-				}
-				first = writeFile(name, f.Data, !opt.NoSync && syncEachFile)
-			}
-			errs <- first
-		}()
-	}
-	for i := range files {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// linkUnchanged hard-links old to name when old holds exactly data, and
-// reports whether it did. Callers first check the previous manifest's hash,
-// which spares reading files that changed.
-func linkUnchanged(old, name string, data []byte) bool {
-	if _, same := sameFile(old, data, nil); !same {
-		return false
-	}
-	return os.Link(old, name) == nil
 }
 
 func writeFile(name string, data []byte, sync bool) (err error) {

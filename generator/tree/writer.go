@@ -1,0 +1,452 @@
+package tree
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// ErrTooLarge is the error of a tree over [PublishOptions.MaxBytes].
+var ErrTooLarge = errors.New("the tree is larger than its limit")
+
+// Writer publishes one tree as its files arrive, from [Output.Begin] to
+// [Writer.Commit] or [Writer.Abort]: each file is hashed, compressed and
+// written (or hard-linked from the tree it replaces, when its bytes are
+// the same) by a pool of workers while the next one is being rendered, so
+// that memory holds a few files at a time, never the tree.
+//
+// Until a file differs from the published tree, nothing is written: a
+// release that renders exactly the published bytes leaves the output as it
+// is, without a new tree or a swap.
+type Writer struct {
+	o    *Output
+	opt  PublishOptions
+	prev map[string]ManifestEntry // the replaced tree's entries by path; nil for none
+
+	jobs    chan File
+	pending sync.WaitGroup // files put and not yet processed
+	workers sync.WaitGroup
+	done    bool // Commit or Abort was called
+
+	mu       sync.Mutex
+	entries  []ManifestEntry
+	paths    map[string]bool // originals put, to refuse a path given twice
+	bytes    int64
+	err      error // the first failure of a worker
+	stats    CompressStats
+	tmp      string   // the new tree; "" while every file equals the published one
+	deferred []string // paths equal to the published tree's, to link once tmp exists
+	dirs     map[string]bool
+	warnings []string
+}
+
+// Begin starts publishing a new tree into the output (see [Writer]).
+// Leftovers of killed builds, recognised as such, are removed first.
+func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
+	if o.readOnly || o.lock == nil {
+		return nil, fmt.Errorf("output folder %s: opened read-only or closed", o.dir)
+	}
+	w := &Writer{o: o, opt: opt, paths: map[string]bool{}, dirs: map[string]bool{}}
+	w.warnings = o.removeLeftovers()
+	if o.prev != nil {
+		w.prev = make(map[string]ManifestEntry, len(o.prev.Files))
+		for _, e := range o.prev.Files {
+			w.prev[e.Path] = e
+		}
+	}
+	n := opt.Workers
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0) + 1 // one more, as workers also wait on the disk
+	}
+	w.jobs = make(chan File, 2*n)
+	for range n {
+		w.workers.Add(1)
+		go w.work()
+	}
+	return w, nil
+}
+
+// Put hands one file of the tree to the writer. Files may come in any
+// order; a path given twice is an error, so is a precompressed copy
+// (copies are made here, see [Precompress]). Put returns the first error
+// of the writer's workers, after which the publication can only be
+// aborted.
+func (w *Writer) Put(f File) error {
+	if w.done {
+		return errors.New("put after commit or abort")
+	}
+	if f.Encoding != "" {
+		return fmt.Errorf("put %s: already a compressed copy", f.Path)
+	}
+	if f.Path == ManifestName || !fs.ValidPath(f.Path) || strings.Contains(f.Path, "\\") || f.Path == "." {
+		return fmt.Errorf("put %q: not a path the tree can hold", f.Path)
+	}
+	w.mu.Lock()
+	err := w.err
+	dup := w.paths[f.Path]
+	w.paths[f.Path] = true
+	w.bytes += int64(len(f.Data))
+	over := w.opt.MaxBytes > 0 && w.bytes > w.opt.MaxBytes
+	w.mu.Unlock()
+	switch {
+	case err != nil:
+		return err
+	case dup:
+		return fmt.Errorf("put %s: given twice", f.Path)
+	case over:
+		return fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), f.Path, w.bytes, w.opt.MaxBytes)
+	}
+	w.pending.Add(1)
+	w.jobs <- f
+	return nil
+}
+
+// Release returns the release id (see [Manifest]) of the files put so
+// far, once they are all processed: the build's snapshot carries the id of
+// the API files that precede it.
+func (w *Writer) Release() (string, error) {
+	w.pending.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return "", w.err
+	}
+	entries := slices.Clone(w.entries)
+	slices.SortFunc(entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+	return releaseID(entries), nil
+}
+
+// work processes files until the jobs end: hash, place the file, and
+// make or reuse its compressed copies.
+func (w *Writer) work() {
+	defer w.workers.Done()
+	c := newCompressor()
+	buf := make([]byte, 0, 64<<10)
+	for f := range w.jobs {
+		if !w.failed() {
+			var err error
+			if buf, err = w.process(c, f, buf); err != nil {
+				w.fail(err)
+			}
+		}
+		w.pending.Done()
+	}
+}
+
+func (w *Writer) failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err != nil
+}
+
+func (w *Writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		err = fmt.Errorf("the disk holding %s is full (%s put so far); the previous output is unchanged: %w", w.o.parent, humanBytes(w.bytes), err)
+	}
+	w.err = err
+}
+
+// process places one file and its compressed copies in the new tree.
+func (w *Writer) process(c *compressor, f File, buf []byte) ([]byte, error) {
+	sum := sha256.Sum256(f.Data)
+	e := ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data)}
+	var err error
+	if buf, err = w.place(e, f.Data, buf); err != nil {
+		return buf, err
+	}
+	if w.opt.NoCompress || !compressible(f.Path) {
+		return buf, nil
+	}
+	var st CompressStats
+	for _, enc := range encodings {
+		ce := ManifestEntry{Path: f.Path + enc.suffix, Kind: f.Kind, Encoding: enc.name}
+		if old, ok := w.reusableCopy(e, ce.Path, buf); ok {
+			st.Reused++
+			w.linkOrDefer(old)
+			continue
+		}
+		data, err := c.compress(enc.name, f.Data)
+		if err != nil {
+			return buf, fmt.Errorf("precompress %s: %w", f.Path, err)
+		}
+		if len(data) >= len(f.Data) {
+			st.Skipped++
+			continue
+		}
+		st.Compressed++
+		sum := sha256.Sum256(data)
+		ce.SHA256, ce.Size = hex.EncodeToString(sum[:]), len(data)
+		if buf, err = w.place(ce, data, buf); err != nil {
+			return buf, err
+		}
+	}
+	w.mu.Lock()
+	w.stats.Compressed += st.Compressed
+	w.stats.Reused += st.Reused
+	w.stats.Skipped += st.Skipped
+	w.mu.Unlock()
+	return buf, nil
+}
+
+// reusableCopy returns the published tree's entry for the compressed copy
+// p of the file e, when the published original had e's bytes and the copy
+// on disk still has its listed hash.
+func (w *Writer) reusableCopy(e ManifestEntry, p string, buf []byte) (ManifestEntry, bool) {
+	if old, ok := w.prev[e.Path]; !ok || old.SHA256 != e.SHA256 {
+		return ManifestEntry{}, false
+	}
+	old, ok := w.prev[p]
+	if !ok {
+		return ManifestEntry{}, false
+	}
+	if match, err := fileMatches(w.published(p), old, buf[:cap(buf)]); err != nil || !match {
+		return ManifestEntry{}, false
+	}
+	return old, true
+}
+
+func (w *Writer) published(p string) string {
+	return filepath.Join(w.o.path, filepath.FromSlash(p))
+}
+
+// place puts the file e with bytes data into the new tree: linked from the
+// published tree when that holds the same bytes (checked on disk, as its
+// manifest may be older than an edit by hand), written otherwise.
+func (w *Writer) place(e ManifestEntry, data, buf []byte) ([]byte, error) {
+	if old, ok := w.prev[e.Path]; ok && old.SHA256 == e.SHA256 {
+		var same bool
+		if buf, same = sameFile(w.published(e.Path), data, buf); same {
+			w.linkOrDefer(e)
+			return buf, nil
+		}
+	}
+	tmp, err := w.newTree()
+	if err != nil {
+		return buf, err
+	}
+	w.add(e)
+	name := filepath.Join(tmp, filepath.FromSlash(e.Path))
+	if err := w.mkdir(path.Dir(e.Path)); err != nil {
+		return buf, err
+	}
+	return buf, writeFile(name, data, !w.opt.NoSync && syncEachFile)
+}
+
+func (w *Writer) add(e ManifestEntry) {
+	w.mu.Lock()
+	w.entries = append(w.entries, e)
+	w.mu.Unlock()
+}
+
+// linkOrDefer records e, equal to the published tree's, and links it into
+// the new tree, or leaves that for when a new tree is needed at all.
+func (w *Writer) linkOrDefer(e ManifestEntry) {
+	w.mu.Lock()
+	w.entries = append(w.entries, e)
+	tmp := w.tmp
+	if tmp == "" {
+		w.deferred = append(w.deferred, e.Path)
+	}
+	w.mu.Unlock()
+	if tmp != "" {
+		if err := w.link(e.Path); err != nil {
+			w.fail(err)
+		}
+	}
+}
+
+// link hard-links the published file p into the new tree.
+func (w *Writer) link(p string) error {
+	if err := w.mkdir(path.Dir(p)); err != nil {
+		return err
+	}
+	if err := os.Link(w.published(p), filepath.Join(w.tmp, filepath.FromSlash(p))); err != nil {
+		return fmt.Errorf("reuse %s: %w", p, err)
+	}
+	return nil
+}
+
+// mkdir creates the folder dir (slash-separated, relative) of the new
+// tree and its parents, once.
+func (w *Writer) mkdir(dir string) error {
+	if dir == "." {
+		return nil
+	}
+	w.mu.Lock()
+	made := w.dirs[dir]
+	w.mu.Unlock()
+	if made {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(w.tmp, filepath.FromSlash(dir)), 0o755); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.dirs[dir] = true
+	w.mu.Unlock()
+	return nil
+}
+
+// newTree returns the new tree's folder, creating it beside the output
+// the first time, with the files deferred so far linked into it.
+func (w *Writer) newTree() (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.tmp != "" {
+		return w.tmp, nil
+	}
+	tmp, err := os.MkdirTemp(w.o.parent, "."+w.o.base+newTreeInfix)
+	if err != nil {
+		return "", fmt.Errorf("create new tree: %w", err)
+	}
+	if err := writeMarker(tmp); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("create new tree: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		removeTree(tmp)
+		return "", err
+	}
+	w.tmp = tmp
+	deferred := w.deferred
+	w.deferred = nil
+	// Link outside the lock: other workers go on placing their files in
+	// the new tree meanwhile, each path by one worker only.
+	w.mu.Unlock()
+	defer w.mu.Lock()
+	for _, p := range deferred {
+		if err := w.link(p); err != nil {
+			return "", err
+		}
+	}
+	return tmp, nil
+}
+
+// stop ends the workers and returns their first error.
+func (w *Writer) stop() error {
+	if !w.done {
+		w.done = true
+		close(w.jobs)
+		w.workers.Wait()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// Abort gives the publication up: the output keeps its tree, and the new
+// one is removed.
+func (w *Writer) Abort() {
+	w.stop()
+	if w.tmp != "" {
+		removeTree(w.tmp)
+		w.tmp = ""
+	}
+}
+
+// Commit finishes the publication: it writes the manifest, makes the new
+// tree durable and swaps it in with one rename, so that a reader never
+// sees a half-written tree and a build killed at any moment leaves the
+// previous tree intact. When every file equals the published tree's, the
+// output is left as it is ([Report.Untouched]).
+func (w *Writer) Commit() (rep *Report, err error) {
+	defer func() {
+		if err != nil {
+			w.Abort()
+		}
+	}()
+	if err := w.stop(); err != nil {
+		return nil, err
+	}
+	o := w.o
+	slices.SortFunc(w.entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: releaseID(w.entries)}
+	manData, err := json.MarshalIndent(man, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	manData = append(manData, '\n')
+	var total int64 = int64(len(manData))
+	for _, e := range man.Files {
+		total += int64(e.Size)
+	}
+	rep = &Report{Dir: o.dir, Files: len(man.Files) + 1, Bytes: total, Release: man.Release, Kinds: Diff(o.prev, man), Compress: w.stats, Warnings: w.warnings}
+	if abs, _ := filepath.Abs(o.dir); abs != o.path {
+		rep.Target = o.path
+	}
+	if o.prev != nil {
+		rep.Previous = o.prev.Release
+	}
+	// The same release again: the tree on disk holds exactly these bytes
+	// (every file was checked as it came), so leave it as it is: no write,
+	// no swap, no new mtime.
+	if w.tmp == "" && o.prev != nil && len(man.Files) == len(o.prev.Files) {
+		if _, same := sameFile(filepath.Join(o.path, ManifestName), manData, nil); same {
+			rep.Untouched = true
+			return rep, nil
+		}
+	}
+	tmp, err := w.newTree()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(tmp, ManifestName), manData, !w.opt.NoSync && syncEachFile); err != nil {
+		w.fail(err)
+		return nil, w.stop()
+	}
+	stage := func(s string) {
+		if w.opt.Stage != nil {
+			w.opt.Stage(s)
+		}
+	}
+	// The marker goes before the flush, so that the flush makes its
+	// removal durable with the rest: a published tree never holds it.
+	if err := os.Remove(filepath.Join(tmp, markerName)); err != nil {
+		return nil, err
+	}
+	stage(StageFlush)
+	if !w.opt.NoSync {
+		if err := syncTree(tmp); err != nil {
+			return nil, err
+		}
+	}
+	stage(StageSwap)
+	// Check again what the swap will take away: files put into the output
+	// while this build ran are not its own to delete.
+	if _, err := checkOwned(o.path, o.dir); err != nil {
+		return nil, err
+	}
+	if err := swap(tmp, o.path); err != nil {
+		return nil, fmt.Errorf("swap %s into %s: %w", tmp, o.path, err)
+	}
+	w.tmp = "" // swapped: no longer this writer's to remove on failure
+	o.prev = man
+	// tmp now holds the previous tree, or nothing when there was none.
+	if _, err := os.Lstat(tmp); err == nil {
+		if err := removeTree(tmp); err != nil {
+			return nil, fmt.Errorf("remove previous tree: %w", err)
+		}
+	}
+	if !w.opt.NoSync {
+		if err := syncDir(o.parent); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
