@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -60,10 +62,20 @@ func guard(cfg Config, c *source.Changes) error {
 	return &shrinkError{losses: losses, limit: cfg.MaxRemoved}
 }
 
-// compare compares rel with the release published in out. A tree written
-// before builds recorded their release is compared by the names its
-// manifest lists: rooms, courses and study plans only.
-func compare(out *tree.Output, rel *source.Release, stderr io.Writer) (*source.Changes, error) {
+// compare compares rel, whose record is record, with the release
+// published in out. The same record as the published one is the same
+// release, which needs no reading back. A tree written before builds
+// recorded their release is compared by the names its manifest lists:
+// rooms, courses and study plans only.
+func compare(out *tree.Output, rel *source.Release, record []byte, stderr io.Writer) (*source.Changes, error) {
+	if m := out.Previous(); m != nil {
+		sum := sha256.Sum256(record)
+		for _, e := range m.Files {
+			if e.Path == tree.RecordName && e.SHA256 == hex.EncodeToString(sum[:]) {
+				return source.Compare(rel, rel), nil
+			}
+		}
+	}
 	prev, err := previousRelease(out)
 	switch {
 	case errors.Is(err, source.ErrRecordVersion):

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -268,7 +270,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer out.Close() // after the upload too: no other build may swap the tree it reads
-	changes, err := compare(out, rel, stderr)
+	p.step("locked and checked %s", cfg.Out)
+	record, err := source.MarshalRelease(rel)
+	if err != nil {
+		return fmt.Errorf("record the release: %w", err)
+	}
+	p.step("recorded the release (%d bytes)", len(record))
+	changes, err := compare(out, rel, record, stderr)
 	if err != nil {
 		return err
 	}
@@ -285,8 +293,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, changes.Summary(planExamples))
 		return refusal
 	}
-	rep, err := publish(ctx, out, rel, cfg)
+	inputs, err := inputsOf(record, rel, cfg)
 	if err != nil {
+		return err
+	}
+	var rep *tree.Report
+	if out.Unchanged(inputs) {
+		rep = out.Untouched() // the same inputs, every file in place: nothing to render
+	} else if rep, err = publish(ctx, out, rel, cfg, inputs); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	for _, w := range rep.Warnings {
@@ -316,8 +330,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // publish renders rel straight into a new tree of out, file by file, and
 // swaps it in: the tree is never held in memory.
-func publish(ctx context.Context, out *tree.Output, rel *source.Release, cfg Config) (*tree.Report, error) {
-	w, err := out.Begin(tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage, MaxBytes: cfg.MaxOutput})
+func publish(ctx context.Context, out *tree.Output, rel *source.Release, cfg Config, inputs string) (*tree.Report, error) {
+	w, err := out.Begin(tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage, MaxBytes: cfg.MaxOutput, Inputs: inputs})
 	if err != nil {
 		return nil, err
 	}
@@ -330,6 +344,42 @@ func publish(ctx context.Context, out *tree.Output, rel *source.Release, cfg Con
 	}
 	return w.Commit()
 }
+
+// inputsOf identifies everything the tree of rel depends on: the code
+// (this executable, as built), the release and the options that change
+// its bytes (see generator.Fingerprint), and whether it has compressed
+// copies. A published tree of the same inputs is left as it is.
+func inputsOf(record []byte, rel *source.Release, cfg Config) (string, error) {
+	code, err := codeID()
+	if err != nil {
+		return "", err
+	}
+	fp, err := generator.Fingerprint(record, rel, generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("code %s\x00render %s\x00compress %t", code, fp, !cfg.NoCompress)))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// codeID hashes the running executable, so that a new build of the code
+// never takes a tree rendered by an older one for its own.
+var codeID = sync.OnceValues(func() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("identify this executable: %w", err)
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", fmt.Errorf("identify this executable: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("identify this executable: %w", err)
+	}
+	return version + " " + hex.EncodeToString(h.Sum(nil)), nil
+})
 
 // ctxSink stops a rendering when its context ends (an interrupt).
 type ctxSink struct {

@@ -561,8 +561,11 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if dec.More() {
 		return nil, errors.New("not a build manifest: data after its end")
 	}
-	if m.Version != ManifestVersion {
-		return nil, fmt.Errorf("manifest version %d, want %d", m.Version, ManifestVersion)
+	if m.Version < minManifestVersion || m.Version > ManifestVersion {
+		return nil, fmt.Errorf("manifest version %d, want %d to %d", m.Version, minManifestVersion, ManifestVersion)
+	}
+	if m.Inputs != "" && (m.Version < 2 || len(m.Inputs) != 2*sha256.Size || strings.Trim(m.Inputs, "0123456789abcdef") != "") {
+		return nil, fmt.Errorf("invalid inputs %q", m.Inputs)
 	}
 	for i, e := range m.Files {
 		if e.Path == "" || e.Path == ManifestName || !fs.ValidPath(e.Path) || strings.Contains(e.Path, "\\") {

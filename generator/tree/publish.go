@@ -18,15 +18,24 @@ import (
 // ManifestName is the tree's list of files with their hashes, at its root.
 const ManifestName = "manifest.json"
 
-// ManifestVersion is the version of the manifest format.
-const ManifestVersion = 1
+// ManifestVersion is the version of the manifest format that this
+// package writes. Version 2 added Inputs; [ParseManifest] also reads
+// version 1.
+const ManifestVersion = 2
+
+// minManifestVersion is the oldest manifest version [ParseManifest] reads.
+const minManifestVersion = 1
 
 // Manifest lists every file of a published tree with its SHA-256 and size,
 // so that a sync to a CDN uploads only what changed.
 type Manifest struct {
-	Version int             `json:"version"`
-	Release string          `json:"release"` // SHA-256 over the paths and hashes of the files that are not compressed copies
-	Files   []ManifestEntry `json:"files"`   // in path order
+	Version int    `json:"version"`
+	Release string `json:"release"` // SHA-256 over the paths and hashes of the files that are not compressed copies
+	// Inputs identifies everything the tree was made from (see
+	// [PublishOptions.Inputs]): a build whose inputs are the same can
+	// leave the tree as it is without rendering it.
+	Inputs string          `json:"inputs,omitempty"`
+	Files  []ManifestEntry `json:"files"` // in path order
 }
 
 // ManifestEntry describes one file of a tree.
@@ -222,6 +231,10 @@ type PublishOptions struct {
 	// NoCompress skips the precompressed copies of [Precompress], which
 	// Publish otherwise adds to files (reusing the previous tree's).
 	NoCompress bool
+	// Inputs identifies what the tree is made from: the release, the
+	// options and the code that renders it, hashed by the caller. It is
+	// recorded in the manifest ([Manifest.Inputs]).
+	Inputs string
 	// Stage, when set, is called as the publication reaches each of its
 	// stages ([StageFlush], [StageSwap]): progress, and the tests' way to
 	// slow a build down at a chosen moment.

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -360,6 +361,58 @@ func (w *Writer) Abort() {
 	}
 }
 
+// Unchanged reports whether the published tree was made from inputs (see
+// [PublishOptions.Inputs]) and still holds every file its manifest lists,
+// with its listed size: a build of the same inputs would write the same
+// bytes, so it can leave the tree as it is without rendering it. A file
+// edited by hand to another size, or removed, makes it false; the
+// contents are not read.
+func (o *Output) Unchanged(inputs string) bool {
+	if o.prev == nil || inputs == "" || o.prev.Inputs != inputs {
+		return false
+	}
+	return sizesMatch(o.path, o.prev.Files)
+}
+
+// Untouched returns the report of a publication that leaves the tree as
+// it is (see [Output.Unchanged]).
+func (o *Output) Untouched() *Report {
+	m := o.prev
+	rep := &Report{Dir: o.dir, Files: len(m.Files) + 1, Release: m.Release, Previous: m.Release, Kinds: Diff(m, m), Untouched: true}
+	for _, e := range m.Files {
+		rep.Bytes += int64(e.Size)
+	}
+	if st, err := os.Stat(filepath.Join(o.path, ManifestName)); err == nil {
+		rep.Bytes += st.Size()
+	}
+	if abs, _ := filepath.Abs(o.dir); abs != o.path {
+		rep.Target = o.path
+	}
+	return rep
+}
+
+// sizesMatch reports whether every entry is a regular file of its size
+// under root, looking them up with a few workers at once.
+func sizesMatch(root string, entries []ManifestEntry) bool {
+	const workers = 8
+	var bad atomic.Bool
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(entries) && !bad.Load(); i += workers {
+				st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(entries[i].Path)))
+				if err != nil || !st.Mode().IsRegular() || st.Size() != int64(entries[i].Size) {
+					bad.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return !bad.Load()
+}
+
 // Commit finishes the publication: it writes the manifest, makes the new
 // tree durable and swaps it in with one rename, so that a reader never
 // sees a half-written tree and a build killed at any moment leaves the
@@ -376,7 +429,7 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	}
 	o := w.o
 	slices.SortFunc(w.entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
-	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: releaseID(w.entries)}
+	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: releaseID(w.entries), Inputs: w.opt.Inputs}
 	manData, err := json.MarshalIndent(man, "", " ")
 	if err != nil {
 		return nil, err

@@ -147,14 +147,11 @@ func ReadLocal(dir string) (Local, error) {
 	if err != nil {
 		return Local{}, fmt.Errorf("read the tree's manifest: %w", err)
 	}
-	var m tree.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
+	m, err := tree.ParseManifest(data)
+	if err != nil {
 		return Local{}, fmt.Errorf("%s: %w", filepath.Join(dir, tree.ManifestName), err)
 	}
-	if m.Version != tree.ManifestVersion {
-		return Local{}, fmt.Errorf("%s: manifest version %d, want %d", filepath.Join(dir, tree.ManifestName), m.Version, tree.ManifestVersion)
-	}
-	local := Local{Manifest: &m, ManifestData: data, MD5: make(map[string]string, len(m.Files)+1)}
+	local := Local{Manifest: m, ManifestData: data, MD5: make(map[string]string, len(m.Files)+1)}
 	sum := md5.Sum(data)
 	local.MD5[tree.ManifestName] = hex.EncodeToString(sum[:])
 	for _, e := range m.Files {
@@ -229,7 +226,7 @@ func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []strin
 	}
 	remote.ManifestData = data
 	var m tree.Manifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Version != tree.ManifestVersion {
+	if err := json.Unmarshal(data, &m); err != nil || m.Version < 1 || m.Version > tree.ManifestVersion {
 		warnings = append(warnings, fmt.Sprintf("%s is not a manifest this build reads; every file is checked against the listing instead", key))
 		return remote, warnings, nil
 	}
