@@ -109,3 +109,21 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFeedDuplicates renders the feeds of a course whose weekly
+// session is repeated n times, identical: every occurrence of a start
+// shares its UID key and is numbered. The cost grows linearly with n.
+//
+//	go test -run '^$' -bench FeedDuplicates ./generator
+func BenchmarkFeedDuplicates(b *testing.B) {
+	for _, n := range []int{500, 1000, 2000} {
+		rel := duplicatedSessions(b, n)
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := generator.Render(rel, generator.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -27,18 +27,20 @@ const FeedZone = "Europe/Zurich"
 // UID can never clash with one of another producer.
 const UIDDomain = "occupancy.invalid"
 
-// feeds renders calendar feeds. Every occurrence's event is rendered once
-// (all of it but its UID, which depends on the feed) and shared by the
-// feeds that list it.
+// feeds renders calendar feeds. An occurrence's event is its dates and
+// a template (summary, location, description, categories) that the
+// occurrences of one weekly session share, so that memory holds a
+// template per session and booking, not an event per occurrence.
 type feeds struct {
 	r        *renderer
 	tz       []byte   // the VTIMEZONE component
 	tzid     string   // its name, as a property parameter value
 	stamp    string   // the DTSTAMP line of every event
-	body     [][]byte // per occurrence: the event's lines after its UID
-	key      []string // per occurrence: its identity and start
-	full     []string // per occurrence: key, then every other field
-	scratch  []string // the keys of the feed being rendered
+	tmpl     []string // per template: the identity of its events, NUL, its lines
+	identLen []int32  // per template: the length of that identity
+	occTmpl  []int32  // per occurrence: its template
+	in       []byte   // scratch: what a UID hashes
+	keys     []string // scratch: the keys of a group of events that start together
 	calprops []byte   // VERSION, PRODID, CALSCALE
 }
 
@@ -182,32 +184,25 @@ func (r *renderer) firstDay() time.Time {
 	return day(first)
 }
 
-// prepare renders, for every occurrence, its event's lines after the UID
-// and the keys its UIDs derive from.
+// prepare renders the templates of the occurrences' events: an event's
+// lines after its dates, keyed by its identity (its course, or its name
+// for an event), which its UID derives from.
 func (f *feeds) prepare() {
 	r := f.r
-	n := len(r.occ)
-	f.body = make([][]byte, n)
-	f.key = make([]string, n)
-	f.full = make([]string, n)
+	f.occTmpl = make([]int32, len(r.occ))
+	index := map[string]int32{}
 	var b bytes.Buffer
-	b.Grow(256 * n)
-	ends := make([]int, n)
 	var rooms []string
 	for i := range r.occ {
 		o := &r.occ[i]
-		start, end := icalTime(o.Start), icalTime(o.End)
-		b.WriteString(f.stamp)
-		icalLine(&b, "DTSTART;TZID="+f.tzid+":"+start)
-		icalLine(&b, "DTEND;TZID="+f.tzid+":"+end)
-		var ident string
+		b.Reset()
 		if o.Course != "" {
+			b.WriteString("course\x00" + o.Course + "\x00")
 			c := r.courses[o.Course]
 			icalLine(&b, "SUMMARY:"+icalText(c.Code+" "+c.Name))
-			ident = "course\x00" + o.Course
 		} else {
+			b.WriteString("event\x00" + o.Name + "\x00")
 			icalLine(&b, "SUMMARY:"+icalText(o.Name))
-			ident = "event\x00" + o.Name
 		}
 		rooms = rooms[:0]
 		for _, ref := range r.occRooms[i] {
@@ -226,15 +221,19 @@ func (f *feeds) prepare() {
 		if o.Label != "" {
 			icalLine(&b, "CATEGORIES:"+icalText(o.Label))
 		}
-		ends[i] = b.Len()
-		f.key[i] = ident + "\x00" + start
-		f.full[i] = strings.Join([]string{f.key[i], o.Label, end, strings.Join(o.Rooms, ";"), o.Description, o.Semester}, "\x00")
-	}
-	all := b.Bytes()
-	from := 0
-	for i, to := range ends {
-		f.body[i] = all[from:to:to]
-		from = to
+		k, ok := index[string(b.Bytes())]
+		if !ok {
+			k = int32(len(f.tmpl))
+			t := b.String()
+			index[t] = k
+			f.tmpl = append(f.tmpl, t)
+			identLen := len("course\x00") + len(o.Course)
+			if o.Course == "" {
+				identLen = len("event\x00") + len(o.Name)
+			}
+			f.identLen = append(f.identLen, int32(identLen))
+		}
+		f.occTmpl[i] = k
 	}
 }
 
@@ -263,10 +262,12 @@ func icalTime(t time.Time) string {
 // feed renders the calendar of an entity from the indexes of its
 // occurrences, in order.
 func (f *feeds) feed(entity, name string, idx []int) []byte {
-	const perEvent = len("BEGIN:VEVENT\r\nUID:") + 32 + len("@"+UIDDomain) + len("\r\nEND:VEVENT\r\n")
-	size := 64 + len(f.calprops) + 2*(len(name)+len(name)/16+24) + len(f.tz) + perEvent*len(idx)
+	const perEvent = len("BEGIN:VEVENT\r\nUID:") + 32 + len("@"+UIDDomain) + len("\r\nEND:VEVENT\r\n") +
+		2*len("DTSTART;TZID=:20260907T081500\r\n")
+	size := 64 + len(f.calprops) + 2*(len(name)+len(name)/16+24) + len(f.tz) + (perEvent+len(f.stamp)+2*len(f.tzid))*len(idx)
 	for _, i := range idx {
-		size += len(f.body[i])
+		k := f.occTmpl[i]
+		size += len(f.tmpl[k]) - int(f.identLen[k]) - 1
 	}
 	b := bytes.NewBuffer(make([]byte, 0, size))
 	b.WriteString("BEGIN:VCALENDAR\r\n")
@@ -274,81 +275,88 @@ func (f *feeds) feed(entity, name string, idx []int) []byte {
 	icalLine(b, "NAME:"+icalText(name))
 	icalLine(b, "X-WR-CALNAME:"+icalText(name))
 	b.Write(f.tz)
-	in := make([]byte, 0, 128)
-	var uid [32]byte
-	for j, key := range f.uidKeys(idx) {
-		in = append(append(append(in[:0], entity...), 0), key...)
-		sum := sha256.Sum256(in)
-		hex.Encode(uid[:], sum[:16])
-		b.WriteString("BEGIN:VEVENT\r\nUID:")
-		b.Write(uid[:])
-		b.WriteString("@" + UIDDomain + "\r\n")
-		b.Write(f.body[idx[j]])
-		b.WriteString("END:VEVENT\r\n")
+	// Occurrences are sorted by start, and a UID's key holds the start:
+	// equal keys are among neighbours of one start.
+	occ := f.r.occ
+	for lo := 0; lo < len(idx); {
+		hi := lo + 1
+		for hi < len(idx) && occ[idx[hi]].Start.Equal(occ[idx[lo]].Start) {
+			hi++
+		}
+		var keys []string
+		if hi-lo > 1 {
+			keys = f.groupKeys(idx[lo:hi])
+		}
+		for j, i := range idx[lo:hi] {
+			o := &occ[i]
+			start := icalTime(o.Start)
+			t := f.tmpl[f.occTmpl[i]]
+			n := f.identLen[f.occTmpl[i]]
+			f.in = append(append(f.in[:0], entity...), 0)
+			if keys != nil {
+				f.in = append(f.in, keys[j]...)
+			} else {
+				f.in = append(append(append(f.in, t[:n]...), 0), start...)
+			}
+			f.event(b, f.in, o, start, t[n+1:])
+		}
+		lo = hi
 	}
 	b.WriteString("END:VCALENDAR\r\n")
 	return b.Bytes()
 }
 
-// uidKeys returns what the UIDs of a feed's events hash, after the feed's
-// entity: the occurrence's course (or event name) and its start, so that
-// an event keeps its UID from one release to the next, whatever else
-// changes. When two occurrences of one feed share these, theirs also hold
-// their label, end, rooms and description, and a number in order when even
-// those are equal. The slice is reused by the next call.
-func (f *feeds) uidKeys(idx []int) []string {
-	keys := f.scratch[:0]
-	for _, i := range idx {
-		keys = append(keys, f.key[i])
-	}
-	f.scratch = keys
-	// Occurrences are sorted by start, and a key holds the start: equal
-	// keys are among neighbours of one start.
-	for lo := 0; lo < len(idx); {
-		hi := lo + 1
-		for hi < len(idx) && f.r.occ[idx[hi]].Start.Equal(f.r.occ[idx[lo]].Start) {
-			hi++
-		}
-		if hi-lo > 1 {
-			f.disambiguate(keys[lo:hi], idx[lo:hi])
-		}
-		lo = hi
-	}
-	return keys
+// event writes one event, whose UID is a hash of in, that starts at start
+// (as icalTime formats o.Start) and whose other lines are lines.
+func (f *feeds) event(b *bytes.Buffer, in []byte, o *source.Occurrence, start, lines string) {
+	var uid [32]byte
+	sum := sha256.Sum256(in)
+	hex.Encode(uid[:], sum[:16])
+	b.WriteString("BEGIN:VEVENT\r\nUID:")
+	b.Write(uid[:])
+	b.WriteString("@" + UIDDomain + "\r\n")
+	b.WriteString(f.stamp)
+	icalLine(b, "DTSTART;TZID="+f.tzid+":"+start)
+	icalLine(b, "DTEND;TZID="+f.tzid+":"+icalTime(o.End))
+	b.WriteString(lines)
+	b.WriteString("END:VEVENT\r\n")
 }
 
-// disambiguate replaces the keys that are shared within keys by their
-// occurrences' full keys, then numbers those still shared, in order.
-func (f *feeds) disambiguate(keys []string, idx []int) {
-	shared := func(keys []string, j int) bool {
-		for k := range keys {
-			if k != j && keys[k] == keys[j] {
-				return true
-			}
-		}
-		return false
+// groupKeys returns what the UIDs of a group of events of one feed that
+// start at the same time hash, after the feed's entity: the occurrence's
+// course (or event name) and its start, so that an event keeps its UID
+// from one release to the next, whatever else changes. When two
+// occurrences of the group share these, theirs also hold their label,
+// end, rooms and description, and a number in order when even those are
+// equal. The slice is reused by the next call.
+func (f *feeds) groupKeys(idx []int) []string {
+	keys := f.keys[:0]
+	count := make(map[string]int, len(idx))
+	for _, i := range idx {
+		t, n := f.tmpl[f.occTmpl[i]], f.identLen[f.occTmpl[i]]
+		key := t[:n] + "\x00" + icalTime(f.r.occ[i].Start)
+		keys = append(keys, key)
+		count[key]++
 	}
-	var full []int
-	for j := range keys {
-		if shared(keys, j) {
-			full = append(full, j)
-		}
-	}
-	for _, j := range full {
-		keys[j] = f.full[idx[j]]
-	}
-	orig := slices.Clone(keys)
-	for j := range keys {
-		if shared(orig, j) {
-			nth := 1
-			for k := range j {
-				if orig[k] == orig[j] {
-					nth++
-				}
-			}
-			keys[j] = orig[j] + "\x00#" + strconv.Itoa(nth)
+	f.keys = keys
+	for j, i := range idx {
+		if count[keys[j]] > 1 {
+			o := &f.r.occ[i]
+			keys[j] = strings.Join([]string{keys[j], o.Label, icalTime(o.End), strings.Join(o.Rooms, ";"), o.Description, o.Semester}, "\x00")
 		}
 	}
+	clear(count)
+	for _, key := range keys {
+		count[key]++
+	}
+	nth := map[string]int{}
+	for j, key := range keys {
+		if count[key] > 1 {
+			nth[key]++
+			keys[j] = key + "\x00#" + strconv.Itoa(nth[key])
+		}
+	}
+	return keys
 }
 
 // vtimezone renders the VTIMEZONE of loc for the years from to to, from

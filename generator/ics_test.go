@@ -660,3 +660,48 @@ func TestSampleFeeds(t *testing.T) {
 	}
 	t.Logf("%d feeds, %d events, %d bytes", len(feeds), n, size)
 }
+
+// duplicatedSessions is dstRelease with its one weekly session repeated n
+// times, identical, as a careless export or a hostile release has it.
+func duplicatedSessions(tb testing.TB, n int) *source.Release {
+	tb.Helper()
+	rel := dstRelease()
+	s := rel.Sessions[0]
+	rel.Sessions = rel.Sessions[:0]
+	for range n {
+		rel.Sessions = append(rel.Sessions, s)
+	}
+	return rel
+}
+
+// TestFeedManyDuplicates: a weekly session repeated 300 times gives, at
+// each start, 300 events numbered #1 to #300 in order, every UID distinct,
+// in the course's feed and the room's alike (the numbering is linear in
+// the events of one start; BenchmarkFeedDuplicates shows its growth).
+func TestFeedManyDuplicates(t *testing.T) {
+	const n = 300
+	rel := duplicatedSessions(t, n)
+	files := mustRender(t, rel, generator.Options{})
+	weeks := len(rel.Sessions[0].Dates(&rel.Semesters[0]))
+	for _, p := range []string{"api/courses/CS-101.ics", "api/rooms/CO1.ics"} {
+		t.Run(p, func(t *testing.T) {
+			cal := parseFeed(t, p, files[p].Data)
+			seen := map[string]bool{}
+			for _, ev := range cal.Events() {
+				if seen[ev.Id()] {
+					t.Fatalf("UID %s repeated", ev.Id())
+				}
+				seen[ev.Id()] = true
+			}
+			if len(seen) != n*weeks {
+				t.Errorf("%d distinct UIDs, want %d", len(seen), n*weeks)
+			}
+		})
+	}
+	// The same release again gives the same UIDs: numbering follows the
+	// occurrences' order, not a map's.
+	again := mustRender(t, duplicatedSessions(t, n), generator.Options{})
+	if !bytes.Equal(files["api/courses/CS-101.ics"].Data, again["api/courses/CS-101.ics"].Data) {
+		t.Error("two renders of the same release differ")
+	}
+}
