@@ -67,17 +67,6 @@ func (r *renderer) putFeeds(put func(tree.File) error) error {
 	f.calprops = b.Bytes()
 	f.prepare()
 
-	// Rooms: the occurrences that use each available room.
-	byRoom := map[string][]int{}
-	for i, o := range r.occ {
-		for _, name := range o.Rooms {
-			if room := r.rooms[name]; room != nil && room.Available {
-				if l := byRoom[name]; len(l) == 0 || l[len(l)-1] != i {
-					byRoom[name] = append(l, i)
-				}
-			}
-		}
-	}
 	for i := range r.rel.Rooms {
 		room := &r.rel.Rooms[i]
 		if !room.Available {
@@ -85,7 +74,7 @@ func (r *renderer) putFeeds(put func(tree.File) error) error {
 		}
 		if err := put(tree.File{
 			Path: tree.FeedPath("rooms", room.Name), Kind: tree.KindRoomFeed,
-			Data: f.feed("room\x00"+room.Name, room.Name, byRoom[room.Name]),
+			Data: f.feed("room\x00"+room.Name, room.Name, slices.Compact(slices.Clone(r.byRoom[room.Name]))),
 		}); err != nil {
 			return err
 		}

@@ -25,6 +25,10 @@ type Options struct {
 	RFC3339 bool
 	// Location is the campus time zone, used with RFC3339; nil means UTC.
 	Location *time.Location
+	// Record is the release's record, source.MarshalRelease of the
+	// release rendered, when the caller has made it already; nil makes
+	// RenderTo make it. It is written as is.
+	Record []byte
 }
 
 type renderer struct {
@@ -36,6 +40,7 @@ type renderer struct {
 	start, end []string
 	occRooms   [][]RoomRef
 	byCourse   map[string][]int // course code → indexes into occ, in order
+	byRoom     map[string][]int // room name → indexes into occ, in order, once per listing of the room
 	rooms      map[string]*source.Room
 	courses    map[string]*source.Course
 	teacher    map[string]*source.Teacher
@@ -95,9 +100,11 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 	if err := sink.Put(tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data}); err != nil {
 		return err
 	}
-	record, err := source.MarshalRelease(rel) // not in the snapshot's release id: sheet order is not data
-	if err != nil {
-		return fmt.Errorf("record the release: %w", err)
+	record := opt.Record // not in the snapshot's release id: sheet order is not data
+	if record == nil {
+		if record, err = source.MarshalRelease(rel); err != nil {
+			return fmt.Errorf("record the release: %w", err)
+		}
 	}
 	if err := sink.Put(tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record}); err != nil {
 		return err
@@ -159,11 +166,15 @@ func newRenderer(rel *source.Release, opt Options) *renderer {
 	r.end = make([]string, len(r.occ))
 	r.occRooms = make([][]RoomRef, len(r.occ))
 	r.byCourse = map[string][]int{}
+	r.byRoom = map[string][]int{}
 	for i, o := range r.occ {
 		r.start[i], r.end[i] = r.dt(o.Start), r.dt(o.End)
 		r.occRooms[i] = r.roomRefs(o.Rooms)
 		if o.Course != "" {
 			r.byCourse[o.Course] = append(r.byCourse[o.Course], i)
+		}
+		for _, name := range o.Rooms {
+			r.byRoom[name] = append(r.byRoom[name], i)
 		}
 	}
 	for i := range rel.Courses {
@@ -430,24 +441,27 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 		}
 	}
 	slices.SortFunc(rooms, func(a, b *source.Room) int { return strings.Compare(a.Name, b.Name) })
-	schedules := map[string][]RoomSchedule{}
-	for i, o := range r.occ {
-		s := RoomSchedule{Start: r.start[i], End: r.end[i], Label: o.Label}
-		if o.Course != "" {
-			c := r.courses[o.Course]
-			s.Course = &CourseRef{Code: c.Code, Name: c.Name}
-		} else {
-			s.Name, s.Description = o.Name, o.Description
-		}
-		for _, name := range o.Rooms {
-			schedules[name] = append(schedules[name], s)
-		}
+	refs := make(map[string]*CourseRef, len(r.courses))
+	for code, c := range r.courses {
+		refs[code] = &CourseRef{Code: c.Code, Name: c.Name}
 	}
 	list := make([]RoomItem, 0, len(rooms))
+	var schedules []RoomSchedule
 	for _, room := range rooms {
 		it := RoomItemOf(room)
 		list = append(list, it)
-		detail := RoomDetail{RoomItem: it, Schedules: orEmpty(schedules[room.Name])}
+		schedules = schedules[:0]
+		for _, i := range r.byRoom[room.Name] {
+			o := &r.occ[i]
+			s := RoomSchedule{Start: r.start[i], End: r.end[i], Label: o.Label}
+			if o.Course != "" {
+				s.Course = refs[o.Course]
+			} else {
+				s.Name, s.Description = o.Name, o.Description
+			}
+			schedules = append(schedules, s)
+		}
+		detail := RoomDetail{RoomItem: it, Schedules: orEmpty(schedules)}
 		if err := add("/api/rooms/"+room.Name, tree.KindRoom, detail); err != nil {
 			return err
 		}
