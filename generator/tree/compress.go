@@ -177,14 +177,37 @@ func Precompress(files []File, opt CompressOptions) ([]File, CompressStats, erro
 type compressor struct {
 	buf bytes.Buffer
 	gz  *gzip.Writer
-	br  *brotli.Writer
+	// br holds a brotli encoder per window size of windowBits that most
+	// files need. An encoder's ring buffer is its window (8 MiB at the
+	// default 22 bits) as soon as an input passes 64 KiB, while a window
+	// as large as the input compresses it just as well; the few larger
+	// files get an encoder of their own, dropped after use.
+	br map[int]*brotli.Writer
 }
 
+// Brotli window sizes, in bits: the format's smallest, the largest whose
+// encoder a worker keeps, and the largest the build uses (the encoder's
+// default).
+const minWindowBits, keptWindowBits, maxWindowBits = 16, 18, 22
+
 func newCompressor() *compressor {
-	c := &compressor{}
+	c := &compressor{br: map[int]*brotli.Writer{}}
 	c.gz, _ = gzip.NewWriterLevel(&c.buf, gzipLevel) // the level is valid
-	c.br = brotli.NewWriterLevel(&c.buf, brotliLevel)
 	return c
+}
+
+// windowBits returns the brotli window for n bytes: the smallest of at
+// least minWindowBits that holds them, kept to two sizes up to
+// keptWindowBits, at most maxWindowBits.
+func windowBits(n int) int {
+	bits := minWindowBits
+	for bits < maxWindowBits && 1<<bits < n {
+		bits++
+	}
+	if bits > minWindowBits && bits < keptWindowBits {
+		bits = keptWindowBits
+	}
+	return bits
 }
 
 // compress returns data compressed with encoding, in a new slice.
@@ -199,8 +222,16 @@ func (c *compressor) compress(encoding string, data []byte) ([]byte, error) {
 		c.gz.Reset(&c.buf)
 		w = c.gz
 	case EncodingBrotli:
-		c.br.Reset(&c.buf)
-		w = c.br
+		bits := windowBits(len(data))
+		br := c.br[bits]
+		if br == nil {
+			br = brotli.NewWriterOptions(&c.buf, brotli.WriterOptions{Quality: brotliLevel, LGWin: bits})
+			if bits <= keptWindowBits {
+				c.br[bits] = br
+			}
+		}
+		br.Reset(&c.buf)
+		w = br
 	default:
 		return nil, fmt.Errorf("unknown encoding %q", encoding)
 	}

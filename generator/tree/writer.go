@@ -128,6 +128,9 @@ func (w *Writer) Release() (string, error) {
 	return releaseID(entries), nil
 }
 
+// bigFile is the size above which a worker drops its encoders after use.
+const bigFile = 1 << 20
+
 // work processes files until the jobs end: hash, place the file, and
 // make or reuse its compressed copies.
 func (w *Writer) work() {
@@ -139,6 +142,11 @@ func (w *Writer) work() {
 			var err error
 			if buf, err = w.process(c, f, buf); err != nil {
 				w.fail(err)
+			}
+			if len(f.Data) > bigFile {
+				// The encoders keep buffers the size of the largest
+				// input they saw: let a few large files' go.
+				c = newCompressor()
 			}
 		}
 		w.pending.Done()
