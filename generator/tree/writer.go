@@ -417,8 +417,14 @@ func sizesMatch(root string, entries []ManifestEntry) bool {
 // tree durable and swaps it in with one rename, so that a reader never
 // sees a half-written tree and a build killed at any moment leaves the
 // previous tree intact. When every file equals the published tree's, the
-// output is left as it is ([Report.Untouched]).
+// output is left as it is ([Report.Untouched]). A writer commits once,
+// and never after [Writer.Abort].
 func (w *Writer) Commit() (rep *Report, err error) {
+	if w.done {
+		// After Abort the new tree is gone (its entries are not): a
+		// commit now would publish a manifest of files it lacks.
+		return nil, errors.New("commit after commit or abort")
+	}
 	defer func() {
 		if err != nil {
 			w.Abort()

@@ -161,6 +161,9 @@ func TestWriterStreams(t *testing.T) {
 			if err := w.Put(files[0]); err == nil {
 				t.Error("Put after Commit accepted")
 			}
+			if _, err := w.Commit(); err == nil {
+				t.Error("a second Commit succeeded")
+			}
 			w.Abort() // after Commit: a no-op
 
 			m := checkTree(t, dir)
