@@ -81,8 +81,8 @@ func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 // Put hands one file of the tree to the writer. Files may come in any
 // order; a path given twice is an error, so is a precompressed copy
 // (copies are made here, see [Precompress]). Put returns the first error
-// of the writer's workers, after which the publication can only be
-// aborted.
+// of the writer's workers, or [ErrTooLarge], after which the publication
+// can only be aborted.
 func (w *Writer) Put(f File) error {
 	if w.done {
 		return errors.New("put after commit or abort")
@@ -106,7 +106,11 @@ func (w *Writer) Put(f File) error {
 	case dup:
 		return fmt.Errorf("put %s: given twice", f.Path)
 	case over:
-		return fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), f.Path, w.bytes, w.opt.MaxBytes)
+		// Failing the writer, not just this file: a Commit must not
+		// publish the part of the tree put before the limit.
+		err := fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), f.Path, w.bytes, w.opt.MaxBytes)
+		w.fail(err)
+		return err
 	}
 	w.pending.Add(1)
 	w.jobs <- f
