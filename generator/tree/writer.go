@@ -54,10 +54,17 @@ type Writer struct {
 
 // Begin starts publishing a new tree into the output (see [Writer]).
 // Leftovers of killed builds, recognised as such, are removed first.
+// An output has one writer at a time: Begin fails until the previous
+// one is committed or aborted.
 func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 	if o.readOnly || o.lock == nil {
 		return nil, fmt.Errorf("output folder %s: opened read-only or closed", o.dir)
 	}
+	if o.writing {
+		// Its leftovers sweep would remove the open writer's new tree.
+		return nil, fmt.Errorf("output folder %s: a publication is already in progress", o.dir)
+	}
+	o.writing = true
 	w := &Writer{o: o, opt: opt, paths: map[string]bool{}, dirs: map[string]bool{}}
 	w.warnings = o.removeLeftovers()
 	if o.prev != nil {
@@ -349,6 +356,7 @@ func (w *Writer) stop() error {
 		w.done = true
 		close(w.jobs)
 		w.workers.Wait()
+		w.o.writing = false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
