@@ -42,6 +42,11 @@ func Fingerprint(record []byte, rel *source.Release, opt Options) (string, error
 	h := sha256.New()
 	sum := sha256.Sum256(record)
 	fmt.Fprintf(h, "occupancy render inputs\x00record %x\x00rfc3339 %t\x00zone %s\x00", sum, opt.RFC3339, loc)
+	if opt.RFC3339 && opt.Location == nil {
+		// Without a Location, RFC 3339 datetimes are written in UTC while
+		// the feeds keep FeedZone: not the bytes of Location FeedZone.
+		h.Write([]byte("datetimes in UTC\x00"))
+	}
 	if from > 0 {
 		h.Write(vtimezone(loc, from, to))
 	}

@@ -123,6 +123,7 @@ type Output struct {
 	lock     *os.File
 	readOnly bool
 	prev     *Manifest
+	writing  bool // a Writer is open (from Begin to its Commit or Abort)
 }
 
 // lockSuffix names the lock file of an output folder: ".public.lock" beside

@@ -410,6 +410,56 @@ func TestParseManifest(t *testing.T) {
 	}
 }
 
+// manifestText is m as JSON with its version and inputs replaced.
+func manifestText(t testing.TB, m *tree.Manifest, version int, inputs string) []byte {
+	t.Helper()
+	c := *m
+	c.Version, c.Inputs = version, inputs
+	data, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestParseManifestVersions: version 1 (no inputs) and version 2 (with or
+// without inputs) are read; other versions, inputs on a version 1
+// manifest, and inputs that are not a lowercase hex SHA-256 are refused.
+func TestParseManifestVersions(t *testing.T) {
+	m := tree.NewManifest(synthetic(2, "a"))
+	hex64 := strings.Repeat("0123456789abcdef", 4)
+	for _, tc := range []struct {
+		name    string
+		version int
+		inputs  string
+		ok      bool
+	}{
+		{name: "v1", version: 1, ok: true},
+		{name: "v2 with inputs", version: 2, inputs: hex64, ok: true},
+		{name: "v2 without inputs", version: 2, ok: true},
+		{name: "v3", version: 3},
+		{name: "v3 with inputs", version: 3, inputs: hex64},
+		{name: "v0", version: 0},
+		{name: "negative version", version: -1},
+		{name: "v1 with inputs", version: 1, inputs: hex64},
+		{name: "inputs uppercase", version: 2, inputs: strings.ToUpper(hex64)},
+		{name: "inputs not hex", version: 2, inputs: hex64[:63] + "g"},
+		{name: "inputs short", version: 2, inputs: hex64[:62]},
+		{name: "inputs long", version: 2, inputs: hex64 + "00"},
+		{name: "inputs with a space", version: 2, inputs: " " + hex64[1:]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tree.ParseManifest(manifestText(t, m, tc.version, tc.inputs))
+			if (err == nil) != tc.ok {
+				t.Fatalf("ParseManifest: %v, want accepted %v", err, tc.ok)
+			}
+			if err == nil && (got.Version != tc.version || got.Inputs != tc.inputs || got.Release != m.Release || len(got.Files) != len(m.Files)) {
+				t.Errorf("read %+v, want version %d inputs %q of %+v", got, tc.version, tc.inputs, m)
+			}
+		})
+	}
+}
+
 // FuzzParseManifest: whatever a folder's manifest.json holds, ParseManifest
 // never panics, and what it accepts is a manifest it would write: marshalled
 // again, it parses to the same value.
@@ -419,6 +469,16 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte(`{"version":1,"release":"` + tree.NewManifest(nil).Release + `","files":[]}`))
 	f.Add([]byte(`{"name":"My PWA","icons":[]}`))
 	f.Add([]byte(`{"version":1,"release":"","files":[{"path":"../x","kind":"x","sha256":"","size":1}]}`))
+	// Version 2 and its inputs.
+	m := tree.NewManifest(synthetic(2, "a"))
+	hex64 := strings.Repeat("0123456789abcdef", 4)
+	f.Add(manifestText(f, m, 1, ""))
+	f.Add(manifestText(f, m, 2, ""))
+	f.Add(manifestText(f, m, 2, hex64))
+	f.Add(manifestText(f, m, 3, hex64))
+	f.Add(manifestText(f, m, 1, hex64))
+	f.Add(manifestText(f, m, 2, strings.ToUpper(hex64)))
+	f.Add(manifestText(f, m, 2, hex64[:63]+"z"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := tree.ParseManifest(data)
 		if err != nil {
@@ -432,7 +492,7 @@ func FuzzParseManifest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("an accepted manifest, marshalled again, is refused: %v", err)
 		}
-		if len(m2.Files) != len(m.Files) || m2.Release != m.Release {
+		if len(m2.Files) != len(m.Files) || m2.Release != m.Release || m2.Version != m.Version || m2.Inputs != m.Inputs {
 			t.Fatal("an accepted manifest changes when marshalled again")
 		}
 	})

@@ -54,10 +54,17 @@ type Writer struct {
 
 // Begin starts publishing a new tree into the output (see [Writer]).
 // Leftovers of killed builds, recognised as such, are removed first.
+// An output has one writer at a time: Begin fails until the previous
+// one is committed or aborted.
 func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 	if o.readOnly || o.lock == nil {
 		return nil, fmt.Errorf("output folder %s: opened read-only or closed", o.dir)
 	}
+	if o.writing {
+		// Its leftovers sweep would remove the open writer's new tree.
+		return nil, fmt.Errorf("output folder %s: a publication is already in progress", o.dir)
+	}
+	o.writing = true
 	w := &Writer{o: o, opt: opt, paths: map[string]bool{}, dirs: map[string]bool{}}
 	w.warnings = o.removeLeftovers()
 	if o.prev != nil {
@@ -81,8 +88,8 @@ func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 // Put hands one file of the tree to the writer. Files may come in any
 // order; a path given twice is an error, so is a precompressed copy
 // (copies are made here, see [Precompress]). Put returns the first error
-// of the writer's workers, after which the publication can only be
-// aborted.
+// of the writer's workers, or [ErrTooLarge], after which the publication
+// can only be aborted.
 func (w *Writer) Put(f File) error {
 	if w.done {
 		return errors.New("put after commit or abort")
@@ -106,7 +113,11 @@ func (w *Writer) Put(f File) error {
 	case dup:
 		return fmt.Errorf("put %s: given twice", f.Path)
 	case over:
-		return fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), f.Path, w.bytes, w.opt.MaxBytes)
+		// Failing the writer, not just this file: a Commit must not
+		// publish the part of the tree put before the limit.
+		err := fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), f.Path, w.bytes, w.opt.MaxBytes)
+		w.fail(err)
+		return err
 	}
 	w.pending.Add(1)
 	w.jobs <- f
@@ -353,6 +364,7 @@ func (w *Writer) stop() error {
 		w.done = true
 		close(w.jobs)
 		w.workers.Wait()
+		w.o.writing = false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -425,8 +437,14 @@ func sizesMatch(root string, entries []ManifestEntry) bool {
 // tree durable and swaps it in with one rename, so that a reader never
 // sees a half-written tree and a build killed at any moment leaves the
 // previous tree intact. When every file equals the published tree's, the
-// output is left as it is ([Report.Untouched]).
+// output is left as it is ([Report.Untouched]). A writer commits once,
+// and never after [Writer.Abort].
 func (w *Writer) Commit() (rep *Report, err error) {
+	if w.done {
+		// After Abort the new tree is gone (its entries are not): a
+		// commit now would publish a manifest of files it lacks.
+		return nil, errors.New("commit after commit or abort")
+	}
 	defer func() {
 		if err != nil {
 			w.Abort()
