@@ -309,7 +309,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var rep *tree.Report
-	if out.Unchanged(inputs) {
+	fast := out.Unchanged(inputs)
+	if fast {
 		rep = out.Untouched() // the same inputs, every file in place: nothing to render
 	} else if rep, err = publish(ctx, out, rel, record, cfg, inputs); err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -317,12 +318,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	if rep.Untouched {
+	switch {
+	case fast:
+		p.step("checked %s: made from the same inputs, every file in place; not rendered again", cfg.Out)
+	case rep.Untouched:
 		p.step("compared with %s: the same release, left as it was", cfg.Out)
-	} else {
+	default:
 		p.step("wrote and swapped in %s", cfg.Out)
 	}
 	fmt.Fprintln(stdout, rep)
+	if fast {
+		fmt.Fprintln(stdout, notRendered)
+	}
 	examples := reportExamples
 	if changes.First {
 		examples = 0 // everything is new: the counts say enough
@@ -338,6 +345,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "done in %s%s\n", time.Since(p.start).Round(time.Millisecond), peakMemory())
 	return nil
 }
+
+// notRendered is what a build that took the fast path says.
+const notRendered = "not rendered: the published tree was made from the same release, options and build, and every file is in place"
 
 // publish renders rel (whose record is record) straight into a new tree
 // of out, file by file, and
