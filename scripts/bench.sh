@@ -2,19 +2,23 @@
 # make bench: every measurement of BENCHMARKS.md in one run, on this
 # machine, side by side. About 8 minutes on 2 cores.
 #
-#   1. the build: Go benchmark of its parts (read, check, render, write
-#      only, publish, full) at campus size and 10x, and the command's own
-#      wall time and peak memory, first and unchanged builds;
+#   1. the build: the command's wall time and peak memory at 1x, 3x, 10x
+#      and 30x campus (first build, the same release again, one course
+#      changed; durable writes, compressed copies), then the Go benchmark
+#      of its parts (read, check, render, write only, publish, full) at
+#      campus size and 10x;
 #   2. the searches in-process: Go benchmarks through the handler;
 #   3. the searches over HTTP: scripts/loadtest.sh at both sizes;
 #   4. the same searches in PostgreSQL: scripts/compare-postgres.sh at both
 #      sizes (cross-checked first).
 #
-# Environment: DURATION (each timed HTTP/SQL target) [6s]. Results are
+# Environment: DURATION (each timed HTTP/SQL target) [6s], SCALES (the
+# build's growth table) [1 3 10 30]; SCALES="1 3 10 30 100" adds 100x. Results are
 # printed and kept under $OUT [bench-results/].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-6s}
+SCALES=${SCALES:-1 3 10 30}
 OUT=${OUT:-bench-results}
 mkdir -p "$OUT"
 export DURATION
@@ -30,21 +34,33 @@ section "machine"
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/machine.txt"
 
-section "1. the build"
+section "1. the build at 1x, 3x, 10x, 30x campus (SCALES)"
 go build -o "$work/build" ./cmd/build
-go run ./source/sample/internal/gen -scale 10 -out "$work/release10" >/dev/null
+# done in 1.234s, peak memory 56 MiB -> "1.234 56"
+timing() { sed -nE 's/^done in ([0-9.]+)(m?s), peak memory ([0-9]+) MiB$/\1\2 \3/p' | awk '{t=$1; if (t ~ /ms$/) {sub(/ms$/,"",t); t/=1000} else sub(/s$/,"",t); printf "%.2f s, %d MiB", t, $2}'; }
 {
-	for size in campus 10x; do
-		in=()
-		[[ $size == 10x ]] && in=(-in "$work/release10")
-		echo "-- $size: first build, then the same release again (durable writes)"
-		"$work/build" -q "${in[@]}" -out "$work/public-$size" | grep -E 'published|done'
-		"$work/build" -q "${in[@]}" -out "$work/public-$size" | grep -E 'published|done'
-		echo "output: $(find "$work/public-$size" -type f | wc -l) files, $(du -sh "$work/public-$size" | cut -f1)"
+	printf '| scale | rooms | cells | first build | unchanged again | one course changed | tree |\n'
+	printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+	for scale in $SCALES; do
+		rel="$work/release$scale" pub="$work/public$scale"
+		go run ./source/sample/internal/gen -scale "$scale" -out "$rel" >/dev/null
+		rooms=$(($(wc -l <"$rel/rooms.csv") - 1))
+		cells=$(cat "$rel"/*.csv | awk -F, '{n+=NF} END {print n}')
+		first=$("$work/build" -q -in "$rel" -out "$pub" | timing)
+		again=$("$work/build" -q -in "$rel" -out "$pub" | timing)
+		# One session of one course gets another label: its course, its
+		# rooms, its study plans, their feeds and the lists change.
+		awk -F, -v OFS=, 'NR == 3 {$2 = $2 "-moved"} {print}' "$rel/sessions.csv" >"$rel/sessions.tmp"
+		mv "$rel/sessions.tmp" "$rel/sessions.csv"
+		changed=$("$work/build" -q -in "$rel" -out "$pub" | timing)
+		tree="$(du -sm "$pub" | cut -f1) MB, $(find "$pub" -type f | wc -l) files"
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$scale" "$rooms" "$cells" "$first" "$again" "$changed" "$tree"
+		rm -rf "$pub" "$rel"
 	done
 	echo
 	go test -run '^$' -bench 'Build/^scale=1$/' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark'
 	go test -run '^$' -bench 'Build/^scale=10$/' -benchmem -benchtime=1x ./generator | grep -E '^Benchmark'
+	go test -run '^$' -bench 'FeedDuplicates' -benchtime=3x ./generator | grep -E '^Benchmark'
 } 2>&1 | tee "$OUT/build.txt"
 
 section "2. searches in-process (through the handler)"
