@@ -99,6 +99,9 @@ type Config struct {
 	// not counted): a small release that would expand to gigabytes stops
 	// as soon as it passes the limit.
 	MaxOutput int64
+	// MaxCells bounds the cells read from the release (see
+	// csv.Options.MaxCells); zero means csv.DefaultMaxCells.
+	MaxCells int
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -144,6 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Plan, "plan", cfg.Plan, "compare the release with the published one, print what would be added, changed and removed, publish nothing")
 	fs.Float64Var(&cfg.MaxRemoved, "max-removed", cfg.MaxRemoved, "refuse a release that removes more than this percentage of the published rooms, courses, study plans or sessions (or empties a sheet), unless -allow-shrink")
 	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
+	fs.IntVar(&cfg.MaxCells, "max-cells", csv.DefaultMaxCells, "refuse a release of more than this many cells, all sheets together (each costs 100 to 200 bytes of memory while the release is checked)")
 	fs.Var((*byteSize)(&cfg.MaxOutput), "max-output", "stop a release that renders more than this many bytes (compressed copies not counted), for example 16GiB or 500MB")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
@@ -175,6 +179,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.MaxOutput <= 0 {
 		return cfg, fmt.Errorf("invalid -max-output %d: want a size above 0", cfg.MaxOutput)
+	}
+	if cfg.MaxCells <= 0 {
+		return cfg, fmt.Errorf("invalid -max-cells %d: want a number above 0", cfg.MaxCells)
 	}
 	if cfg.Wait < 0 {
 		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
@@ -241,7 +248,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	now := time.Now()
 	p := &progress{w: stderr, quiet: cfg.Quiet, start: now, last: now}
 
-	raw, name, err := read(cfg.In)
+	raw, name, err := read(cfg)
 	var readErrs *source.Errors
 	if err != nil && (raw == nil || !errors.As(err, &readErrs)) {
 		return err
@@ -476,10 +483,13 @@ func peakMemory() string {
 	return ""
 }
 
-// read opens the release named by in, or the embedded sample.
-func read(in string) (*source.Raw, string, error) {
+// read opens the release named by cfg.In, or the embedded sample, within
+// the limits of cfg.
+func read(cfg Config) (*source.Raw, string, error) {
+	in := cfg.In
+	csvOpt := csv.Options{MaxCells: cfg.MaxCells}
 	if in == "" {
-		raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
+		raw, err := csv.ReadFS(sample.Files(), "sample", csvOpt)
 		return raw, "embedded sample", err
 	}
 	st, err := os.Stat(in)
@@ -487,13 +497,13 @@ func read(in string) (*source.Raw, string, error) {
 		return nil, in, fmt.Errorf("invalid -in: %w", err)
 	}
 	if st.IsDir() {
-		raw, err := csv.ReadDir(in, csv.Options{})
+		raw, err := csv.ReadDir(in, csvOpt)
 		return raw, in, err
 	}
 	if !strings.EqualFold(filepath.Ext(in), ".xlsx") {
 		return nil, in, fmt.Errorf("invalid -in %s: want an .xlsx workbook or a folder of CSV files", in)
 	}
-	raw, err := xlsx.ReadFile(in, xlsx.Options{})
+	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells})
 	return raw, in, err
 }
 

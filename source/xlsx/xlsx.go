@@ -30,8 +30,8 @@ const (
 	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
 	// 16 MiB.
 	DefaultUnzipXMLSizeLimit = 16 << 20
-	// DefaultMaxCells is the default Options.MaxCells: one million, as
-	// csv.DefaultMaxCells (100,000 rows of ten columns).
+	// DefaultMaxCells is the default Options.MaxCells: ten million, as
+	// csv.DefaultMaxCells (a hundred campuses need 6.1 million).
 	DefaultMaxCells = csv.DefaultMaxCells
 )
 
@@ -305,7 +305,7 @@ func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells
 			continue
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("row %d: %w (more than %d cells in the workbook, Options.MaxCells)", row, ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the workbook; raise the limit with -max-cells, Options.MaxCells)", row, ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, row)
