@@ -102,6 +102,10 @@ type Config struct {
 	// MaxCells bounds the cells read from the release (see
 	// csv.Options.MaxCells); zero means csv.DefaultMaxCells.
 	MaxCells int
+	// MaxXMLPart and MaxSharedText bound an XLSX workbook's parts and the
+	// shared-string text its cells reference (see xlsx.Options); zero
+	// means their defaults.
+	MaxXMLPart, MaxSharedText int64
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -125,7 +129,8 @@ const DefaultMaxOutput = 16 << 30
 
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
-	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput}
+	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput,
+		MaxCells: csv.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText}
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -147,7 +152,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Plan, "plan", cfg.Plan, "compare the release with the published one, print what would be added, changed and removed, publish nothing")
 	fs.Float64Var(&cfg.MaxRemoved, "max-removed", cfg.MaxRemoved, "refuse a release that removes more than this percentage of the published rooms, courses, study plans or sessions (or empties a sheet), unless -allow-shrink")
 	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
-	fs.IntVar(&cfg.MaxCells, "max-cells", csv.DefaultMaxCells, "refuse a release of more than this many cells, all sheets together (each costs 100 to 200 bytes of memory while the release is checked)")
+	fs.IntVar(&cfg.MaxCells, "max-cells", cfg.MaxCells, "refuse a release of more than this many cells, all sheets together (each costs 100 to 200 bytes of memory while the release is checked)")
+	fs.Var((*byteSize)(&cfg.MaxXMLPart), "max-xml-part", "refuse an .xlsx workbook with a part (such as a worksheet) that unzips to more than this many bytes, checked before anything is unzipped")
+	fs.Var((*byteSize)(&cfg.MaxSharedText), "max-shared-text", "refuse an .xlsx workbook whose cells reference more than this many bytes of shared-string text, counted once per cell (each cell gets its own copy)")
 	fs.Var((*byteSize)(&cfg.MaxOutput), "max-output", "stop a release that renders more than this many bytes (compressed copies not counted), for example 16GiB or 500MB")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
@@ -182,6 +189,12 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.MaxCells <= 0 {
 		return cfg, fmt.Errorf("invalid -max-cells %d: want a number above 0", cfg.MaxCells)
+	}
+	if cfg.MaxXMLPart <= 0 {
+		return cfg, fmt.Errorf("invalid -max-xml-part %d: want a size above 0", cfg.MaxXMLPart)
+	}
+	if cfg.MaxSharedText <= 0 {
+		return cfg, fmt.Errorf("invalid -max-shared-text %d: want a size above 0", cfg.MaxSharedText)
 	}
 	if cfg.Wait < 0 {
 		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
@@ -503,7 +516,7 @@ func read(cfg Config) (*source.Raw, string, error) {
 	if !strings.EqualFold(filepath.Ext(in), ".xlsx") {
 		return nil, in, fmt.Errorf("invalid -in %s: want an .xlsx workbook or a folder of CSV files", in)
 	}
-	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells})
+	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells, MaxXMLPart: cfg.MaxXMLPart, MaxSharedText: cfg.MaxSharedText})
 	return raw, in, err
 }
 
