@@ -108,7 +108,10 @@ func Decode(raw *Raw) (*Release, error) {
 // count over its limit is a problem ([ErrTooMany]) at the session or
 // booking row that takes it over.
 //
-// The warnings are about rows that are valid but most likely mistakes.
+// The warnings are about rows that are valid but most likely mistakes:
+// sessions or bookings that repeat an earlier row of their sheet field for
+// field, each published twice. The first [MaxDuplicateWarnings] of a
+// sheet are named with both rows, the others counted.
 func DecodeWith(raw *Raw, lim Limits) (*Release, []string, error) {
 	var es Errors
 	for _, sheet := range []struct {
@@ -141,7 +144,7 @@ func DecodeWith(raw *Raw, lim Limits) (*Release, []string, error) {
 	if err := es.Err(); err != nil {
 		return nil, nil, err
 	}
-	return rel, nil, nil
+	return rel, repeatedRows(rel, raw.Sessions.File, raw.Bookings.File), nil
 }
 
 // emptyRooms reports a rooms sheet found without rows: the release would

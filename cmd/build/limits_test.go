@@ -185,3 +185,32 @@ func TestOutputLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedRowsWarned: a session or booking row that repeats an
+// earlier one is published, with a warning naming both rows.
+func TestRepeatedRowsWarned(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"semesters.csv": "name,type,start_date,end_date\nFall 2026,fall,2026-09-14,2026-12-18\n",
+		"rooms.csv":     "name,type\nCO1,AUDITOIRE\nCO2,AUDITOIRE\n",
+		"courses.csv":   "code,name\nCS-101,Intro\n",
+		"sessions.csv": "course,label,weekday,start,end,rooms\n" +
+			"CS-101,cours,Monday,08:15,10:00,CO1;CO2\n" +
+			"CS-101,exercices,Monday,10:15,12:00,CO1\n" +
+			"CS-101,cours,lundi,8:15,10:00,CO2;CO1\n",
+		"bookings.csv": "date,start,end,rooms,name\n" +
+			"2026-10-05,18:00,20:00,CO1,Forum\n" +
+			"2026-10-05,18:00,20:00,CO1,Forum\n",
+	})
+	_, stderr, err := buildQuick(t, "-in", dir, "-out", filepath.Join(t.TempDir(), "public"))
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{
+		"warning: " + dir + `/sessions.csv: sessions row 4 repeats row 2 (CS-101 "cours", Monday 08:15-10:00)`,
+		"warning: " + dir + `/bookings.csv: bookings row 3 repeats row 2 (Forum "event", 2026-10-05 18:00-20:00)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+}
