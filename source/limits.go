@@ -134,13 +134,15 @@ func newCounter(rel *Release, lim Limits, es *Errors) *counter {
 		overRoom:   map[string]bool{},
 		overPlan:   make([]bool, len(rel.StudyPlans)),
 	}
+	semesters := map[string]*Semester{}
 	for i := range rel.Semesters {
 		s := &rel.Semesters[i]
+		semesters[s.Name] = s
 		c.sems[s.Name] = newSemesterDays(s)
 	}
 	for i := range rel.StudyPlans {
 		p := &rel.StudyPlans[i]
-		sem := rel.SemesterByName(p.Semester)
+		sem := semesters[p.Semester]
 		if sem == nil {
 			continue // Decode never lets this happen
 		}
