@@ -95,9 +95,24 @@ func (s sheetErrs) required(row int, column, value string) bool {
 const MaxSemesterDays = 400
 
 // Decode checks every row of a release read from a file and returns the
-// release. Problems are collected across every sheet and returned together
-// as an *[Errors]; the release is nil then.
+// release: it is DecodeWith(raw, DefaultLimits), without the warnings.
 func Decode(raw *Raw) (*Release, error) {
+	rel, _, err := DecodeWith(raw, DefaultLimits)
+	return rel, err
+}
+
+// DecodeWith checks every row of a release read from a file, and what the
+// release would publish against lim (see [Limits]; a zero field means its
+// default), and returns the release. Problems are collected across every
+// sheet and returned together as an *[Errors]; the release is nil then. A
+// count over its limit is a problem ([ErrTooMany]) at the session or
+// booking row that takes it over.
+//
+// The warnings are about rows that are valid but most likely mistakes:
+// sessions or bookings that repeat an earlier row of their sheet field for
+// field, each published twice. The first [MaxDuplicateWarnings] of a
+// sheet are named with both rows, the others counted.
+func DecodeWith(raw *Raw, lim Limits) (*Release, []string, error) {
 	var es Errors
 	for _, sheet := range []struct {
 		spec  string
@@ -123,10 +138,13 @@ func Decode(raw *Raw) (*Release, error) {
 	emptySessions(&es, raw)
 	d.sessions(&raw.Sessions)
 	d.bookings(&raw.Bookings)
+	// Counted on the rows that were valid even when others were not, so
+	// that one run reports every problem.
+	newCounter(rel, lim.withDefaults(), &es).count(raw.Sessions.File, raw.Bookings.File)
 	if err := es.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rel, nil
+	return rel, repeatedRows(rel, raw.Sessions.File, raw.Bookings.File), nil
 }
 
 // emptyRooms reports a rooms sheet found without rows: the release would

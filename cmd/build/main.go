@@ -110,6 +110,15 @@ type Config struct {
 	// not counted): a small release that would expand to gigabytes stops
 	// as soon as it passes the limit.
 	MaxOutput int64
+	// MaxCells bounds the cells read from the release (see
+	// csv.Options.MaxCells); zero means csv.DefaultMaxCells.
+	MaxCells int
+	// MaxXMLPart and MaxSharedText bound an XLSX workbook's parts and the
+	// shared-string text its cells reference (see xlsx.Options); zero
+	// means their defaults.
+	MaxXMLPart, MaxSharedText int64
+	// Limits bounds what the release may publish (see source.Limits).
+	Limits source.Limits
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -133,7 +142,9 @@ const DefaultMaxOutput = 16 << 30
 
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
-	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput}
+	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput,
+		MaxCells: csv.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText,
+		Limits: source.DefaultLimits}
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -155,6 +166,13 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.Plan, "plan", cfg.Plan, "compare the release with the published one, print what would be added, changed and removed, publish nothing")
 	fs.Float64Var(&cfg.MaxRemoved, "max-removed", cfg.MaxRemoved, "refuse a release that removes more than this percentage of the published rooms, courses, study plans or sessions (or empties a sheet), unless -allow-shrink")
 	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
+	fs.IntVar(&cfg.MaxCells, "max-cells", cfg.MaxCells, "refuse a release of more than this many cells, all sheets together (each costs 100 to 200 bytes of memory while the release is checked)")
+	fs.Var((*byteSize)(&cfg.MaxXMLPart), "max-xml-part", "refuse an .xlsx workbook with a part (such as a worksheet) that unzips to more than this many bytes, checked before anything is unzipped")
+	fs.Var((*byteSize)(&cfg.MaxSharedText), "max-shared-text", "refuse an .xlsx workbook whose cells reference more than this many bytes of shared-string text, counted once per cell (each cell gets its own copy)")
+	fs.IntVar(&cfg.Limits.MaxCourseOccurrences, "max-course-occurrences", cfg.Limits.MaxCourseOccurrences, "refuse a release with more than this many dated occurrences of one course (weekly sessions counted once per week they happen, plus dated bookings)")
+	fs.IntVar(&cfg.Limits.MaxRoomOccurrences, "max-room-occurrences", cfg.Limits.MaxRoomOccurrences, "refuse a release with more than this many dated occurrences in one room")
+	fs.IntVar(&cfg.Limits.MaxPlanSchedules, "max-plan-schedules", cfg.Limits.MaxPlanSchedules, "refuse a release in which one study plan lists more than this many dated occurrences (of its courses, in its semester)")
+	fs.IntVar(&cfg.Limits.MaxListings, "max-listings", cfg.Limits.MaxListings, "refuse a release whose courses, rooms and study plans list more than this many dated occurrences in all (this bounds the size of the output)")
 	fs.Var((*byteSize)(&cfg.MaxOutput), "max-output", "stop a release that renders more than this many bytes (compressed copies not counted), for example 16GiB or 500MB")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
@@ -186,6 +204,28 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.MaxOutput <= 0 {
 		return cfg, fmt.Errorf("invalid -max-output %d: want a size above 0", cfg.MaxOutput)
+	}
+	if cfg.MaxCells <= 0 {
+		return cfg, fmt.Errorf("invalid -max-cells %d: want a number above 0", cfg.MaxCells)
+	}
+	if cfg.MaxXMLPart <= 0 {
+		return cfg, fmt.Errorf("invalid -max-xml-part %d: want a size above 0", cfg.MaxXMLPart)
+	}
+	if cfg.MaxSharedText <= 0 {
+		return cfg, fmt.Errorf("invalid -max-shared-text %d: want a size above 0", cfg.MaxSharedText)
+	}
+	for _, l := range []struct {
+		flag string
+		v    int
+	}{
+		{"max-course-occurrences", cfg.Limits.MaxCourseOccurrences},
+		{"max-room-occurrences", cfg.Limits.MaxRoomOccurrences},
+		{"max-plan-schedules", cfg.Limits.MaxPlanSchedules},
+		{"max-listings", cfg.Limits.MaxListings},
+	} {
+		if l.v <= 0 {
+			return cfg, fmt.Errorf("invalid -%s %d: want a number above 0", l.flag, l.v)
+		}
 	}
 	if cfg.Wait < 0 {
 		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
@@ -252,7 +292,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	now := time.Now()
 	p := &progress{w: stderr, quiet: cfg.Quiet, start: now, last: now}
 
-	raw, name, err := read(cfg.In)
+	raw, name, err := read(cfg)
 	var readErrs *source.Errors
 	if err != nil && (raw == nil || !errors.As(err, &readErrs)) {
 		return err
@@ -266,13 +306,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Check what could be read even when some of it could not, so that
 	// one run reports every problem.
-	rel, err := source.Decode(raw)
+	rel, warnings, err := source.DecodeWith(raw, cfg.Limits)
 	var checkErrs *source.Errors
 	if err != nil && !errors.As(err, &checkErrs) {
 		return err
 	}
 	if readErrs != nil || checkErrs != nil {
 		return report(stderr, name, source.Merge(readErrs, checkErrs))
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
@@ -498,10 +541,13 @@ func peakMemory() string {
 	return ""
 }
 
-// read opens the release named by in, or the embedded sample.
-func read(in string) (*source.Raw, string, error) {
+// read opens the release named by cfg.In, or the embedded sample, within
+// the limits of cfg.
+func read(cfg Config) (*source.Raw, string, error) {
+	in := cfg.In
+	csvOpt := csv.Options{MaxCells: cfg.MaxCells}
 	if in == "" {
-		raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
+		raw, err := csv.ReadFS(sample.Files(), "sample", csvOpt)
 		return raw, "embedded sample", err
 	}
 	st, err := os.Stat(in)
@@ -509,13 +555,13 @@ func read(in string) (*source.Raw, string, error) {
 		return nil, in, fmt.Errorf("invalid -in: %w", err)
 	}
 	if st.IsDir() {
-		raw, err := csv.ReadDir(in, csv.Options{})
+		raw, err := csv.ReadDir(in, csvOpt)
 		return raw, in, err
 	}
 	if !strings.EqualFold(filepath.Ext(in), ".xlsx") {
 		return nil, in, fmt.Errorf("invalid -in %s: want an .xlsx workbook or a folder of CSV files", in)
 	}
-	raw, err := xlsx.ReadFile(in, xlsx.Options{})
+	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells, MaxXMLPart: cfg.MaxXMLPart, MaxSharedText: cfg.MaxSharedText})
 	return raw, in, err
 }
 

@@ -29,10 +29,13 @@ var ErrTooLarge = errors.New("file is over the size limit")
 var ErrSyntax = errors.New("is not valid CSV")
 
 // DefaultMaxCells is the cell limit of a release when [Options.MaxCells]
-// is zero: one million cells, such as 100,000 rows of ten columns, about
-// forty times a large university's timetable. Each cell read costs about
-// 100 to 200 bytes of memory until the release is checked.
-const DefaultMaxCells = 1_000_000
+// is zero: ten million cells. A large university's timetable (the sample
+// at scale 1) has about 61,000 cells, thirty campuses 1.84 million and a
+// hundred 6.1 million, so the default admits a hundred campuses with room
+// to spare. Each cell read costs about 100 to 200 bytes of memory until
+// the release is checked: at the limit, one to two GiB. cmd/build's
+// -max-cells flag sets it.
+const DefaultMaxCells = 10_000_000
 
 // Options tunes the reading of a CSV release. The zero value is ready to
 // use.
@@ -42,8 +45,9 @@ type Options struct {
 	// DefaultMaxFileSize.
 	MaxFileSize int64
 	// MaxCells bounds the number of cells read from all files; reading
-	// more fails with ErrTooLarge, naming the file and row. Zero or less
-	// means DefaultMaxCells.
+	// more fails with ErrTooLarge, naming the file, the row and the
+	// -max-cells flag of cmd/build that raises it. Zero or less means
+	// DefaultMaxCells.
 	MaxCells int
 }
 
@@ -241,7 +245,7 @@ func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
 			s.Problems = append([]*source.ParseError{p}, s.Problems...)
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("row %d: %w (more than %d cells in the release, Options.MaxCells)", line, ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the release; raise the limit with -max-cells, Options.MaxCells)", line, ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, line)

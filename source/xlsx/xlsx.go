@@ -30,8 +30,8 @@ const (
 	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
 	// 16 MiB.
 	DefaultUnzipXMLSizeLimit = 16 << 20
-	// DefaultMaxCells is the default Options.MaxCells: one million, as
-	// csv.DefaultMaxCells (100,000 rows of ten columns).
+	// DefaultMaxCells is the default Options.MaxCells: ten million, as
+	// csv.DefaultMaxCells (a hundred campuses need 6.1 million).
 	DefaultMaxCells = csv.DefaultMaxCells
 )
 
@@ -56,6 +56,17 @@ type Options struct {
 	// (DefaultMaxCells): a workbook is small on disk even with a value in
 	// the last column of every row, which would take a lot of memory.
 	MaxCells int
+	// MaxXMLPart bounds the unzipped size, in bytes, of each part of the
+	// workbook (DefaultMaxXMLPart): excelize holds a part in memory to
+	// parse it. The size each part declares is checked before anything
+	// is unzipped.
+	MaxXMLPart int64
+	// MaxSharedText bounds the bytes of shared-string text that the cells
+	// of the workbook reference, counted once per referencing cell
+	// (DefaultMaxSharedText): excelize gives each cell its own copy, so
+	// one long string referenced by every cell takes memory without bound.
+	// It is counted, streaming, before excelize reads the workbook.
+	MaxSharedText int64
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +81,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxCells <= 0 {
 		o.MaxCells = DefaultMaxCells
+	}
+	if o.MaxXMLPart <= 0 {
+		o.MaxXMLPart = DefaultMaxXMLPart
+	}
+	if o.MaxSharedText <= 0 {
+		o.MaxSharedText = DefaultMaxSharedText
 	}
 	return o
 }
@@ -133,13 +150,18 @@ var oleMagic = []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}
 //   - the unzipped sizes the zip declares are bounded by
 //     opt.UnzipSizeLimit, part by part and in total, before anything is
 //     unzipped (a zip bomb fails here, naming the part);
+//   - the unzipped size each part declares is bounded by
+//     opt.MaxXMLPart too (see checkParts);
 //   - every part is unzipped once, to nothing, so that corrupt compressed
 //     data, a wrong CRC-32 or a part longer than it declares (which
 //     excelize reads as silently truncated) is an error;
 //   - every worksheet part ends with its closing tag, as a worksheet cut
-//     short would otherwise read as a sheet with fewer rows.
+//     short would otherwise read as a sheet with fewer rows;
+//   - the shared-string text the cells reference is bounded by
+//     opt.MaxSharedText (see checkSharedText).
 //
-// Memory stays bounded: nothing is kept but each part's last bytes.
+// Memory stays bounded: nothing is kept but each part's last bytes and
+// the length of each shared string.
 func checkArchive(data []byte, name string, opt Options) error {
 	if bytes.HasPrefix(data, oleMagic) {
 		if bytes.Contains(data, utf16le("EncryptedPackage")) {
@@ -160,6 +182,10 @@ func checkArchive(data []byte, name string, opt Options) error {
 				name, ErrTooLarge, f.Name, f.UncompressedSize64, limit)
 		}
 	}
+	if err := checkParts(zr, name, opt); err != nil {
+		return err
+	}
+	var ends endTagCounter // over every part but the shared strings
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
 			continue
@@ -169,7 +195,12 @@ func checkArchive(data []byte, name string, opt Options) error {
 			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s: %w", name, f.Name, err)
 		}
 		var tail tailWriter
-		_, err = io.Copy(&tail, rc)
+		var w io.Writer = &tail
+		if partKey(f.Name) != sharedStringsPart {
+			ends.last = 0
+			w = io.MultiWriter(&tail, &ends)
+		}
+		_, err = io.Copy(w, rc)
 		if cerr := rc.Close(); err == nil {
 			err = cerr
 		}
@@ -180,7 +211,7 @@ func checkArchive(data []byte, name string, opt Options) error {
 			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s is cut short (no closing worksheet tag)", name, f.Name)
 		}
 	}
-	return nil
+	return checkSharedText(zr, name, opt, ends.n)
 }
 
 func utf16le(s string) []byte {
@@ -305,7 +336,7 @@ func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells
 			continue
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("row %d: %w (more than %d cells in the workbook, Options.MaxCells)", row, ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the workbook; raise the limit with -max-cells, Options.MaxCells)", row, ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, row)
