@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"occupancy/source"
 )
@@ -69,30 +68,26 @@ func TestRepeatedRows(t *testing.T) {
 	}
 }
 
-// TestRepeatedRowsLinear: finding repeats takes time linear in the rows:
-// ten times the sessions, all the same or all different, take about ten
-// times as long (a hundred if it were quadratic), and 50,000 take well
-// under a second without the race detector.
-func TestRepeatedRowsLinear(t *testing.T) {
-	check := func(t *testing.T, n int, same bool) (time.Duration, int) {
-		raw := validRaw()
-		var rows []source.SessionRow
-		for i := range n {
-			label := "cours"
-			if !same {
-				label = fmt.Sprintf("group %d", i)
-			}
-			rows = append(rows, source.SessionRow{Course: "MATH-101", Label: label, Weekday: "Ma", Start: "13:15", End: "15:00", Semester: "Spring 2027", Weeks: "1"})
+// repeatedSessions is a release of n sessions of one course, all the
+// same or all different.
+func repeatedSessions(n int, same bool) *source.Raw {
+	raw := validRaw()
+	var rows []source.SessionRow
+	for i := range n {
+		label := "cours"
+		if !same {
+			label = fmt.Sprintf("group %d", i)
 		}
-		raw.Sessions = table("sessions", rows, func(r *source.SessionRow, l int) { r.Line = l })
-		start := time.Now()
-		_, warnings, err := source.DecodeWith(raw, source.Limits{MaxCourseOccurrences: 100_000})
-		took := time.Since(start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return took, len(warnings)
+		rows = append(rows, source.SessionRow{Course: "MATH-101", Label: label, Weekday: "Ma", Start: "13:15", End: "15:00", Semester: "Spring 2027", Weeks: "1"})
 	}
+	raw.Sessions = table("sessions", rows, func(r *source.SessionRow, l int) { r.Line = l })
+	return raw
+}
+
+// TestRepeatedRowsMany: 50,000 sessions, all the same or all different,
+// give the summarised warnings or none (BenchmarkRepeatedRows shows the
+// cost growing linearly with the rows).
+func TestRepeatedRowsMany(t *testing.T) {
 	for _, tt := range []struct {
 		Name  string
 		Same  bool
@@ -102,14 +97,29 @@ func TestRepeatedRowsLinear(t *testing.T) {
 		{Name: "AllDifferent", Same: false, Warns: 0},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
-			small, _ := check(t, 5_000, tt.Same)
-			big, warns := check(t, 50_000, tt.Same)
-			t.Logf("5,000 sessions checked in %v, 50,000 in %v", small, big)
-			if warns != tt.Warns {
-				t.Errorf("%d warnings, want %d", warns, tt.Warns)
+			_, warnings, err := source.DecodeWith(repeatedSessions(50_000, tt.Same), source.Limits{MaxCourseOccurrences: 100_000})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if big > 30*small+100*time.Millisecond {
-				t.Errorf("ten times the rows took %.0f times as long", float64(big)/float64(small))
+			if len(warnings) != tt.Warns {
+				t.Errorf("%d warnings, want %d", len(warnings), tt.Warns)
+			}
+		})
+	}
+}
+
+// BenchmarkRepeatedRows checks 5,000 to 50,000 identical sessions: the
+// time grows tenfold, not a hundredfold.
+//
+//	go test -run '^$' -bench RepeatedRows ./source
+func BenchmarkRepeatedRows(b *testing.B) {
+	for _, n := range []int{5_000, 50_000} {
+		raw := repeatedSessions(n, true)
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := source.DecodeWith(raw, source.Limits{MaxCourseOccurrences: 100_000}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

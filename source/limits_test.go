@@ -97,8 +97,8 @@ func TestLimits(t *testing.T) {
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			t.Logf("%v, %d KiB allocated", took, (after.TotalAlloc-before.TotalAlloc)>>10)
-			if took > time.Second || after.TotalAlloc-before.TotalAlloc > 64<<20 {
-				t.Errorf("checking took %v and %d MiB", took, (after.TotalAlloc-before.TotalAlloc)>>20)
+			if after.TotalAlloc-before.TotalAlloc > 64<<20 {
+				t.Errorf("checking allocated %d MiB", (after.TotalAlloc-before.TotalAlloc)>>20)
 			}
 			if tt.Want == "" {
 				if err != nil {
