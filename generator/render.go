@@ -35,9 +35,11 @@ type renderer struct {
 	opt Options
 	rel *source.Release
 	occ []source.Occurrence
-	// Per occurrence, computed once: formatted start and end, and the
-	// available rooms.
-	start, end []string
+	// Per occurrence, computed once: its formatted start and end, held
+	// in one string (see datetimes), and its available rooms, shared by
+	// the occurrences of one origin.
+	times      string
+	timeAt     []int
 	occRooms   [][]RoomRef
 	byCourse   map[string][]int // course code → indexes into occ, in order
 	byRoom     map[string][]int // room name → indexes into occ, in order, once per listing of the room
@@ -162,14 +164,18 @@ func newRenderer(rel *source.Release, opt Options) *renderer {
 	for i := range rel.Rooms {
 		r.rooms[rel.Rooms[i].Name] = &rel.Rooms[i]
 	}
-	r.start = make([]string, len(r.occ))
-	r.end = make([]string, len(r.occ))
+	r.datetimes()
 	r.occRooms = make([][]RoomRef, len(r.occ))
+	refs := map[*source.Origin][]RoomRef{}
 	r.byCourse = map[string][]int{}
 	r.byRoom = map[string][]int{}
 	for i, o := range r.occ {
-		r.start[i], r.end[i] = r.dt(o.Start), r.dt(o.End)
-		r.occRooms[i] = r.roomRefs(o.Rooms)
+		rooms, ok := refs[o.Origin]
+		if !ok {
+			rooms = r.roomRefs(o.Rooms)
+			refs[o.Origin] = rooms
+		}
+		r.occRooms[i] = rooms
 		if o.Course != "" {
 			r.byCourse[o.Course] = append(r.byCourse[o.Course], i)
 		}
@@ -215,6 +221,29 @@ func (o Options) Datetime(t time.Time) string {
 }
 
 func (r *renderer) dt(t time.Time) string { return r.opt.Datetime(t) }
+
+// datetimes formats every occurrence's start and end once, into one
+// string: a few bytes of offsets each instead of a string header and an
+// allocation.
+func (r *renderer) datetimes() {
+	var b strings.Builder
+	b.Grow(2 * len(r.occ) * len("2026-10-05T08:00:00+02:00"))
+	r.timeAt = make([]int, 0, 2*len(r.occ)+1)
+	r.timeAt = append(r.timeAt, 0)
+	for i := range r.occ {
+		for _, t := range []time.Time{r.occ[i].Start, r.occ[i].End} {
+			b.WriteString(r.dt(t))
+			r.timeAt = append(r.timeAt, b.Len())
+		}
+	}
+	r.times = b.String()
+}
+
+// start returns the formatted start of occurrence i.
+func (r *renderer) start(i int) string { return r.times[r.timeAt[2*i]:r.timeAt[2*i+1]] }
+
+// end returns the formatted end of occurrence i.
+func (r *renderer) end(i int) string { return r.times[r.timeAt[2*i+1]:r.timeAt[2*i+2]] }
 
 // roomRefs lists the available rooms among names.
 func (r *renderer) roomRefs(names []string) []RoomRef {
@@ -312,7 +341,7 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 		}
 		for _, i := range r.byCourse[c.Code] {
 			detail.Schedules = append(detail.Schedules, CourseSchedule{
-				Start: r.start[i], End: r.end[i], Label: r.occ[i].Label, Rooms: r.occRooms[i],
+				Start: r.start(i), End: r.end(i), Label: r.occ[i].Label, Rooms: r.occRooms[i],
 			})
 		}
 		byStart := slices.Clone(plansOf[c.Code])
@@ -372,7 +401,7 @@ func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
 			c := r.courses[o.Course]
 			detail.Schedules = append(detail.Schedules, PlanSchedule{
 				Course: CourseRef{Code: c.Code, Name: c.Name},
-				Start:  r.start[i], End: r.end[i], Label: o.Label, Rooms: r.occRooms[i],
+				Start:  r.start(i), End: r.end(i), Label: o.Label, Rooms: r.occRooms[i],
 			})
 		}
 		codes := slices.Sorted(func(yield func(string) bool) {
@@ -453,7 +482,7 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 		schedules = schedules[:0]
 		for _, i := range r.byRoom[room.Name] {
 			o := &r.occ[i]
-			s := RoomSchedule{Start: r.start[i], End: r.end[i], Label: o.Label}
+			s := RoomSchedule{Start: r.start(i), End: r.end(i), Label: o.Label}
 			if o.Course != "" {
 				s.Course = refs[o.Course]
 			} else {

@@ -51,24 +51,28 @@ func (s *Session) inWeeks(w int) bool {
 // Occurrences expands the weekly sessions and the dated bookings into dated
 // occurrences, sorted by start, end, course, name, label and rooms.
 func (r *Release) Occurrences() []Occurrence {
-	var out []Occurrence
+	n := len(r.Bookings)
+	for i := range r.Sessions {
+		if sem := r.SemesterByName(r.Sessions[i].Semester); sem != nil {
+			n += len(r.Sessions[i].Dates(sem))
+		}
+	}
+	out := make([]Occurrence, 0, n) // exactly: the slice lives as long as the render
 	for i := range r.Sessions {
 		s := &r.Sessions[i]
 		sem := r.SemesterByName(s.Semester)
 		if sem == nil {
 			continue // Decode never lets this happen
 		}
+		origin := &Origin{Course: s.Course, Label: s.Label, Rooms: s.Rooms, Semester: s.Semester}
 		for _, d := range s.Dates(sem) {
-			out = append(out, Occurrence{
-				Start: At(d, s.Start), End: At(d, s.End),
-				Course: s.Course, Label: s.Label, Rooms: s.Rooms, Semester: s.Semester,
-			})
+			out = append(out, Occurrence{Start: At(d, s.Start), End: At(d, s.End), Origin: origin})
 		}
 	}
 	for _, b := range r.Bookings {
 		out = append(out, Occurrence{
 			Start: At(b.Date, b.Start), End: At(b.Date, b.End),
-			Course: b.Course, Label: b.Label, Name: b.Name, Description: b.Description, Rooms: b.Rooms,
+			Origin: &Origin{Course: b.Course, Label: b.Label, Name: b.Name, Description: b.Description, Rooms: b.Rooms},
 		})
 	}
 	slices.SortFunc(out, CompareOccurrences)

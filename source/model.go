@@ -134,9 +134,18 @@ type Release struct {
 
 // Occurrence is one dated use of rooms: a course session (Course set) or an
 // event. Start and End are campus wall-clock times written as UTC, the
-// convention of the reference API.
+// convention of the reference API. What it is comes from its Origin,
+// shared by the occurrences of one weekly session.
 type Occurrence struct {
-	Start, End  time.Time
+	Start, End time.Time
+	*Origin
+}
+
+// Origin is what the occurrences of one weekly session or one booking
+// share: all but their dates. A release has hundreds of thousands of
+// occurrences and a few thousand sessions, so an occurrence points to its
+// origin instead of holding a copy.
+type Origin struct {
 	Course      string // course code, empty for an event
 	Label       string
 	Name        string // event name
