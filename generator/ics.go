@@ -29,16 +29,15 @@ const UIDDomain = "occupancy.invalid"
 
 // feeds renders calendar feeds. An occurrence's event is its dates and
 // a template (summary, location, description, categories) that the
-// occurrences of one weekly session share, so that memory holds a
-// template per session and booking, not an event per occurrence.
+// occurrences of one origin (a weekly session) share, so that memory
+// holds a template per session and booking, not an event per occurrence.
 type feeds struct {
 	r        *renderer
 	tz       []byte   // the VTIMEZONE component
 	tzid     string   // its name, as a property parameter value
 	stamp    string   // the DTSTAMP line of every event
-	tmpl     []string // per template: the identity of its events, NUL, its lines
-	identLen []int32  // per template: the length of that identity
-	occTmpl  []int32  // per occurrence: its template
+	tmpl     []string // per origin: the identity of its events, NUL, its lines
+	identLen []int32  // per origin: the length of that identity
 	in       []byte   // scratch: what a UID hashes
 	keys     []string // scratch: the keys of a group of events that start together
 	calprops []byte   // VERSION, PRODID, CALSCALE
@@ -173,28 +172,32 @@ func (r *renderer) firstDay() time.Time {
 	return day(first)
 }
 
-// prepare renders the templates of the occurrences' events: an event's
-// lines after its dates, keyed by its identity (its course, or its name
-// for an event), which its UID derives from.
+// prepare renders the templates of the occurrences' events, one per
+// origin (see renderer.origins): an event's lines after its dates, after
+// its identity (its course, or its name for an event), which its UID
+// derives from.
 func (f *feeds) prepare() {
 	r := f.r
-	f.occTmpl = make([]int32, len(r.occ))
-	index := map[string]int32{}
+	f.tmpl = make([]string, len(r.origins))
+	f.identLen = make([]int32, len(r.origins))
 	var b bytes.Buffer
 	var rooms []string
-	for i := range r.occ {
-		o := &r.occ[i]
+	for k, o := range r.origins {
 		b.Reset()
 		if o.Course != "" {
-			b.WriteString("course\x00" + o.Course + "\x00")
+			b.WriteString("course\x00" + o.Course)
 			c := r.courses[o.Course]
+			f.identLen[k] = int32(b.Len())
+			b.WriteByte(0)
 			icalLine(&b, "SUMMARY:"+icalText(c.Code+" "+c.Name))
 		} else {
-			b.WriteString("event\x00" + o.Name + "\x00")
+			b.WriteString("event\x00" + o.Name)
+			f.identLen[k] = int32(b.Len())
+			b.WriteByte(0)
 			icalLine(&b, "SUMMARY:"+icalText(o.Name))
 		}
 		rooms = rooms[:0]
-		for _, ref := range r.occRooms[i] {
+		for _, ref := range r.originRooms[k] {
 			rooms = append(rooms, ref.Name)
 		}
 		if len(rooms) > 0 {
@@ -210,19 +213,7 @@ func (f *feeds) prepare() {
 		if o.Label != "" {
 			icalLine(&b, "CATEGORIES:"+icalText(o.Label))
 		}
-		k, ok := index[string(b.Bytes())]
-		if !ok {
-			k = int32(len(f.tmpl))
-			t := b.String()
-			index[t] = k
-			f.tmpl = append(f.tmpl, t)
-			identLen := len("course\x00") + len(o.Course)
-			if o.Course == "" {
-				identLen = len("event\x00") + len(o.Name)
-			}
-			f.identLen = append(f.identLen, int32(identLen))
-		}
-		f.occTmpl[i] = k
+		f.tmpl[k] = b.String()
 	}
 }
 
@@ -255,7 +246,7 @@ func (f *feeds) feed(entity, name string, idx []int) []byte {
 		2*len("DTSTART;TZID=:20260907T081500\r\n")
 	size := 64 + len(f.calprops) + 2*(len(name)+len(name)/16+24) + len(f.tz) + (perEvent+len(f.stamp)+2*len(f.tzid))*len(idx)
 	for _, i := range idx {
-		k := f.occTmpl[i]
+		k := f.r.origin[i]
 		size += len(f.tmpl[k]) - int(f.identLen[k]) - 1
 	}
 	b := bytes.NewBuffer(make([]byte, 0, size))
@@ -279,8 +270,8 @@ func (f *feeds) feed(entity, name string, idx []int) []byte {
 		for j, i := range idx[lo:hi] {
 			o := &occ[i]
 			start := icalTime(o.Start)
-			t := f.tmpl[f.occTmpl[i]]
-			n := f.identLen[f.occTmpl[i]]
+			t := f.tmpl[f.r.origin[i]]
+			n := f.identLen[f.r.origin[i]]
 			f.in = append(append(f.in[:0], entity...), 0)
 			if keys != nil {
 				f.in = append(f.in, keys[j]...)
@@ -322,7 +313,7 @@ func (f *feeds) groupKeys(idx []int) []string {
 	keys := f.keys[:0]
 	count := make(map[string]int, len(idx))
 	for _, i := range idx {
-		t, n := f.tmpl[f.occTmpl[i]], f.identLen[f.occTmpl[i]]
+		t, n := f.tmpl[f.r.origin[i]], f.identLen[f.r.origin[i]]
 		key := t[:n] + "\x00" + icalTime(f.r.occ[i].Start)
 		keys = append(keys, key)
 		count[key]++

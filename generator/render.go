@@ -36,17 +36,20 @@ type renderer struct {
 	rel *source.Release
 	occ []source.Occurrence
 	// Per occurrence, computed once: its formatted start and end, held
-	// in one string (see datetimes), and its available rooms, shared by
-	// the occurrences of one origin.
-	times      string
-	timeAt     []int
-	occRooms   [][]RoomRef
-	byCourse   map[string][]int // course code → indexes into occ, in order
-	byRoom     map[string][]int // room name → indexes into occ, in order, once per listing of the room
-	rooms      map[string]*source.Room
-	courses    map[string]*source.Course
-	teacher    map[string]*source.Teacher
-	sems       map[string]*source.Semester
+	// in one string (see datetimes), and the index of its origin in
+	// origins (shared by the occurrences of a weekly session), whose
+	// available rooms are in originRooms.
+	times       string
+	timeAt      []int
+	origin      []int32
+	origins     []*source.Origin
+	originRooms [][]RoomRef
+	byCourse    map[string][]int // course code → indexes into occ, in order
+	byRoom      map[string][]int // room name → indexes into occ, in order, once per listing of the room
+	rooms       map[string]*source.Room
+	courses     map[string]*source.Course
+	teacher     map[string]*source.Teacher
+	sems        map[string]*source.Semester
 }
 
 // Sink receives the files of a tree as they are rendered; a
@@ -54,18 +57,33 @@ type renderer struct {
 type Sink interface {
 	// Put takes one file; the sink may keep f.Data until it is done with it.
 	Put(f tree.File) error
-	// Release returns the release id of the files put so far (see
-	// [tree.Manifest]).
+	// Release returns the snapshot's release id of the files put so far
+	// (see [tree.SnapshotRelease]).
 	Release() (string, error)
 }
 
 // RenderTo renders every file of the tree of rel and hands each to sink as
 // soon as it is rendered, so that the tree is never held in memory: the
-// JSON of every GET URL, the calendar feeds, the API's description, the
-// sidecar's snapshot (whose release id is a hash of the files before it),
-// the record of the release and the page for people. It is deterministic:
+// record of the release, the JSON of every GET URL, the calendar feeds,
+// the API's description, the sidecar's snapshot (whose release id is a
+// hash of the API's files, see [tree.SnapshotRelease]) and the page for
+// people. It is deterministic:
 // the same release gives the same files in the same order.
 func RenderTo(rel *source.Release, opt Options, sink Sink) error {
+	// The record first: a worker takes it off the caller's hands before
+	// the render holds the rest. It is not in the snapshot's release id
+	// (sheet order is not data).
+	record := opt.Record
+	if record == nil {
+		var err error
+		if record, err = source.MarshalRelease(rel); err != nil {
+			return fmt.Errorf("record the release: %w", err)
+		}
+	}
+	if err := sink.Put(tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record}); err != nil {
+		return err
+	}
+	opt.Record = nil // the renderer keeps opt
 	r := newRenderer(rel, opt)
 	add := func(url, kind string, v any) error {
 		data, err := encode(v)
@@ -100,15 +118,6 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	if err := sink.Put(tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data}); err != nil {
-		return err
-	}
-	record := opt.Record // not in the snapshot's release id: sheet order is not data
-	if record == nil {
-		if record, err = source.MarshalRelease(rel); err != nil {
-			return fmt.Errorf("record the release: %w", err)
-		}
-	}
-	if err := sink.Put(tree.File{Path: tree.RecordName, Kind: tree.KindRelease, Data: record}); err != nil {
 		return err
 	}
 	web, err := WebFiles(opt) // index.html, app/: not in the snapshot's release id
@@ -148,7 +157,7 @@ func (m *memorySink) sort() {
 
 func (m *memorySink) Release() (string, error) {
 	m.sort()
-	return tree.NewManifest(m.files).Release, nil
+	return tree.SnapshotRelease(tree.NewManifest(m.files).Files), nil
 }
 
 func newRenderer(rel *source.Release, opt Options) *renderer {
@@ -165,17 +174,19 @@ func newRenderer(rel *source.Release, opt Options) *renderer {
 		r.rooms[rel.Rooms[i].Name] = &rel.Rooms[i]
 	}
 	r.datetimes()
-	r.occRooms = make([][]RoomRef, len(r.occ))
-	refs := map[*source.Origin][]RoomRef{}
+	r.origin = make([]int32, len(r.occ))
+	index := map[*source.Origin]int32{}
 	r.byCourse = map[string][]int{}
 	r.byRoom = map[string][]int{}
 	for i, o := range r.occ {
-		rooms, ok := refs[o.Origin]
+		k, ok := index[o.Origin]
 		if !ok {
-			rooms = r.roomRefs(o.Rooms)
-			refs[o.Origin] = rooms
+			k = int32(len(r.origins))
+			index[o.Origin] = k
+			r.origins = append(r.origins, o.Origin)
+			r.originRooms = append(r.originRooms, r.roomRefs(o.Rooms))
 		}
-		r.occRooms[i] = rooms
+		r.origin[i] = k
 		if o.Course != "" {
 			r.byCourse[o.Course] = append(r.byCourse[o.Course], i)
 		}
@@ -238,6 +249,9 @@ func (r *renderer) datetimes() {
 	}
 	r.times = b.String()
 }
+
+// roomsOf returns the available rooms of occurrence i.
+func (r *renderer) roomsOf(i int) []RoomRef { return r.originRooms[r.origin[i]] }
 
 // start returns the formatted start of occurrence i.
 func (r *renderer) start(i int) string { return r.times[r.timeAt[2*i]:r.timeAt[2*i+1]] }
@@ -341,7 +355,7 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 		}
 		for _, i := range r.byCourse[c.Code] {
 			detail.Schedules = append(detail.Schedules, CourseSchedule{
-				Start: r.start(i), End: r.end(i), Label: r.occ[i].Label, Rooms: r.occRooms[i],
+				Start: r.start(i), End: r.end(i), Label: r.occ[i].Label, Rooms: r.roomsOf(i),
 			})
 		}
 		byStart := slices.Clone(plansOf[c.Code])
@@ -401,7 +415,7 @@ func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
 			c := r.courses[o.Course]
 			detail.Schedules = append(detail.Schedules, PlanSchedule{
 				Course: CourseRef{Code: c.Code, Name: c.Name},
-				Start:  r.start(i), End: r.end(i), Label: o.Label, Rooms: r.occRooms[i],
+				Start:  r.start(i), End: r.end(i), Label: o.Label, Rooms: r.roomsOf(i),
 			})
 		}
 		codes := slices.Sorted(func(yield func(string) bool) {

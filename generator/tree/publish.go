@@ -1,10 +1,12 @@
 package tree
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +40,76 @@ type Manifest struct {
 	Files  []ManifestEntry `json:"files"` // in path order
 }
 
+// WriteTo writes m as manifest.json holds it: json.MarshalIndent(m, "",
+// " ") and a newline. Entries are encoded one at a time, so that the
+// manifest of a large tree (60 MB at 30 times the sample) is never held
+// whole.
+func (m *Manifest) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	head := *m
+	if len(m.Files) > 0 {
+		head.Files = []ManifestEntry{}
+	}
+	data, err := json.MarshalIndent(&head, "", " ")
+	if err != nil {
+		return 0, err
+	}
+	if len(m.Files) == 0 {
+		cw.Write(data)
+		cw.Write([]byte("\n"))
+		return cw.n, cw.flush()
+	}
+	const empty = "[]\n}"
+	if !bytes.HasSuffix(data, []byte(empty)) {
+		return 0, errors.New("manifest: unexpected encoding of its fields")
+	}
+	cw.Write(data[:len(data)-len(empty)])
+	cw.Write([]byte("[\n"))
+	var entry bytes.Buffer
+	enc := json.NewEncoder(&entry)
+	enc.SetIndent("  ", " ")
+	for i := range m.Files {
+		entry.Reset()
+		if err := enc.Encode(&m.Files[i]); err != nil {
+			return cw.n, err
+		}
+		cw.Write([]byte("  "))
+		cw.Write(bytes.TrimSuffix(entry.Bytes(), []byte("\n")))
+		if i < len(m.Files)-1 {
+			cw.Write([]byte(",\n"))
+		} else {
+			cw.Write([]byte("\n"))
+		}
+	}
+	cw.Write([]byte(" ]\n}\n"))
+	return cw.n, cw.flush()
+}
+
+// countingWriter counts what it writes through a buffer and keeps the
+// first error.
+type countingWriter struct {
+	w   *bufio.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
+	return n, err
+}
+
+func (c *countingWriter) flush() error {
+	if c.err != nil {
+		return c.err
+	}
+	return c.w.Flush()
+}
+
 // ManifestEntry describes one file of a tree.
 type ManifestEntry struct {
 	Path   string `json:"path"`
@@ -63,6 +135,19 @@ func NewManifest(files []File) *Manifest {
 
 // releaseID is the hash of the paths and hashes of entries, leaving out
 // compressed copies, which follow from their originals.
+// SnapshotRelease returns the release id that the sidecar's snapshot
+// carries: that of the API's files among entries, the release record
+// (whose sheet order is not data) and the page aside.
+func SnapshotRelease(entries []ManifestEntry) string {
+	api := make([]ManifestEntry, 0, len(entries))
+	for _, e := range entries {
+		if e.Kind != KindRelease && e.Kind != KindWeb && e.Kind != KindSnapshot {
+			api = append(api, e)
+		}
+	}
+	return releaseID(api)
+}
+
 func releaseID(entries []ManifestEntry) string {
 	all := sha256.New()
 	for _, e := range entries {
@@ -301,6 +386,15 @@ func sameFile(name string, data, buf []byte) ([]byte, bool) {
 }
 
 func writeFile(name string, data []byte, sync bool) (err error) {
+	return writeFileWith(name, sync, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileWith creates the file name with what fill writes, buffered, as
+// writeFile does.
+func writeFileWith(name string, sync bool, fill func(io.Writer) error) (err error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
@@ -310,7 +404,7 @@ func writeFile(name string, data []byte, sync bool) (err error) {
 			err = cerr
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if err := fill(f); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if sync {

@@ -1,11 +1,12 @@
 package tree
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -124,9 +125,8 @@ func (w *Writer) Put(f File) error {
 	return nil
 }
 
-// Release returns the release id (see [Manifest]) of the files put so
-// far, once they are all processed: the build's snapshot carries the id of
-// the API files that precede it.
+// Release returns the snapshot's release id (see [SnapshotRelease]) of the
+// files put so far, once they are all processed.
 func (w *Writer) Release() (string, error) {
 	w.pending.Wait()
 	w.mu.Lock()
@@ -136,7 +136,25 @@ func (w *Writer) Release() (string, error) {
 	}
 	entries := slices.Clone(w.entries)
 	slices.SortFunc(entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
-	return releaseID(entries), nil
+	return SnapshotRelease(entries), nil
+}
+
+// sameHash reports whether the file name has size bytes whose SHA-256 is
+// sum.
+func sameHash(name string, size int64, sum []byte) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.Size() != size {
+		return false
+	}
+	h := sha256.New()
+	if n, err := io.Copy(h, f); err != nil || n != size {
+		return false
+	}
+	return bytes.Equal(h.Sum(nil), sum)
 }
 
 // bigFile is the size above which a worker drops its encoders after use.
@@ -456,12 +474,12 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	o := w.o
 	slices.SortFunc(w.entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
 	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: releaseID(w.entries), Inputs: w.opt.Inputs}
-	manData, err := json.MarshalIndent(man, "", " ")
+	sum := sha256.New()
+	manSize, err := man.WriteTo(sum)
 	if err != nil {
 		return nil, err
 	}
-	manData = append(manData, '\n')
-	var total int64 = int64(len(manData))
+	total := manSize
 	for _, e := range man.Files {
 		total += int64(e.Size)
 	}
@@ -476,7 +494,7 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	// (every file was checked as it came), so leave it as it is: no write,
 	// no swap, no new mtime.
 	if w.tmp == "" && o.prev != nil && len(man.Files) == len(o.prev.Files) {
-		if _, same := sameFile(filepath.Join(o.path, ManifestName), manData, nil); same {
+		if sameHash(filepath.Join(o.path, ManifestName), manSize, sum.Sum(nil)) {
 			rep.Untouched = true
 			return rep, nil
 		}
@@ -485,7 +503,10 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(tmp, ManifestName), manData, !w.opt.NoSync && syncEachFile); err != nil {
+	if err := writeFileWith(filepath.Join(tmp, ManifestName), !w.opt.NoSync && syncEachFile, func(f io.Writer) error {
+		_, err := man.WriteTo(f)
+		return err
+	}); err != nil {
 		w.fail(err)
 		return nil, w.stop()
 	}
