@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -191,4 +192,40 @@ func TestInputsOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBadReleaseWhileLocked: the output is opened while the release is
+// read and checked, but a release with problems is reported as before,
+// even when another build holds the output's lock and this one was told
+// to wait an hour for it: the opening is cancelled, its problems are the
+// error, and no lock of its own is left behind.
+func TestBadReleaseWhileLocked(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	out := filepath.Join(root, "public")
+	if _, stderr, err := buildQuick(t, "-out", out); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	before := fileStates(t, out)
+	raw := sampleRaw(t)
+	raw.Sessions.Rows[0].End = "25:00"
+	bad := writeRelease(t, filepath.Join(root, "release"), raw)
+
+	held, err := tree.OpenOutput(context.Background(), out, tree.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := buildQuick(t, "-wait", "1h", "-in", bad, "-out", out)
+	if err == nil || errors.Is(err, tree.ErrLocked) || exitCode(err) != exitFailed || !strings.Contains(stderr, `"25:00"`) {
+		t.Errorf("a bad release while the output is locked: exit %d, %v\n%s\nwant its problems, exit %d", exitCode(err), err, stderr, exitFailed)
+	}
+	if err := held.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := tree.OpenOutput(context.Background(), out, tree.OpenOptions{})
+	if err != nil {
+		t.Fatalf("the output's lock after a refused build: %v", err)
+	}
+	again.Close()
+	unchanged(t, "a refused build", before, fileStates(t, out))
 }

@@ -292,6 +292,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	now := time.Now()
 	p := &progress{w: stderr, quiet: cfg.Quiet, start: now, last: now}
 
+	// Lock and check the output while the release is read and checked:
+	// the two take about as long, and an unchanged release costs little
+	// else. A release with problems is reported as before: the opening
+	// is cancelled and its lock let go.
+	opening := openOutput(ctx, cfg)
+	defer opening.abandon()
 	raw, name, err := read(cfg)
 	var readErrs *source.Errors
 	if err != nil && (raw == nil || !errors.As(err, &readErrs)) {
@@ -319,7 +325,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
-	out, err := tree.OpenOutput(ctx, cfg.Out, tree.OpenOptions{Wait: cfg.Wait, ReadOnly: cfg.Plan, Input: cfg.In})
+	out, err := opening.wait()
 	if err != nil {
 		return err
 	}
@@ -387,6 +393,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %s%s\n", time.Since(p.start).Round(time.Millisecond), peakMemory())
 	return nil
+}
+
+// opening is tree.OpenOutput running beside the reading of the release.
+type opening struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	out    *tree.Output
+	err    error
+	taken  bool // wait returned out: the caller closes it
+}
+
+// openOutput starts opening cfg.Out. When the published tree was made by
+// a build (its manifest records inputs), it also looks up the sizes of
+// its files, which an unchanged release needs (tree.Output.Unchanged).
+func openOutput(ctx context.Context, cfg Config) *opening {
+	ctx, cancel := context.WithCancel(ctx)
+	o := &opening{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(o.done)
+		o.out, o.err = tree.OpenOutput(ctx, cfg.Out, tree.OpenOptions{Wait: cfg.Wait, ReadOnly: cfg.Plan, Input: cfg.In})
+		if o.err == nil && !cfg.Plan && o.out.Recorded() != "" {
+			o.out.FilesInPlace()
+		}
+	}()
+	return o
+}
+
+// wait returns the opened output, for the caller to close.
+func (o *opening) wait() (*tree.Output, error) {
+	<-o.done
+	o.taken = o.err == nil
+	return o.out, o.err
+}
+
+// abandon cancels an opening that wait did not return, and closes what
+// it opened: a release with problems leaves no lock held.
+func (o *opening) abandon() {
+	o.cancel()
+	<-o.done
+	if !o.taken && o.err == nil {
+		o.out.Close()
+	}
 }
 
 // notRendered is what a build that took the fast path says.

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -124,6 +125,9 @@ type Output struct {
 	readOnly bool
 	prev     *Manifest
 	writing  bool // a Writer is open (from Begin to its Commit or Abort)
+
+	inPlace    sync.Once // FilesInPlace's check, made once
+	allInPlace bool
 }
 
 // lockSuffix names the lock file of an output folder: ".public.lock" beside

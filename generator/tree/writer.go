@@ -409,7 +409,29 @@ func (o *Output) Unchanged(inputs string) bool {
 	if o.prev == nil || inputs == "" || o.prev.Inputs != inputs {
 		return false
 	}
-	return sizesMatch(o.path, o.prev.Files)
+	return o.FilesInPlace()
+}
+
+// FilesInPlace reports whether the published tree holds every file its
+// manifest lists, each a regular file of its listed size. The check is
+// made once, at the first call, so that a caller can make it while it
+// reads the release and before it knows its inputs; call it before
+// [Output.Begin].
+func (o *Output) FilesInPlace() bool {
+	o.inPlace.Do(func() {
+		o.allInPlace = o.prev != nil && sizesMatch(o.path, o.prev.Files)
+	})
+	return o.allInPlace
+}
+
+// Recorded returns the inputs the published tree was made from (see
+// [PublishOptions.Inputs]), "" when there is no such tree or its manifest
+// does not say.
+func (o *Output) Recorded() string {
+	if o.prev == nil {
+		return ""
+	}
+	return o.prev.Inputs
 }
 
 // Untouched returns the report of a publication that leaves the tree as
