@@ -1,10 +1,12 @@
 package generator_test
 
 import (
+	"context"
 	"fmt"
 	"occupancy/generator/tree"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"occupancy/generator"
@@ -14,9 +16,13 @@ import (
 )
 
 // BenchmarkBuild measures a whole build of the sample (scale 1) and of a
-// release 10 times larger, next to its parts: only reading the rows, only
-// checking them, only rendering, and only writing the same bytes to files
-// (no rendering), all in one run so that their ratios can be compared.
+// release 10 times larger, as cmd/build makes it (read, check, render
+// file by file into the tree's writer, which hashes, compresses and
+// writes, then the swap), next to its parts: only reading the rows, only
+// checking them, only rendering (into memory), only compressing, and only
+// writing the same bytes, compressed copies included, to files; all in
+// one run so that their ratios can be compared. Every build writes a new
+// folder: these are first builds, without fsync.
 //
 //	go test -run '^$' -bench Build -benchmem ./generator
 func BenchmarkBuild(b *testing.B) {
@@ -41,6 +47,16 @@ func BenchmarkBuild(b *testing.B) {
 		for _, f := range files {
 			bytes += int64(len(f.Data))
 		}
+		all, _, err := tree.Precompress(files, tree.CompressOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		root := b.TempDir()
+		n := 0
+		fresh := func() string { // a new output folder, removed after the benchmark
+			n++
+			return filepath.Join(root, strconv.Itoa(n))
+		}
 		name := fmt.Sprintf("scale=%d", scale)
 		b.Run(name+"/read", func(b *testing.B) {
 			for b.Loop() {
@@ -64,11 +80,19 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 		})
+		b.Run(name+"/compress", func(b *testing.B) {
+			b.SetBytes(bytes)
+			for b.Loop() {
+				if _, _, err := tree.Precompress(files, tree.CompressOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(name+"/write-only", func(b *testing.B) {
 			b.SetBytes(bytes)
 			for b.Loop() {
-				dir := b.TempDir()
-				for _, f := range files {
+				dir := fresh()
+				for _, f := range all {
 					p := filepath.Join(dir, filepath.FromSlash(f.Path))
 					os.MkdirAll(filepath.Dir(p), 0o755)
 					if err := os.WriteFile(p, f.Data, 0o644); err != nil {
@@ -79,16 +103,14 @@ func BenchmarkBuild(b *testing.B) {
 		})
 		b.Run(name+"/publish", func(b *testing.B) {
 			b.SetBytes(bytes)
-			out := filepath.Join(b.TempDir(), "public")
 			for b.Loop() {
-				if _, err := tree.Publish(out, files, tree.PublishOptions{NoSync: true}); err != nil {
+				if _, err := tree.Publish(fresh(), files, tree.PublishOptions{NoSync: true}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run(name+"/full", func(b *testing.B) {
 			b.SetBytes(bytes)
-			out := filepath.Join(b.TempDir(), "public")
 			for b.Loop() {
 				raw, err := csv.ReadDir(in, csv.Options{})
 				if err != nil {
@@ -98,15 +120,24 @@ func BenchmarkBuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				files, err := generator.Render(rel, generator.Options{})
+				out, err := tree.OpenOutput(context.Background(), fresh(), tree.OpenOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := tree.Publish(out, files, tree.PublishOptions{NoSync: true}); err != nil {
+				w, err := out.Begin(tree.PublishOptions{NoSync: true})
+				if err != nil {
 					b.Fatal(err)
 				}
+				if err := generator.RenderTo(rel, generator.Options{}, w); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := w.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				out.Close()
 			}
 		})
+		os.RemoveAll(root) // before the next scale's runs
 	}
 }
 

@@ -36,8 +36,21 @@ section "machine"
 
 section "1. the build at 1x, 3x, 10x, 30x campus (SCALES)"
 go build -o "$work/build" ./cmd/build
-# done in 1.234s, peak memory 56 MiB -> "1.234 56"
-timing() { sed -nE 's/^done in ([0-9.]+)(m?s), peak memory ([0-9]+) MiB$/\1\2 \3/p' | awk '{t=$1; if (t ~ /ms$/) {sub(/ms$/,"",t); t/=1000} else sub(/s$/,"",t); printf "%.2f s, %d MiB", t, $2}'; }
+# "done in 1m7.008s, peak memory 583 MiB" -> "67.01 s, 583 MiB"
+timing() {
+	awk '/^done in / {
+		d = $3; sub(/,$/, "", d); t = 0
+		while (match(d, /^[0-9.]+/)) {
+			n = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
+			if (d ~ /^ms/) { t += n / 1000; d = substr(d, 3) }
+			else if (d ~ /^h/) { t += n * 3600; d = substr(d, 2) }
+			else if (d ~ /^m/) { t += n * 60; d = substr(d, 2) }
+			else if (d ~ /^s/) { t += n; d = substr(d, 2) }
+			else break
+		}
+		printf "%.2f s, %d MiB", t, $(NF - 1)
+	}'
+}
 {
 	printf '| scale | rooms | cells | first build | unchanged again | one course changed | tree |\n'
 	printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'

@@ -67,6 +67,8 @@ func TestXLSXLimitFlags(t *testing.T) {
 	}{
 		{Name: "PartOverLimit", Args: []string{"-max-xml-part", "64KiB"}, Want: "raise the limit with -max-xml-part"},
 		{Name: "TextOverBudget", Args: []string{"-max-shared-text", "100KB"}, Want: "raise the limit with -max-shared-text"},
+		{Name: "WorkbookOverLimit", Args: []string{"-max-xml-part", "64KiB", "-max-unzip", "1MiB"}, Want: "raise the limit with -max-unzip"},
+		{Name: "UnzipBelowPart", Args: []string{"-max-unzip", "1MiB"}, Want: "invalid -max-unzip 1MiB: want at least -max-xml-part (128MiB)"},
 		{Name: "ZeroPart", Args: []string{"-max-xml-part", "0"}, Want: "invalid -max-xml-part 0"},
 		{Name: "BadText", Args: []string{"-max-shared-text", "lots"}, Want: `invalid value "lots" for flag -max-shared-text`},
 	} {

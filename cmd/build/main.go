@@ -117,6 +117,9 @@ type Config struct {
 	// shared-string text its cells reference (see xlsx.Options); zero
 	// means their defaults.
 	MaxXMLPart, MaxSharedText int64
+	// MaxUnzip bounds the unzipped size of an XLSX workbook, all its
+	// parts together (see xlsx.Options.UnzipSizeLimit).
+	MaxUnzip int64
 	// Limits bounds what the release may publish (see source.Limits).
 	Limits source.Limits
 }
@@ -143,7 +146,7 @@ const DefaultMaxOutput = 16 << 30
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
 	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput,
-		MaxCells: csv.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText,
+		MaxCells: csv.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText, MaxUnzip: xlsx.DefaultUnzipSizeLimit,
 		Limits: source.DefaultLimits}
 }
 
@@ -168,6 +171,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&cfg.AllowShrink, "allow-shrink", cfg.AllowShrink, "publish even a release that removes more than -max-removed percent of something or empties a sheet")
 	fs.IntVar(&cfg.MaxCells, "max-cells", cfg.MaxCells, "refuse a release of more than this many cells, all sheets together (each costs 100 to 200 bytes of memory while the release is checked)")
 	fs.Var((*byteSize)(&cfg.MaxXMLPart), "max-xml-part", "refuse an .xlsx workbook with a part (such as a worksheet) that unzips to more than this many bytes, checked before anything is unzipped")
+	fs.Var((*byteSize)(&cfg.MaxUnzip), "max-unzip", "refuse an .xlsx workbook that unzips to more than this many bytes, all its parts together, checked before anything is unzipped")
 	fs.Var((*byteSize)(&cfg.MaxSharedText), "max-shared-text", "refuse an .xlsx workbook whose cells reference more than this many bytes of shared-string text, counted once per cell (each cell gets its own copy)")
 	fs.IntVar(&cfg.Limits.MaxCourseOccurrences, "max-course-occurrences", cfg.Limits.MaxCourseOccurrences, "refuse a release with more than this many dated occurrences of one course (weekly sessions counted once per week they happen, plus dated bookings)")
 	fs.IntVar(&cfg.Limits.MaxRoomOccurrences, "max-room-occurrences", cfg.Limits.MaxRoomOccurrences, "refuse a release with more than this many dated occurrences in one room")
@@ -213,6 +217,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.MaxSharedText <= 0 {
 		return cfg, fmt.Errorf("invalid -max-shared-text %d: want a size above 0", cfg.MaxSharedText)
+	}
+	if cfg.MaxUnzip < cfg.MaxXMLPart {
+		return cfg, fmt.Errorf("invalid -max-unzip %s: want at least -max-xml-part (%s)", humanSize(cfg.MaxUnzip), humanSize(cfg.MaxXMLPart))
 	}
 	for _, l := range []struct {
 		flag string
@@ -609,7 +616,7 @@ func read(cfg Config) (*source.Raw, string, error) {
 	if !strings.EqualFold(filepath.Ext(in), ".xlsx") {
 		return nil, in, fmt.Errorf("invalid -in %s: want an .xlsx workbook or a folder of CSV files", in)
 	}
-	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells, MaxXMLPart: cfg.MaxXMLPart, MaxSharedText: cfg.MaxSharedText})
+	raw, err := xlsx.ReadFile(in, xlsx.Options{MaxCells: cfg.MaxCells, MaxXMLPart: cfg.MaxXMLPart, MaxSharedText: cfg.MaxSharedText, UnzipSizeLimit: cfg.MaxUnzip})
 	return raw, in, err
 }
 

@@ -153,7 +153,7 @@ func TestSharedTextBudget(t *testing.T) {
 // TestMaxXMLPart: a part that declares an unzipped size over
 // Options.MaxXMLPart is refused from the zip's directory, before anything
 // is unzipped, naming the part and the flag. Before issue 12, a worksheet
-// of 200 MiB (within the 256 MiB of UnzipSizeLimit) was unzipped and
+// of 200 MiB (within the UnzipSizeLimit of the time, 256 MiB) was unzipped and
 // read.
 func TestMaxXMLPart(t *testing.T) {
 	good := MustWorkbook(t, rooms, semesters, courses)

@@ -25,8 +25,12 @@ import (
 const (
 	// DefaultMaxFileSize is the default Options.MaxFileSize: 64 MiB.
 	DefaultMaxFileSize = 64 << 20
-	// DefaultUnzipSizeLimit is the default Options.UnzipSizeLimit: 256 MiB.
-	DefaultUnzipSizeLimit = 256 << 20
+	// DefaultUnzipSizeLimit is the default Options.UnzipSizeLimit: 1 GiB,
+	// four times what a workbook of a hundred campuses unzips to (about
+	// 243 MB). The parts above DefaultUnzipXMLSizeLimit go to temporary
+	// files, so memory is bounded by Options.MaxXMLPart and
+	// Options.MaxSharedText, not by this.
+	DefaultUnzipSizeLimit = 1 << 30
 	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
 	// 16 MiB.
 	DefaultUnzipXMLSizeLimit = 16 << 20
@@ -178,7 +182,7 @@ func checkArchive(data []byte, name string, opt Options) error {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > limit || total > limit || total < f.UncompressedSize64 {
-			return fmt.Errorf("read %s: %w (part %s unzips to %d bytes; a workbook may unzip to %d bytes at most, Options.UnzipSizeLimit)",
+			return fmt.Errorf("read %s: %w (part %s unzips to %d bytes; a workbook may unzip to %d bytes at most; raise the limit with -max-unzip, Options.UnzipSizeLimit)",
 				name, ErrTooLarge, f.Name, f.UncompressedSize64, limit)
 		}
 	}
