@@ -360,6 +360,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, changes.Summary(planExamples))
 		return refusal
 	}
+	// The summary is all the report needs of the comparison, which is
+	// not used after it: the rest can go before the render.
+	examples := reportExamples
+	if changes.First {
+		examples = 0 // everything is new: the counts say enough
+	}
+	summary := changes.Summary(examples)
 	inputs, err := inputsOf(record, rel, cfg)
 	if err != nil {
 		return err
@@ -386,11 +393,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fast {
 		fmt.Fprintln(stdout, notRendered)
 	}
-	examples := reportExamples
-	if changes.First {
-		examples = 0 // everything is new: the counts say enough
-	}
-	fmt.Fprintln(stdout, changes.Summary(examples))
+	fmt.Fprintln(stdout, summary)
 	if cfg.S3 != nil {
 		res, err := upload(ctx, cfg, p, stdout, stderr)
 		if err != nil {
