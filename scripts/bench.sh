@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: every measurement of BENCHMARKS.md in one run, on this
-# machine, side by side. About 8 minutes on 2 cores.
+# machine, side by side. About 20 minutes on 2 cores (30 more with 100x).
 #
 #   1. the build: the command's wall time and peak memory at 1x, 3x, 10x
 #      and 30x campus (first build, the same release again, one course
@@ -74,6 +74,7 @@ timing() {
 	go test -run '^$' -bench 'Build/^scale=1$/' -benchmem -benchtime=3x ./generator | grep -E '^Benchmark'
 	go test -run '^$' -bench 'Build/^scale=10$/' -benchmem -benchtime=1x ./generator | grep -E '^Benchmark'
 	go test -run '^$' -bench 'FeedDuplicates' -benchtime=3x ./generator | grep -E '^Benchmark'
+	go test -run '^$' -bench 'RepeatedRows' -benchtime=3x ./source | grep -E '^Benchmark'
 } 2>&1 | tee "$OUT/build.txt"
 
 section "2. searches in-process (through the handler)"
