@@ -64,7 +64,7 @@ fuzz:
 # moments; the sidecar under load while snapshots arrive every second for a
 # minute.
 soak:
-	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestPublishKilled' -timeout 20m ./generator
+	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestPublishKilled' -timeout 20m ./generator/tree
 	OCCUPANCY_SOAK=1 $(GO) test -count=1 -v -run 'TestSoak' -timeout 10m ./sidecar
 
 # Every measurement of BENCHMARKS.md in one run (never part of `make test`):
