@@ -20,6 +20,11 @@ type File struct {
 	// Encoding is "gzip" or "br" for a precompressed copy of another file
 	// (Path is the original's with ".gz" or ".br" added), "" otherwise.
 	Encoding string
+	// Inputs is a hash of everything the file was rendered from, "" when
+	// unknown: a build whose file of that path would have the same inputs
+	// may keep the published one without rendering it (see
+	// [Writer.Reuse]). It is recorded in the manifest.
+	Inputs string
 }
 
 // Kinds of published files, as counted in a [Report].

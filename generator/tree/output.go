@@ -585,6 +585,9 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		if e.Encoding != "" && e.Encoding != "gzip" && e.Encoding != "br" {
 			return nil, fmt.Errorf("entry %d (%s): unknown encoding %q", i, e.Path, e.Encoding)
 		}
+		if e.Inputs != "" && (m.Version < 3 || e.Encoding != "" || len(e.Inputs) != InputsLen || strings.Trim(e.Inputs, "0123456789abcdef") != "") {
+			return nil, fmt.Errorf("entry %d (%s): invalid inputs %q", i, e.Path, e.Inputs)
+		}
 	}
 	if got := releaseID(m.Files); got != m.Release {
 		return nil, fmt.Errorf("its release id %.12s is not the hash of its entries (%.12s)", m.Release, got)

@@ -422,8 +422,8 @@ func manifestText(t testing.TB, m *tree.Manifest, version int, inputs string) []
 	return data
 }
 
-// TestParseManifestVersions: version 1 (no inputs) and version 2 (with or
-// without inputs) are read; other versions, inputs on a version 1
+// TestParseManifestVersions: version 1 (no inputs) and versions 2 and 3
+// (with or without inputs) are read; other versions, inputs on a version 1
 // manifest, and inputs that are not a lowercase hex SHA-256 are refused.
 func TestParseManifestVersions(t *testing.T) {
 	m := tree.NewManifest(synthetic(2, "a"))
@@ -437,8 +437,9 @@ func TestParseManifestVersions(t *testing.T) {
 		{name: "v1", version: 1, ok: true},
 		{name: "v2 with inputs", version: 2, inputs: hex64, ok: true},
 		{name: "v2 without inputs", version: 2, ok: true},
-		{name: "v3", version: 3},
-		{name: "v3 with inputs", version: 3, inputs: hex64},
+		{name: "v3", version: 3, ok: true},
+		{name: "v3 with inputs", version: 3, inputs: hex64, ok: true},
+		{name: "v4", version: 4},
 		{name: "v0", version: 0},
 		{name: "negative version", version: -1},
 		{name: "v1 with inputs", version: 1, inputs: hex64},
@@ -455,6 +456,39 @@ func TestParseManifestVersions(t *testing.T) {
 			}
 			if err == nil && (got.Version != tc.version || got.Inputs != tc.inputs || got.Release != m.Release || len(got.Files) != len(m.Files)) {
 				t.Errorf("read %+v, want version %d inputs %q of %+v", got, tc.version, tc.inputs, m)
+			}
+		})
+	}
+}
+
+// TestParseManifestEntryInputs: a file's inputs hash is read from version
+// 3 on, on an original only, as 32 lowercase hex digits.
+func TestParseManifestEntryInputs(t *testing.T) {
+	hex32 := strings.Repeat("0123456789abcdef", 2)
+	for _, tc := range []struct {
+		name     string
+		version  int
+		inputs   string
+		encoding string
+		ok       bool
+	}{
+		{name: "v3", version: 3, inputs: hex32, ok: true},
+		{name: "v3 none", version: 3, ok: true},
+		{name: "v2", version: 2, inputs: hex32},
+		{name: "on a copy", version: 3, inputs: hex32, encoding: "gzip"},
+		{name: "short", version: 3, inputs: hex32[:31]},
+		{name: "a SHA-256", version: 3, inputs: hex32 + hex32},
+		{name: "uppercase", version: 3, inputs: strings.ToUpper(hex32)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tree.NewManifest(synthetic(2, "a"))
+			m.Files[0].Inputs, m.Files[0].Encoding = tc.inputs, tc.encoding
+			got, err := tree.ParseManifest(manifestText(t, m, tc.version, ""))
+			if (err == nil) != tc.ok {
+				t.Fatalf("ParseManifest: %v, want accepted %v", err, tc.ok)
+			}
+			if err == nil && got.Files[0].Inputs != tc.inputs {
+				t.Errorf("read inputs %q, want %q", got.Files[0].Inputs, tc.inputs)
 			}
 		})
 	}

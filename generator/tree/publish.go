@@ -21,9 +21,10 @@ import (
 const ManifestName = "manifest.json"
 
 // ManifestVersion is the version of the manifest format that this
-// package writes. Version 2 added Inputs; [ParseManifest] also reads
-// version 1.
-const ManifestVersion = 2
+// package writes. Version 2 added Inputs, version 3 the inputs of each
+// rendered file ([ManifestEntry.Inputs]); [ParseManifest] also reads the
+// older versions.
+const ManifestVersion = 3
 
 // minManifestVersion is the oldest manifest version [ParseManifest] reads.
 const minManifestVersion = 1
@@ -120,6 +121,9 @@ type ManifestEntry struct {
 	// whose path is Path without its ".gz" or ".br"; "" for the others.
 	// Serve it with that Content-Encoding and the original's Content-Type.
 	Encoding string `json:"encoding,omitempty"`
+	// Inputs is a hash of what the file was rendered from (see
+	// [File.Inputs]), "" for files rendered whatever changed.
+	Inputs string `json:"inputs,omitempty"`
 }
 
 // NewManifest hashes files, which must be in path order.

@@ -122,6 +122,70 @@ func (w *Writer) Put(f File) error {
 	return nil
 }
 
+// InputsLen is the length of a file's inputs hash ([File.Inputs]): 128
+// bits in hexadecimal.
+const InputsLen = 32
+
+// Reuse takes the files paths as the published tree holds them, without
+// their bytes, when its manifest lists each of them with the inputs hash
+// inputs and every file it lists is in place ([Output.FilesInPlace]): the
+// caller need not render them. Their compressed copies come with them.
+// It reports whether it did; when it did not, nothing is recorded and the
+// caller puts the files as usual. Reuse fails like [Writer.Put] once the
+// writer has failed or the tree is over its size limit.
+func (w *Writer) Reuse(inputs string, paths ...string) (bool, error) {
+	if w.done {
+		return false, errors.New("reuse after commit or abort")
+	}
+	if len(inputs) != InputsLen || len(paths) == 0 || !w.o.FilesInPlace() {
+		return false, nil
+	}
+	var entries []ManifestEntry
+	for _, p := range paths {
+		old, ok := w.previous(p)
+		if !ok || old.Inputs != inputs || old.Encoding != "" {
+			return false, nil
+		}
+		entries = append(entries, old)
+		for _, enc := range encodings {
+			if c, ok := w.previous(p + enc.suffix); ok && c.Encoding == enc.name && !w.opt.NoCompress {
+				entries = append(entries, c)
+			}
+		}
+	}
+	w.mu.Lock()
+	err := w.err
+	var dup string
+	for _, p := range paths {
+		if w.paths[p] {
+			dup = p
+		}
+		w.paths[p] = true
+	}
+	for _, e := range entries {
+		if e.Encoding == "" {
+			w.bytes += int64(e.Size)
+		}
+	}
+	over := w.opt.MaxBytes > 0 && w.bytes > w.opt.MaxBytes
+	w.stats.Reused += len(entries) - len(paths)
+	w.mu.Unlock()
+	switch {
+	case err != nil:
+		return false, err
+	case dup != "":
+		return false, fmt.Errorf("reuse %s: given twice", dup)
+	case over:
+		err := fmt.Errorf("%w: %s after %s (%d bytes; the limit is %d)", ErrTooLarge, humanBytes(w.bytes), paths[len(paths)-1], w.bytes, w.opt.MaxBytes)
+		w.fail(err)
+		return false, err
+	}
+	for _, e := range entries {
+		w.linkOrDefer(e)
+	}
+	return true, nil
+}
+
 // Release returns the snapshot's release id (see [SnapshotRelease]) of the
 // files put so far, once they are all processed.
 func (w *Writer) Release() (string, error) {
@@ -200,7 +264,7 @@ func (w *Writer) fail(err error) {
 // process places one file and its compressed copies in the new tree.
 func (w *Writer) process(c *compressor, f File, buf []byte) ([]byte, error) {
 	sum := sha256.Sum256(f.Data)
-	e := ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data)}
+	e := ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data), Inputs: f.Inputs}
 	var err error
 	if buf, err = w.place(e, f.Data, buf); err != nil {
 		return buf, err

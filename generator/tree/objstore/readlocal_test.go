@@ -25,7 +25,8 @@ func TestReadLocalManifestVersions(t *testing.T) {
 		{name: "v1", version: 1, ok: true},
 		{name: "v2", version: 2, ok: true},
 		{name: "v2 with inputs", version: 2, inputs: inputs, ok: true},
-		{name: "v3", version: 3},
+		{name: "v3", version: 3, ok: true},
+		{name: "v4", version: 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "public")
