@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"occupancy/generator/tree"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,14 +42,15 @@ type feeds struct {
 	calprops []byte   // VERSION, PRODID, CALSCALE
 }
 
-// putFeeds puts the calendar feeds of every available room, every course
-// and every study plan.
-func (r *renderer) putFeeds(put func(tree.File) error) error {
+// newFeeds prepares the calendar feeds of every available room, every
+// course and every study plan, which their entities' files put (see
+// feeds.feed).
+func (r *renderer) newFeeds() (*feeds, error) {
 	loc := r.opt.Location
 	if loc == nil {
 		var err error
 		if loc, err = time.LoadLocation(FeedZone); err != nil {
-			return fmt.Errorf("calendar feeds: time zone: %w", err)
+			return nil, fmt.Errorf("calendar feeds: time zone: %w", err)
 		}
 	}
 	// Room names and course codes ending in ".ics" are refused by
@@ -65,38 +65,7 @@ func (r *renderer) putFeeds(put func(tree.File) error) error {
 	b.WriteString("CALSCALE:GREGORIAN\r\n")
 	f.calprops = b.Bytes()
 	f.prepare()
-
-	for i := range r.rel.Rooms {
-		room := &r.rel.Rooms[i]
-		if !room.Available {
-			continue
-		}
-		if err := put(tree.File{
-			Path: tree.FeedPath("rooms", room.Name), Kind: tree.KindRoomFeed,
-			Data: f.feed("room\x00"+room.Name, room.Name, slices.Compact(slices.Clone(r.byRoom[room.Name]))),
-		}); err != nil {
-			return err
-		}
-	}
-	for i := range r.rel.Courses {
-		c := &r.rel.Courses[i]
-		if err := put(tree.File{
-			Path: tree.FeedPath("courses", c.Code), Kind: tree.KindCourseFeed,
-			Data: f.feed("course\x00"+c.Code, c.Code+" "+c.Name, r.byCourse[c.Code]),
-		}); err != nil {
-			return err
-		}
-	}
-	for i := range r.rel.StudyPlans {
-		p := &r.rel.StudyPlans[i]
-		if err := put(tree.File{
-			Path: tree.FeedPath("studyplans", p.ID), Kind: tree.KindStudyPlanFeed,
-			Data: f.feed("studyplan\x00"+p.ID, p.UnitCode+" "+p.UnitName+" ("+p.Semester+")", r.planOccurrences(p)),
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return f, nil
 }
 
 // planOccurrences returns the indexes of a study plan's occurrences, as

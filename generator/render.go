@@ -29,12 +29,22 @@ type Options struct {
 	// release rendered, when the caller has made it already; nil makes
 	// RenderTo make it. It is written as is.
 	Record []byte
+	// Salt identifies what the files depend on besides the release and
+	// the other options: the program that renders them, and whatever the
+	// caller does with them (compressed copies). Each course, room and
+	// study plan's files record a hash of their inputs, salted with it,
+	// so that a sink may keep the published files of an entity whose
+	// inputs are the same instead of having them rendered again
+	// ([Sink.Reuse]). "" records no inputs and reuses nothing.
+	Salt string
 }
 
 type renderer struct {
-	opt Options
-	rel *source.Release
-	occ []source.Occurrence
+	opt    Options
+	rel    *source.Release
+	occ    []source.Occurrence
+	feeds  *feeds        // the calendar feeds' renderer
+	inputs *entityInputs // nil when no file records its inputs
 	// Per occurrence, computed once: its formatted start and end, held
 	// in one string (see datetimes), and the index of its origin in
 	// origins (shared by the occurrences of a weekly session), whose
@@ -60,6 +70,11 @@ type Sink interface {
 	// Release returns the snapshot's release id of the files put so far
 	// (see [tree.SnapshotRelease]).
 	Release() (string, error)
+	// Reuse takes the files paths as already published, without their
+	// bytes, when it holds them rendered from the inputs hash inputs
+	// ([tree.File.Inputs]), and reports whether it did: the renderer
+	// then leaves them out.
+	Reuse(inputs string, paths ...string) (bool, error)
 }
 
 // RenderTo renders every file of the tree of rel and hands each to sink as
@@ -85,15 +100,14 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 	}
 	opt.Record = nil // the renderer keeps opt
 	r := newRenderer(rel, opt)
-	add := func(url, kind string, v any) error {
-		data, err := encode(v)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", url, err)
-		}
-		return sink.Put(tree.File{Path: tree.URLPath(url), Kind: kind, Data: data})
+	var err error
+	if r.feeds, err = r.newFeeds(); err != nil {
+		return err
 	}
-	for _, part := range []func(add func(url, kind string, v any) error) error{r.courseFiles, r.planFiles, r.roomFiles} {
-		if err := part(add); err != nil {
+	r.inputs = r.newEntityInputs(r.feeds)
+	e := &emitter{sink: sink}
+	for _, part := range []func(*emitter) error{r.courseFiles, r.planFiles, r.roomFiles} {
+		if err := part(e); err != nil {
 			return err
 		}
 	}
@@ -105,9 +119,6 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 		if err := sink.Put(f); err != nil {
 			return err
 		}
-	}
-	if err := r.putFeeds(sink.Put); err != nil {
-		return err
 	}
 	id, err := sink.Release()
 	if err != nil {
@@ -154,6 +165,9 @@ func (m *memorySink) Put(f tree.File) error {
 func (m *memorySink) sort() {
 	slices.SortFunc(m.files, func(a, b tree.File) int { return strings.Compare(a.Path, b.Path) })
 }
+
+// Reuse takes nothing: a memory sink holds no published files.
+func (m *memorySink) Reuse(string, ...string) (bool, error) { return false, nil }
 
 func (m *memorySink) Release() (string, error) {
 	m.sort()
@@ -204,6 +218,27 @@ func newRenderer(rel *source.Release, opt Options) *renderer {
 		r.sems[rel.Semesters[i].Name] = &rel.Semesters[i]
 	}
 	return r
+}
+
+// emitter hands an entity's files to the sink, or has it reuse them.
+type emitter struct{ sink Sink }
+
+// reuse reports whether the sink took the files paths rendered from
+// inputs as published; "" inputs are never reused.
+func (e *emitter) reuse(inputs string, paths ...string) (bool, error) {
+	if inputs == "" {
+		return false, nil
+	}
+	return e.sink.Reuse(inputs, paths...)
+}
+
+// json puts the JSON of the GET URL url, rendered from inputs.
+func (e *emitter) json(url, kind string, v any, inputs string) error {
+	data, err := encode(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", url, err)
+	}
+	return e.sink.Put(tree.File{Path: tree.URLPath(url), Kind: kind, Data: data, Inputs: inputs})
 }
 
 // encode writes v as compact JSON without HTML escaping, as Express does.
@@ -319,7 +354,7 @@ func SemesterType(types []string) string {
 	return source.Year
 }
 
-func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
+func (r *renderer) courseFiles(e *emitter) error {
 	plans := r.sortedPlans()
 	plansOf := map[string][]*source.StudyPlan{}
 	for _, p := range plans {
@@ -347,6 +382,18 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 			types = sessionSems[c.Code]
 		}
 		list = append(list, CourseItem{Code: c.Code, Name: c.Name, Credits: c.Credits, SemesterType: SemesterType(types)})
+		byStart := slices.Clone(plansOf[c.Code])
+		slices.SortStableFunc(byStart, func(a, b *source.StudyPlan) int {
+			return r.sems[a.Semester].Start.Compare(r.sems[b.Semester].Start)
+		})
+		url, feed := "/api/courses/"+c.Code, tree.FeedPath("courses", c.Code)
+		in := r.inputs.course(r, c, byStart)
+		if ok, err := e.reuse(in, tree.URLPath(url), feed); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		detail := CourseDetail{
 			Code: c.Code, Name: c.Name, Credits: c.Credits, EduURL: c.EduURL, Language: c.Language,
 			Teachers:   r.teachersOf(c),
@@ -358,18 +405,20 @@ func (r *renderer) courseFiles(add func(url, kind string, v any) error) error {
 				Start: r.start(i), End: r.end(i), Label: r.occ[i].Label, Rooms: r.roomsOf(i),
 			})
 		}
-		byStart := slices.Clone(plansOf[c.Code])
-		slices.SortStableFunc(byStart, func(a, b *source.StudyPlan) int {
-			return r.sems[a.Semester].Start.Compare(r.sems[b.Semester].Start)
-		})
 		for _, p := range byStart {
 			detail.StudyPlans = append(detail.StudyPlans, r.planItem(p))
 		}
-		if err := add("/api/courses/"+c.Code, tree.KindCourse, detail); err != nil {
+		if err := e.json(url, tree.KindCourse, detail, in); err != nil {
+			return err
+		}
+		if err := e.sink.Put(tree.File{
+			Path: feed, Kind: tree.KindCourseFeed, Inputs: in,
+			Data: r.feeds.feed("course\x00"+c.Code, c.Code+" "+c.Name, r.byCourse[c.Code]),
+		}); err != nil {
 			return err
 		}
 	}
-	return add("/api/courses", tree.KindCourses, list)
+	return e.json("/api/courses", tree.KindCourses, list, "")
 }
 
 func orEmpty[T any](s []T) []T {
@@ -379,11 +428,19 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
+func (r *renderer) planFiles(e *emitter) error {
 	plans := r.sortedPlans()
 	list := make([]StudyPlanItem, 0, len(plans))
 	for _, p := range plans {
 		list = append(list, r.planItem(p))
+		url, feed := "/api/studyplans/"+p.ID, tree.FeedPath("studyplans", p.ID)
+		inputs := r.inputs.plan(r, p)
+		if ok, err := e.reuse(inputs, tree.URLPath(url), feed); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		sem := r.sems[p.Semester]
 		in := map[string]bool{}
 		for _, code := range p.Courses {
@@ -432,11 +489,17 @@ func (r *renderer) planFiles(add func(url, kind string, v any) error) error {
 				Teachers: r.teachersOf(c),
 			})
 		}
-		if err := add("/api/studyplans/"+p.ID, tree.KindStudyPlan, detail); err != nil {
+		if err := e.json(url, tree.KindStudyPlan, detail, inputs); err != nil {
+			return err
+		}
+		if err := e.sink.Put(tree.File{
+			Path: feed, Kind: tree.KindStudyPlanFeed, Inputs: inputs,
+			Data: r.feeds.feed("studyplan\x00"+p.ID, p.UnitCode+" "+p.UnitName+" ("+p.Semester+")", r.planOccurrences(p)),
+		}); err != nil {
 			return err
 		}
 	}
-	return add("/api/studyplans", tree.KindStudyPlans, list)
+	return e.json("/api/studyplans", tree.KindStudyPlans, list, "")
 }
 
 func day(t time.Time) source.Date {
@@ -476,7 +539,7 @@ func RoomItemOf(room *source.Room) RoomItem {
 	return it
 }
 
-func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
+func (r *renderer) roomFiles(e *emitter) error {
 	rooms := make([]*source.Room, 0, len(r.rel.Rooms))
 	for i := range r.rel.Rooms {
 		if r.rel.Rooms[i].Available {
@@ -493,6 +556,14 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 	for _, room := range rooms {
 		it := RoomItemOf(room)
 		list = append(list, it)
+		url, feed := "/api/rooms/"+room.Name, tree.FeedPath("rooms", room.Name)
+		in := r.inputs.room(r, room)
+		if ok, err := e.reuse(in, tree.URLPath(url), feed); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		schedules = schedules[:0]
 		for _, i := range r.byRoom[room.Name] {
 			o := &r.occ[i]
@@ -505,9 +576,15 @@ func (r *renderer) roomFiles(add func(url, kind string, v any) error) error {
 			schedules = append(schedules, s)
 		}
 		detail := RoomDetail{RoomItem: it, Schedules: orEmpty(schedules)}
-		if err := add("/api/rooms/"+room.Name, tree.KindRoom, detail); err != nil {
+		if err := e.json(url, tree.KindRoom, detail, in); err != nil {
+			return err
+		}
+		if err := e.sink.Put(tree.File{
+			Path: feed, Kind: tree.KindRoomFeed, Inputs: in,
+			Data: r.feeds.feed("room\x00"+room.Name, room.Name, slices.Compact(slices.Clone(r.byRoom[room.Name]))),
+		}); err != nil {
 			return err
 		}
 	}
-	return add("/api/rooms", tree.KindRooms, list)
+	return e.json("/api/rooms", tree.KindRooms, list, "")
 }

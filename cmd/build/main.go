@@ -458,7 +458,13 @@ func publish(ctx context.Context, out *tree.Output, rel *source.Release, record 
 	if err != nil {
 		return nil, err
 	}
-	if err := generator.RenderTo(rel, generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location, Record: record}, ctxSink{ctx, w}); err != nil {
+	salt, err := saltOf(cfg)
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	opt := generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location, Record: record, Salt: salt}
+	if err := generator.RenderTo(rel, opt, ctxSink{ctx, w}); err != nil {
 		w.Abort()
 		if errors.Is(err, tree.ErrTooLarge) {
 			return nil, fmt.Errorf("%w: the release renders more than -max-output %s; raise it if the release is really this large", err, humanSize(cfg.MaxOutput))
@@ -468,12 +474,24 @@ func publish(ctx context.Context, out *tree.Output, rel *source.Release, record 
 	return w.Commit()
 }
 
+// saltOf identifies what the files depend on besides the release and the
+// rendering options: the code and whether the tree has compressed copies
+// (see generator.Options.Salt). Files of a tree published with another
+// salt are never reused.
+func saltOf(cfg Config) (string, error) {
+	code, err := codeID()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("code %s\x00compress %t", code, !cfg.NoCompress), nil
+}
+
 // inputsOf identifies everything the tree of rel depends on: the code
 // (this executable, as built), the release and the options that change
 // its bytes (see generator.Fingerprint), and whether it has compressed
 // copies. A published tree of the same inputs is left as it is.
 func inputsOf(record []byte, rel *source.Release, cfg Config) (string, error) {
-	code, err := codeID()
+	salt, err := saltOf(cfg)
 	if err != nil {
 		return "", err
 	}
@@ -481,7 +499,7 @@ func inputsOf(record []byte, rel *source.Release, cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("code %s\x00render %s\x00compress %t", code, fp, !cfg.NoCompress)))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00render %s", salt, fp)))
 	return hex.EncodeToString(sum[:]), nil
 }
 
