@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // ErrLocked is the error (see [LockError]) of a build that finds another
@@ -556,8 +557,13 @@ func (o *Output) removeLeftovers() []string {
 // relative paths listed once in order, well-formed hashes, and a release
 // id that is the hash of its entries. Any other JSON file named
 // manifest.json (a web app's, say) fails.
+//
+// The manifest of a large tree is tens of megabytes (22 MB at 10 times
+// the sample), read at every build: it is decoded with goccy/go-json,
+// about ten times faster than encoding/json, whose results it gives
+// (FuzzManifestDecoders checks that they agree).
 func ParseManifest(data []byte) (*Manifest, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := gojson.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
@@ -566,6 +572,11 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if dec.More() {
 		return nil, errors.New("not a build manifest: data after its end")
 	}
+	return checkManifest(&m)
+}
+
+// checkManifest checks a decoded manifest (see [ParseManifest]).
+func checkManifest(m *Manifest) (*Manifest, error) {
 	if m.Version < minManifestVersion || m.Version > ManifestVersion {
 		return nil, fmt.Errorf("manifest version %d, want %d to %d", m.Version, minManifestVersion, ManifestVersion)
 	}
@@ -592,5 +603,5 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if got := releaseID(m.Files); got != m.Release {
 		return nil, fmt.Errorf("its release id %.12s is not the hash of its entries (%.12s)", m.Release, got)
 	}
-	return &m, nil
+	return m, nil
 }
