@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // The release record is a checked [Release] as JSON, which a build stores
@@ -144,12 +146,12 @@ func MarshalRelease(rel *Release) ([]byte, error) {
 // so that a release from [Decode] with its Row fields zeroed comes back
 // deep-equal to itself.
 func UnmarshalRelease(data []byte) (*Release, error) {
-	var head struct {
-		Format  *string `json:"format"`
-		Version *int    `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("release record: %w", describeJSONError(err))
+	var head recordHead
+	if gojson.Unmarshal(data, &head) != nil {
+		head = recordHead{} // encoding/json says what is wrong
+		if err := json.Unmarshal(data, &head); err != nil {
+			return nil, fmt.Errorf("release record: %w", describeJSONError(err))
+		}
 	}
 	switch {
 	case head.Format == nil:
@@ -161,14 +163,18 @@ func UnmarshalRelease(data []byte) (*Release, error) {
 	case *head.Version != ReleaseVersion:
 		return nil, fmt.Errorf("release record: version %d %w (it reads version %d)", *head.Version, ErrRecordVersion, ReleaseVersion)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var rec releaseRecord
-	if err := dec.Decode(&rec); err != nil {
-		return nil, fmt.Errorf("release record: %w", describeJSONError(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("release record: data after the record")
+	if !decodeRecordFast(data, &rec) {
+		// encoding/json says what is wrong, and where.
+		rec = releaseRecord{}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			return nil, fmt.Errorf("release record: %w", describeJSONError(err))
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errors.New("release record: data after the record")
+		}
 	}
 	var r recordReader
 	rel := r.release(&rec)
@@ -176,6 +182,29 @@ func UnmarshalRelease(data []byte) (*Release, error) {
 		return nil, fmt.Errorf("release record: %w", r.err)
 	}
 	return rel, nil
+}
+
+// recordHead is what a record says of itself.
+type recordHead struct {
+	Format  *string `json:"format"`
+	Version *int    `json:"version"`
+}
+
+// decodeRecordFast decodes data into rec with goccy/go-json, several times
+// faster than encoding/json on the record of a large release (tens of
+// megabytes, read back at every build that changes it), and reports
+// whether it could. It must read what encoding/json reads from any record
+// it accepts (FuzzRecordDecoders checks it); on any failure the caller
+// decodes with encoding/json, whose errors the user sees, so that what is
+// accepted and refused stays encoding/json's.
+func decodeRecordFast(data []byte, rec *releaseRecord) bool {
+	dec := gojson.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(rec); err != nil {
+		return false
+	}
+	rest := data[min(max(dec.InputOffset(), 0), int64(len(data))):]
+	return len(bytes.TrimLeft(rest, " \t\r\n")) == 0
 }
 
 // describeJSONError rewords the errors of encoding/json for a reader of
