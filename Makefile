@@ -33,7 +33,7 @@ vet:
 # (SeaweedFS, built once into ~/.cache/occupancy: about 5 minutes the
 # first time).
 test: vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	./scripts/nginx-test.sh
 	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
 	./scripts/e2e.sh
