@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -422,12 +421,12 @@ func (o *Output) Unchanged(inputs string) bool {
 
 // FilesInPlace reports whether the published tree holds every file its
 // manifest lists, each a regular file of its listed size. The check is
-// made once, at the first call, so that a caller can make it while it
-// reads the release and before it knows its inputs; call it before
-// [Output.Begin].
+// made once: by [OpenOutput], in the walk that checks the tree is the
+// build's own, or for a read-only output at the first call. Call it
+// before [Output.Begin].
 func (o *Output) FilesInPlace() bool {
 	o.inPlace.Do(func() {
-		o.allInPlace = o.prev != nil && sizesMatch(o.path, o.prev.Files)
+		o.allInPlace = o.prev != nil && filesInPlace(o.path, o.prev)
 	})
 	return o.allInPlace
 }
@@ -457,28 +456,6 @@ func (o *Output) Untouched() *Report {
 		rep.Target = o.path
 	}
 	return rep
-}
-
-// sizesMatch reports whether every entry is a regular file of its size
-// under root, looking them up with a few workers at once.
-func sizesMatch(root string, entries []ManifestEntry) bool {
-	const workers = 8
-	var bad atomic.Bool
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(entries) && !bad.Load(); i += workers {
-				st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(entries[i].Path)))
-				if err != nil || !st.Mode().IsRegular() || st.Size() != int64(entries[i].Size) {
-					bad.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return !bad.Load()
 }
 
 // Commit finishes the publication: it writes the manifest, makes the new
