@@ -127,6 +127,8 @@ type Output struct {
 
 	inPlace    sync.Once // FilesInPlace's check, made once: by OpenOutput unless read-only
 	allInPlace bool
+
+	sb standbyState // the standby tree beside the output (see standby.go)
 }
 
 // lockSuffix names the lock file of an output folder: ".public.lock" beside
@@ -230,6 +232,8 @@ func checkOverlap(input string, o *Output) error {
 	switch {
 	case within(in, o.path):
 		return fmt.Errorf("%w: the release %s is inside the output folder %s, which the build replaces with the published tree (deleting it): keep releases outside the output folder", ErrOverlap, input, o.dir)
+	case within(in, o.standbyPath()):
+		return fmt.Errorf("%w: the release %s is inside %s, the standby tree that the build keeps beside the output folder %s and updates into its next tree: keep releases outside it", ErrOverlap, input, o.standbyPath(), o.dir)
 	case within(o.path, in):
 		return fmt.Errorf("%w: the output folder %s is inside the release %s: the next build would read the published tree as part of its release; publish outside the release folder", ErrOverlap, o.dir, input)
 	}
@@ -283,6 +287,9 @@ func (o *Output) ReadPrevious(p string) ([]byte, error) {
 func (o *Output) Close() error {
 	if o.lock == nil {
 		return nil
+	}
+	if !o.readOnly {
+		o.closeStandby()
 	}
 	f := o.lock
 	o.lock = nil
@@ -501,11 +508,16 @@ func isEmptyDir(dir string) bool {
 // removeLeftovers deletes the trees that killed builds left beside the
 // output, and returns a warning for each folder named like one that is not
 // recognisably a build's, which it leaves alone. Only a build holding the
-// output's lock calls it, so no running build owns any of them.
+// output's lock calls it, so no running build owns any of them but this
+// one's claimed standby, which it skips. The standby at its own name
+// (".public.standby") is no leftover: its name is not a new tree's.
 func (o *Output) removeLeftovers() []string {
 	matches, _ := filepath.Glob(filepath.Join(o.parent, "."+o.base+newTreeInfix+"*"))
 	var warnings []string
 	for _, m := range matches {
+		if o.busy(m) {
+			continue // this build's standby, claimed
+		}
 		if !ownedLeftover(m) {
 			warnings = append(warnings, fmt.Sprintf("%s looks like a tree a build left behind, but is not recognisably one: left alone", m))
 			continue

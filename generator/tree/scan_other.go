@@ -12,6 +12,9 @@ import (
 // published one, and is linked again.
 func inode(fs.FileInfo) uint64 { return 0 }
 
+// device returns 0, unknown.
+func device(fs.FileInfo) uint64 { return 0 }
+
 // scanDir is a folder open for reading.
 type scanDir struct{ name string }
 

@@ -18,6 +18,15 @@ func inode(fi fs.FileInfo) uint64 {
 	return 0
 }
 
+// device returns the device number of the file system holding the file fi
+// describes.
+func device(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev)
+	}
+	return 0
+}
+
 // scanDir is a folder open for reading and for looking its entries up.
 type scanDir struct {
 	f    *os.File
