@@ -277,6 +277,7 @@ func (o *Output) busy(dir string) bool {
 func (o *Output) makeTree() (string, *standby, error) {
 	if sb := o.takeStandby(); sb != nil {
 		if err := writeMarker(sb.dir); err != nil {
+			os.Remove(filepath.Join(sb.dir, markerName)) // half written, maybe
 			renameNoReplace(sb.dir, o.standbyPath())
 			return "", nil, fmt.Errorf("adopt the standby tree: %w", err)
 		}
@@ -324,7 +325,7 @@ func (o *Output) retire(old string, keep bool) (string, error) {
 		}
 		return fmt.Sprintf("the previous tree could not become the standby %s (%v): removed", name, err), nil
 	}
-	// Checked before the swap (see Commit), as today's trees always were.
+	// Checked before the swap (see Commit), as the replaced tree always was.
 	if err := removeTree(old); err != nil {
 		return "", fmt.Errorf("remove previous tree: %w", err)
 	}
