@@ -1,6 +1,8 @@
 package tree
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The standby tree.
@@ -80,23 +83,35 @@ func (o *Output) standbyPath() string {
 // standbyState is an output's hold on its standby tree.
 type standbyState struct {
 	mu       sync.Mutex
-	checked  bool     // the standby's name was looked at since the last swap or put-back
-	tree     *standby // claimed and adoptable, not yet taken by a writer
-	reason   string   // why what is at the standby's name was left alone
-	warnings []string // for the next writer's report
-	removing map[string]bool
-	bg       sync.WaitGroup // removals of damaged standbys
+	started  bool            // PrepareStandby started since the last publication or put-back
+	done     chan struct{}   // closed when the preparation started last has ended
+	stop     atomic.Bool     // set to stop a preparation under way (see putStandbyBack)
+	tree     *standby        // claimed and adoptable, not yet taken by a writer
+	taken    string          // where the standby a writer took was claimed
+	reason   string          // why what is at the standby's name was left alone
+	warnings []string        // for the next writer's report
+	claimed  map[string]bool // new trees' names of standbys claimed, not yet put back, swapped in or removed
+	bg       sync.WaitGroup  // removals of damaged standbys
 }
 
 // standby is a standby tree claimed for a publication.
 type standby struct {
-	dir string    // where it was claimed: a new tree's name beside the output
-	man *Manifest // the generation it holds
-	ino []uint64  // the inode of each file of man, as the scan found it
-	dev uint64    // the device of dir
+	dir   string        // where it was claimed: a new tree's name beside the output
+	files []standbyFile // the generation it holds, as its manifest lists it
+	dev   uint64        // the device of dir
 
 	mu    sync.Mutex
-	state []uint8 // of each file of man: untouched, inNew or removed
+	state []uint8 // of each file: untouched, inNew or removed
+}
+
+// standbyFile is what the writer needs of a standby's file: a fifth of
+// a ManifestEntry's memory, as a build holds the entries of its standby
+// and of the published tree throughout.
+type standbyFile struct {
+	path string
+	sum  [sha256.Size]byte
+	size int64
+	ino  uint64 // its inode, as the scan found it
 }
 
 // The states of a standby's file as the writer brings the tree into line.
@@ -106,13 +121,14 @@ const (
 	removed                // removed to make room for a folder of the new tree
 )
 
-// PrepareStandby claims and checks the standby tree kept beside the
-// output, for the next [Output.Begin] to adopt: see the package's
-// standby.go. Begin calls it; a caller with other work to do first can
-// call it before, in a goroutine, to overlap the walk of the standby with
-// that work. It does nothing for a read-only output, or when it was done
-// since the last publication. A claimed standby that no writer takes is
-// put back by [Writer.Commit], [Writer.Abort] or [Output.Close].
+// PrepareStandby starts claiming and checking the standby tree kept
+// beside the output, in the background, for the writer to adopt when it
+// first needs a new tree: see the package's standby.go. [Output.Begin]
+// calls it; a caller with other work to do before can call it sooner, to
+// overlap the walk of the standby with that work. It does nothing for a
+// read-only output, or when it was started since the last publication. A
+// claimed standby that no writer takes is put back by [Writer.Commit],
+// [Writer.Abort] or [Output.Close], which stop a check under way.
 func (o *Output) PrepareStandby() {
 	if o.readOnly || o.lock == nil {
 		return
@@ -120,11 +136,36 @@ func (o *Output) PrepareStandby() {
 	s := &o.sb
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.checked {
+	if s.started {
 		return
 	}
-	s.checked = true
-	s.tree, s.reason = o.claimStandby()
+	s.started = true
+	done := make(chan struct{})
+	s.done = done
+	go func() {
+		defer close(done)
+		tree, reason := o.claimStandby()
+		s.mu.Lock()
+		s.tree, s.reason = tree, reason
+		s.mu.Unlock()
+	}()
+}
+
+// wait waits for the preparation started last, if any.
+func (s *standbyState) wait() {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// warn records a warning for the report.
+func (s *standbyState) warn(w string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.warnings = append(s.warnings, w)
 }
 
 // claimStandby moves the standby to a new tree's name and checks it
@@ -151,39 +192,41 @@ func (o *Output) claimStandby() (*standby, string) {
 		return nil, err.Error()
 	}
 	m, err := ParseManifest(data)
+	data = nil
 	if err != nil {
 		return nil, "its " + ManifestName + " is not the build's: " + err.Error()
 	}
 	// A tree of the build's, by its manifest: move it where nothing but
 	// builds write before checking it, so that what is checked is what is
 	// adopted.
-	claimed, err := claimName(name, o.parent, "."+o.base+newTreeInfix)
+	claimed, err := o.claimName(name)
 	if err != nil {
 		return nil, "it could not be moved to a new tree's name: " + err.Error()
 	}
-	scan, err := scanTree(claimed, m, true)
+	release := func() {
+		s.mu.Lock()
+		delete(s.claimed, claimed)
+		s.mu.Unlock()
+	}
+	scan, err := scanTreeUnless(claimed, m, true, &s.stop)
 	if err == nil && len(scan.foreign) == 0 && !scan.inPlace {
 		// Wholly the build's, every path listed, but a file is missing
 		// or of another size (edited by hand, maybe in the published
 		// tree, with which it shares files): removed, while the build
 		// goes on, as the build's own trees are.
-		s.warnings = append(s.warnings, fmt.Sprintf("%s did not match its %s (a file missing or of another size): removed; this build writes a whole new tree", name, ManifestName))
-		if s.removing == nil {
-			s.removing = map[string]bool{}
-		}
-		s.removing[claimed] = true
+		s.warn(fmt.Sprintf("%s did not match its %s (a file missing or of another size): removed; this build writes a whole new tree", name, ManifestName))
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
+			defer release()
 			removeTree(claimed) // on failure, marked: the next build's leftover
-			s.mu.Lock()
-			delete(s.removing, claimed)
-			s.mu.Unlock()
 		}()
 		return nil, ""
 	}
 	var reason string
 	switch {
+	case errors.Is(err, errScanStopped):
+		reason = "the build ended before it was checked"
 	case err != nil:
 		reason = "it could not be checked: " + err.Error()
 	case len(scan.foreign) > 0:
@@ -192,57 +235,87 @@ func (o *Output) claimStandby() (*standby, string) {
 			reason += fmt.Sprintf(" and %d more", scan.more)
 		}
 	}
+	var dir fs.FileInfo
+	if reason == "" {
+		if dir, err = os.Stat(claimed); err != nil {
+			reason = "it could not be checked: " + err.Error()
+		}
+	}
 	if reason != "" {
 		if err := renameNoReplace(claimed, name); err != nil {
-			s.warnings = append(s.warnings, fmt.Sprintf("%s, moved to %s to be checked, could not be put back (%v): left there", name, claimed, err))
+			s.warn(fmt.Sprintf("%s, moved to %s to be checked, could not be put back (%v): left there", name, claimed, err))
 		}
+		release()
 		return nil, reason
 	}
-	dir, err := os.Stat(claimed)
-	if err != nil {
-		renameNoReplace(claimed, name)
-		return nil, "it could not be checked: " + err.Error()
+	sb := &standby{dir: claimed, files: make([]standbyFile, len(m.Files)), dev: device(dir), state: make([]uint8, len(m.Files))}
+	for i, e := range m.Files {
+		sb.files[i] = standbyFile{path: e.Path, size: int64(e.Size), ino: scan.ino[i]}
+		hex.Decode(sb.files[i].sum[:], []byte(e.SHA256)) // checked by ParseManifest
 	}
-	return &standby{dir: claimed, man: m, ino: scan.ino, dev: device(dir), state: make([]uint8, len(m.Files))}, ""
+	return sb, ""
 }
 
-// claimName renames the folder name to a new, unused name in parent
-// starting with prefix, and returns it.
-func claimName(name, parent, prefix string) (string, error) {
+// claimName renames the folder name to a new tree's name, unused, and
+// returns it. The name counts as this output's (see busy) from before the
+// rename until it is put back or removed.
+func (o *Output) claimName(name string) (string, error) {
+	s := &o.sb
 	for {
-		claimed := filepath.Join(parent, prefix+strconv.FormatUint(rand.Uint64()%1e10, 10))
+		claimed := filepath.Join(o.parent, "."+o.base+newTreeInfix+strconv.FormatUint(rand.Uint64()%1e10, 10))
+		s.mu.Lock()
+		if s.claimed == nil {
+			s.claimed = map[string]bool{}
+		}
+		s.claimed[claimed] = true
+		s.mu.Unlock()
 		err := renameNoReplace(name, claimed)
+		if err == nil {
+			return claimed, nil
+		}
+		s.mu.Lock()
+		delete(s.claimed, claimed)
+		s.mu.Unlock()
 		if !errors.Is(err, fs.ErrExist) {
-			return claimed, err
+			return "", err
 		}
 	}
 }
 
 // takeStandby hands the claimed standby, if any, to a writer that needs a
-// new tree.
+// new tree, once its check is over.
 func (o *Output) takeStandby() *standby {
 	s := &o.sb
+	s.wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tree
 	s.tree = nil
+	if t != nil {
+		s.taken = t.dir
+	}
 	return t
 }
 
-// putStandbyBack returns a claimed standby that no writer took to its
-// name, and lets the next writer look at that name again. One that cannot
-// go back (its name taken meanwhile) stays under its new tree's name,
-// whole and unmarked: the next build removes it as a leftover.
+// putStandbyBack stops a check under way, returns a claimed standby that
+// no writer took to its name, and lets the next writer look at that name
+// again. One that cannot go back (its name taken meanwhile) stays under
+// its new tree's name, whole and unmarked: the next build removes it as a
+// leftover.
 func (o *Output) putStandbyBack() {
 	s := &o.sb
+	s.stop.Store(true)
+	s.wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tree != nil {
 		renameNoReplace(s.tree.dir, o.standbyPath())
+		delete(s.claimed, s.tree.dir)
 		s.tree = nil
 	}
-	s.checked = false
-	s.reason = ""
+	delete(s.claimed, s.taken) // swapped in, or removed by Abort
+	s.started, s.done, s.reason, s.taken = false, nil, "", ""
+	s.stop.Store(false)
 }
 
 // closeStandby puts a claimed standby back and waits for the removal of a
@@ -252,8 +325,8 @@ func (o *Output) closeStandby() {
 	o.sb.bg.Wait()
 }
 
-// standbyWarnings returns, once, what PrepareStandby did that the
-// operator should know.
+// standbyWarnings returns, once, what the standby's preparation did that
+// the operator should know.
 func (o *Output) standbyWarnings() []string {
 	s := &o.sb
 	s.mu.Lock()
@@ -264,12 +337,13 @@ func (o *Output) standbyWarnings() []string {
 }
 
 // busy reports whether the new tree's name dir is this output's own
-// standby, claimed or being removed: not a leftover.
+// standby, claimed (being checked, adopted, being removed): not a
+// leftover.
 func (o *Output) busy(dir string) bool {
 	s := &o.sb
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tree != nil && s.tree.dir == dir || s.removing[dir]
+	return s.claimed[dir]
 }
 
 // makeTree returns the folder of a new tree, marked as being written:
@@ -338,9 +412,9 @@ func (o *Output) retire(old string, keep bool) (string, error) {
 	return fmt.Sprintf("%s is not a standby tree of this build (%s): left alone, and the previous tree removed instead of kept there; move it away, or delete it, to make rebuilds faster", name, reason), nil
 }
 
-// lookup returns the index of the file p in the standby's manifest.
+// lookup returns the index of the file p in the standby's files.
 func (sb *standby) lookup(p string) (int, bool) {
-	return slices.BinarySearchFunc(sb.man.Files, p, func(e ManifestEntry, p string) int { return strings.Compare(e.Path, p) })
+	return slices.BinarySearchFunc(sb.files, p, func(f standbyFile, p string) int { return strings.Compare(f.path, p) })
 }
 
 // take records that the new tree has the standby's file i, and returns
@@ -371,7 +445,7 @@ func (sb *standby) place(w *Writer, e ManifestEntry, data, buf []byte) ([]byte, 
 	if was == inNew {
 		return buf, fmt.Errorf("%s: placed twice", e.Path)
 	}
-	if old := sb.man.Files[i]; was == untouched && old.SHA256 == e.SHA256 && old.Size == e.Size {
+	if old := sb.files[i]; was == untouched && old.size == int64(e.Size) && hex.EncodeToString(old.sum[:]) == e.SHA256 {
 		// Compared, not trusted: the file may be a link shared with a
 		// published tree that someone edited in place.
 		var same bool
@@ -398,8 +472,8 @@ func (sb *standby) link(w *Writer, p string) error {
 	if was == inNew {
 		return fmt.Errorf("reuse %s: placed twice", p)
 	}
-	if was == untouched && sb.ino[i] != 0 {
-		if st, err := os.Lstat(live); err == nil && st.Mode().IsRegular() && inode(st) == sb.ino[i] && device(st) == sb.dev {
+	if ino := sb.files[i].ino; was == untouched && ino != 0 {
+		if st, err := os.Lstat(live); err == nil && st.Mode().IsRegular() && inode(st) == ino && device(st) == sb.dev {
 			return nil
 		}
 	}
@@ -495,7 +569,7 @@ func (sb *standby) removeFile(i int) bool {
 		return false
 	}
 	sb.state[i] = removed
-	err := os.Remove(sb.path(sb.man.Files[i].Path))
+	err := os.Remove(sb.path(sb.files[i].path))
 	return err == nil || errors.Is(err, fs.ErrNotExist)
 }
 
@@ -505,10 +579,10 @@ func (sb *standby) removeFile(i int) bool {
 func (sb *standby) clearFolder(p string) error {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	files := sb.man.Files
-	lo, _ := slices.BinarySearchFunc(files, p+"/", func(e ManifestEntry, p string) int { return strings.Compare(e.Path, p) })
+	files := sb.files
+	lo, _ := slices.BinarySearchFunc(files, p+"/", func(f standbyFile, p string) int { return strings.Compare(f.path, p) })
 	hi := lo
-	for hi < len(files) && strings.HasPrefix(files[hi].Path, p+"/") {
+	for hi < len(files) && strings.HasPrefix(files[hi].path, p+"/") {
 		hi++
 	}
 	dirs := map[string]bool{}
@@ -518,11 +592,11 @@ func (sb *standby) clearFolder(p string) error {
 		}
 		if sb.state[i] == untouched {
 			sb.state[i] = removed
-			if err := os.Remove(sb.path(files[i].Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := os.Remove(sb.path(files[i].path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 		}
-		dirs[path.Dir(files[i].Path)] = true
+		dirs[path.Dir(files[i].path)] = true
 	}
 	removeEmptyFolders(sb.dir, dirs, p)
 	if err := os.Remove(sb.path(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -540,14 +614,14 @@ func (sb *standby) prune() error {
 		return nil
 	}
 	dirs := map[string]bool{}
-	for i, e := range sb.man.Files {
+	for i, f := range sb.files {
 		if sb.state[i] != untouched {
 			continue
 		}
-		if err := os.Remove(sb.path(e.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(sb.path(f.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if d := path.Dir(e.Path); d != "." {
+		if d := path.Dir(f.path); d != "." {
 			dirs[d] = true
 		}
 	}

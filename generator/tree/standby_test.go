@@ -403,6 +403,11 @@ func TestStandbyKilled(t *testing.T) {
 			os.Exit(1)
 		}
 		out.PrepareStandby()
+		for { // claimed once it has left its name
+			if _, err := os.Lstat(standbyOf(dir)); errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+		}
 		if os.Getenv("GENERATOR_STANDBY_WHEN") == "adopted" {
 			w, err := out.Begin(tree.PublishOptions{NoSync: true})
 			if err != nil {

@@ -74,8 +74,8 @@ func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 	}
 	o.writing = true
 	w := &Writer{o: o, opt: opt, paths: map[string]bool{}, dirs: map[string]bool{}}
-	o.PrepareStandby()
-	w.warnings = append(o.standbyWarnings(), o.removeLeftovers()...)
+	o.PrepareStandby() // in the background, unless started already
+	w.warnings = o.removeLeftovers()
 	if o.prev != nil {
 		w.prev = o.prev.Files // sorted: ParseManifest and Commit see to it
 	}
@@ -579,6 +579,7 @@ func (w *Writer) Commit() (rep *Report, err error) {
 			rep.Warnings = append(rep.Warnings, warning)
 		}
 	}
+	rep.Warnings = append(rep.Warnings, o.standbyWarnings()...)
 	if !w.opt.NoSync {
 		if err := syncDir(o.parent); err != nil {
 			return nil, err
