@@ -96,4 +96,4 @@ sample:
 	$(GO) generate ./source/sample
 
 clean:
-	rm -rf bin $(OUT) .$(OUT).new-* .$(OUT).lock
+	rm -rf bin $(OUT) .$(OUT).new-* .$(OUT).standby .$(OUT).lock

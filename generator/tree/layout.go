@@ -5,6 +5,14 @@
 // of a tree into an output folder that one build at a time owns and locks.
 // What the files hold is the generator's business; the tree only places,
 // hashes, compresses and publishes bytes.
+//
+// Beside an output folder "public", a build keeps its lock
+// (".public.lock", while it runs), writes its new trees (".public.new-*",
+// swapped in, or left by a killed build and removed by the next one) and
+// keeps the standby (".public.standby"): the tree the last swap took out,
+// which the next build updates in place into its tree, so that a rebuild
+// costs in proportion to what changed (see [Writer]). Any of them can be
+// deleted by hand between builds.
 package tree
 
 import (

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,8 +126,10 @@ type Output struct {
 	prev     *Manifest
 	writing  bool // a Writer is open (from Begin to its Commit or Abort)
 
-	inPlace    sync.Once // FilesInPlace's check, made once
+	inPlace    sync.Once // FilesInPlace's check, made once: by OpenOutput unless read-only
 	allInPlace bool
+
+	sb standbyState // the standby tree beside the output (see standby.go)
 }
 
 // lockSuffix names the lock file of an output folder: ".public.lock" beside
@@ -172,9 +173,15 @@ func OpenOutput(ctx context.Context, dir string, opt OpenOptions) (*Output, erro
 	if err := o.takeLock(ctx, opt.Wait); err != nil {
 		return nil, err
 	}
-	if o.prev, err = checkOwned(o.path, o.dir); err != nil {
+	// One walk checks that the tree is the build's own and, for a
+	// publication, looks up the size of each file for FilesInPlace.
+	var scan *treeScan
+	if o.prev, scan, err = scanOwned(o.path, o.dir, !opt.ReadOnly); err != nil {
 		o.Close()
 		return nil, err
+	}
+	if scan != nil && !opt.ReadOnly {
+		o.inPlace.Do(func() { o.allInPlace = scan.inPlace })
 	}
 	return o, nil
 }
@@ -226,6 +233,8 @@ func checkOverlap(input string, o *Output) error {
 	switch {
 	case within(in, o.path):
 		return fmt.Errorf("%w: the release %s is inside the output folder %s, which the build replaces with the published tree (deleting it): keep releases outside the output folder", ErrOverlap, input, o.dir)
+	case within(in, o.standbyPath()):
+		return fmt.Errorf("%w: the release %s is inside %s, the standby tree that the build keeps beside the output folder %s and updates into its next tree: keep releases outside it", ErrOverlap, input, o.standbyPath(), o.dir)
 	case within(o.path, in):
 		return fmt.Errorf("%w: the output folder %s is inside the release %s: the next build would read the published tree as part of its release; publish outside the release folder", ErrOverlap, o.dir, input)
 	}
@@ -279,6 +288,9 @@ func (o *Output) ReadPrevious(p string) ([]byte, error) {
 func (o *Output) Close() error {
 	if o.lock == nil {
 		return nil
+	}
+	if !o.readOnly {
+		o.closeStandby()
 	}
 	f := o.lock
 	o.lock = nil
@@ -386,82 +398,43 @@ const maxForeignListed = 5
 // checkOwned returns the manifest of the tree at real (shown as dir), nil
 // when real is absent or empty, or a *NotOwnedError when the tree holds
 // anything this package did not write: no manifest, a manifest it did not
-// write (see [ParseManifest]), or entries the manifest does not list.
+// write (see [ParseManifest]), or entries the manifest does not list (see
+// [scanTree]).
 func checkOwned(real, dir string) (*Manifest, error) {
+	m, _, err := scanOwned(real, dir, false)
+	return m, err
+}
+
+// scanOwned is checkOwned that also returns its walk of the tree, with
+// each listed file looked up for its size and inode when stat is true
+// (nil when there is no tree).
+func scanOwned(real, dir string, stat bool) (*Manifest, *treeScan, error) {
 	entries, err := os.ReadDir(real)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("output folder %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("output folder %s: %w", dir, err)
 	}
 	data, err := os.ReadFile(filepath.Join(real, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &NotOwnedError{Dir: dir, Reason: "is not empty and holds no " + ManifestName + ": this build did not write it"}
+		return nil, nil, &NotOwnedError{Dir: dir, Reason: "is not empty and holds no " + ManifestName + ": this build did not write it"}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("output folder %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("output folder %s: %w", dir, err)
 	}
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, &NotOwnedError{Dir: dir, Reason: "holds a " + ManifestName + " that this build did not write (" + err.Error() + ")"}
+		return nil, nil, &NotOwnedError{Dir: dir, Reason: "holds a " + ManifestName + " that this build did not write (" + err.Error() + ")"}
 	}
-	foreign, more, err := foreignEntries(real, m)
+	scan, err := scanTree(real, m, stat)
 	if err != nil {
-		return nil, fmt.Errorf("output folder %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("output folder %s: %w", dir, err)
 	}
-	if len(foreign) > 0 {
-		return nil, &NotOwnedError{Dir: dir, Reason: "holds files that its " + ManifestName + " does not list", Foreign: foreign, More: more}
+	if len(scan.foreign) > 0 {
+		return nil, nil, &NotOwnedError{Dir: dir, Reason: "holds files that its " + ManifestName + " does not list", Foreign: scan.foreign, More: scan.more}
 	}
-	return m, nil
-}
-
-// foreignEntries walks the tree at root and returns the first few entries
-// that its manifest m does not account for, and how many more there are:
-// files it does not list, anything that is not a regular file where it
-// lists a file, and folders that hold none of its files.
-func foreignEntries(root string, m *Manifest) (foreign []string, more int, err error) {
-	files := make(map[string]bool, len(m.Files)+1)
-	dirs := map[string]bool{}
-	files[ManifestName] = true
-	for _, e := range m.Files {
-		files[e.Path] = true
-		for d := path.Dir(e.Path); d != "." && !dirs[d]; d = path.Dir(d) {
-			dirs[d] = true
-		}
-	}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == root {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		ok := false
-		switch {
-		case d.IsDir():
-			ok = dirs[rel]
-		case d.Type().IsRegular():
-			ok = files[rel]
-		}
-		if !ok {
-			if len(foreign) < maxForeignListed {
-				foreign = append(foreign, rel)
-			} else {
-				more++
-			}
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-		}
-		return nil
-	})
-	return foreign, more, err
+	return m, scan, nil
 }
 
 // markerName is the file that marks a tree as being written or removed by
@@ -536,11 +509,16 @@ func isEmptyDir(dir string) bool {
 // removeLeftovers deletes the trees that killed builds left beside the
 // output, and returns a warning for each folder named like one that is not
 // recognisably a build's, which it leaves alone. Only a build holding the
-// output's lock calls it, so no running build owns any of them.
+// output's lock calls it, so no running build owns any of them but this
+// one's claimed standby, which it skips. The standby at its own name
+// (".public.standby") is no leftover: its name is not a new tree's.
 func (o *Output) removeLeftovers() []string {
 	matches, _ := filepath.Glob(filepath.Join(o.parent, "."+o.base+newTreeInfix+"*"))
 	var warnings []string
 	for _, m := range matches {
+		if o.busy(m) {
+			continue // this build's standby, claimed
+		}
 		if !ownedLeftover(m) {
 			warnings = append(warnings, fmt.Sprintf("%s looks like a tree a build left behind, but is not recognisably one: left alone", m))
 			continue

@@ -22,3 +22,15 @@ func swapByRenames(src, dst string) error {
 	}
 	return os.Rename(old, src)
 }
+
+// renameIfAbsent renames src to dst unless something is at dst: the
+// portable, not atomic, form of renameNoReplace.
+func renameIfAbsent(src, dst string) error {
+	if _, err := os.Lstat(dst); !errors.Is(err, fs.ErrNotExist) {
+		if err == nil {
+			err = fs.ErrExist
+		}
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return os.Rename(src, dst)
+}

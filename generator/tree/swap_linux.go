@@ -24,3 +24,16 @@ func swap(src, dst string) error {
 	}
 	return err
 }
+
+// renameNoReplace renames src to dst, failing when something is at dst,
+// even an empty folder, which rename(2) would replace.
+func renameNoReplace(src, dst string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		return renameIfAbsent(src, dst) // a file system without RENAME_NOREPLACE
+	}
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return nil
+}

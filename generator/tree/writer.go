@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -31,6 +30,13 @@ var ErrTooLarge = errors.New("the tree is larger than its limit")
 // Until a file differs from the published tree, nothing is written: a
 // release that renders exactly the published bytes leaves the output as it
 // is, without a new tree or a swap.
+//
+// The new tree is the standby when there is one: the tree the previous
+// swap took out, kept beside the output (".public.standby") and updated
+// in place, so that a rebuild touches only the files that differ from
+// it, never writing into a file (which may be a link shared with the
+// published tree). The tree a swap takes out becomes the next standby.
+// See standby.go.
 type Writer struct {
 	o    *Output
 	opt  PublishOptions
@@ -48,6 +54,7 @@ type Writer struct {
 	err      error // the first failure of a worker
 	stats    CompressStats
 	tmp      string   // the new tree; "" while every file equals the published one
+	sb       *standby // the standby adopted as the new tree (see standby.go); nil for a tree begun empty
 	deferred []string // paths equal to the published tree's, to link once tmp exists
 	dirs     map[string]bool
 	warnings []string
@@ -67,6 +74,7 @@ func (o *Output) Begin(opt PublishOptions) (*Writer, error) {
 	}
 	o.writing = true
 	w := &Writer{o: o, opt: opt, paths: map[string]bool{}, dirs: map[string]bool{}}
+	o.PrepareStandby() // in the background, unless started already
 	w.warnings = o.removeLeftovers()
 	if o.prev != nil {
 		w.prev = o.prev.Files // sorted: ParseManifest and Commit see to it
@@ -351,6 +359,9 @@ func (w *Writer) place(e ManifestEntry, data, buf []byte) ([]byte, error) {
 		return buf, err
 	}
 	w.add(e)
+	if w.sb != nil {
+		return w.sb.place(w, e, data, buf)
+	}
 	name := filepath.Join(tmp, filepath.FromSlash(e.Path))
 	if err := w.mkdir(path.Dir(e.Path)); err != nil {
 		return buf, err
@@ -383,6 +394,9 @@ func (w *Writer) linkOrDefer(e ManifestEntry) {
 
 // link hard-links the published file p into the new tree.
 func (w *Writer) link(p string) error {
+	if w.sb != nil {
+		return w.sb.link(w, p)
+	}
 	if err := w.mkdir(path.Dir(p)); err != nil {
 		return err
 	}
@@ -413,27 +427,20 @@ func (w *Writer) mkdir(dir string) error {
 	return nil
 }
 
-// newTree returns the new tree's folder, creating it beside the output
-// the first time, with the files deferred so far linked into it.
+// newTree returns the new tree's folder, the first time adopting the
+// standby or creating an empty one beside the output (see makeTree), with
+// the files deferred so far linked into it.
 func (w *Writer) newTree() (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.tmp != "" {
 		return w.tmp, nil
 	}
-	tmp, err := os.MkdirTemp(w.o.parent, "."+w.o.base+newTreeInfix)
+	tmp, sb, err := w.o.makeTree()
 	if err != nil {
-		return "", fmt.Errorf("create new tree: %w", err)
-	}
-	if err := writeMarker(tmp); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("create new tree: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		removeTree(tmp)
 		return "", err
 	}
-	w.tmp = tmp
+	w.tmp, w.sb = tmp, sb
 	deferred := w.deferred
 	w.deferred = nil
 	// Link outside the lock: other workers go on placing their files in
@@ -464,10 +471,14 @@ func (w *Writer) stop() error {
 // Abort gives the publication up: the output keeps its tree, and the new
 // one is removed.
 func (w *Writer) Abort() {
+	ended := w.done
 	w.stop()
 	if w.tmp != "" {
 		removeTree(w.tmp)
 		w.tmp = ""
+	}
+	if !ended {
+		w.o.putStandbyBack() // a standby claimed and not taken
 	}
 }
 
@@ -486,12 +497,12 @@ func (o *Output) Unchanged(inputs string) bool {
 
 // FilesInPlace reports whether the published tree holds every file its
 // manifest lists, each a regular file of its listed size. The check is
-// made once, at the first call, so that a caller can make it while it
-// reads the release and before it knows its inputs; call it before
-// [Output.Begin].
+// made once: by [OpenOutput], in the walk that checks the tree is the
+// build's own, or for a read-only output at the first call. Call it
+// before [Output.Begin].
 func (o *Output) FilesInPlace() bool {
 	o.inPlace.Do(func() {
-		o.allInPlace = o.prev != nil && sizesMatch(o.path, o.prev.Files)
+		o.allInPlace = o.prev != nil && filesInPlace(o.path, o.prev)
 	})
 	return o.allInPlace
 }
@@ -523,40 +534,22 @@ func (o *Output) Untouched() *Report {
 	return rep
 }
 
-// sizesMatch reports whether every entry is a regular file of its size
-// under root, looking them up with a few workers at once.
-func sizesMatch(root string, entries []ManifestEntry) bool {
-	const workers = 8
-	var bad atomic.Bool
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(entries) && !bad.Load(); i += workers {
-				st, err := os.Lstat(filepath.Join(root, filepath.FromSlash(entries[i].Path)))
-				if err != nil || !st.Mode().IsRegular() || st.Size() != int64(entries[i].Size) {
-					bad.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return !bad.Load()
-}
-
 // Commit finishes the publication: it writes the manifest, makes the new
 // tree durable and swaps it in with one rename, so that a reader never
 // sees a half-written tree and a build killed at any moment leaves the
-// previous tree intact. When every file equals the published tree's, the
-// output is left as it is ([Report.Untouched]). A writer commits once,
-// and never after [Writer.Abort].
+// previous tree intact. The previous tree is then kept beside the output
+// as the standby for the next publication, or removed when something
+// else holds the standby's name (with a warning in the report). When
+// every file equals the published tree's, the output is left as it is
+// ([Report.Untouched]). A writer commits once, and never after
+// [Writer.Abort].
 func (w *Writer) Commit() (rep *Report, err error) {
 	if w.done {
 		// After Abort the new tree is gone (its entries are not): a
 		// commit now would publish a manifest of files it lacks.
 		return nil, errors.New("commit after commit or abort")
 	}
+	defer w.o.putStandbyBack() // a standby claimed and not taken
 	defer func() {
 		if err != nil {
 			w.Abort()
@@ -597,6 +590,9 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := w.sb.prune(); err != nil {
+		return nil, err
+	}
 	if err := writeFileWith(filepath.Join(tmp, ManifestName), !w.opt.NoSync && syncEachFile, func(f io.Writer) error {
 		_, err := man.WriteTo(f)
 		return err
@@ -621,10 +617,16 @@ func (w *Writer) Commit() (rep *Report, err error) {
 		}
 	}
 	stage(StageSwap)
-	// Check again what the swap will take away: files put into the output
-	// while this build ran are not its own to delete.
-	if _, err := checkOwned(o.path, o.dir); err != nil {
-		return nil, err
+	// The tree the swap takes out becomes the standby when its name is
+	// free: nothing of it is deleted, so it needs no check (see
+	// standby.go). Otherwise it is removed, so check again what the swap
+	// will take away: files put into the output while this build ran are
+	// not its own to delete.
+	keep := o.standbyFree()
+	if !keep {
+		if _, err := checkOwned(o.path, o.dir); err != nil {
+			return nil, err
+		}
 	}
 	if err := swap(tmp, o.path); err != nil {
 		return nil, fmt.Errorf("swap %s into %s: %w", tmp, o.path, err)
@@ -633,10 +635,15 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	o.prev = man
 	// tmp now holds the previous tree, or nothing when there was none.
 	if _, err := os.Lstat(tmp); err == nil {
-		if err := removeTree(tmp); err != nil {
-			return nil, fmt.Errorf("remove previous tree: %w", err)
+		warning, err := o.retire(tmp, keep)
+		if err != nil {
+			return nil, err
+		}
+		if warning != "" {
+			rep.Warnings = append(rep.Warnings, warning)
 		}
 	}
+	rep.Warnings = append(rep.Warnings, o.standbyWarnings()...)
 	if !w.opt.NoSync {
 		if err := syncDir(o.parent); err != nil {
 			return nil, err

@@ -1,0 +1,208 @@
+package tree
+
+import (
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// treeScan is what one walk of a tree tells about it against its
+// manifest: whether the build owns all of it and whether every listed file
+// is in place, with its size.
+type treeScan struct {
+	foreign []string // the first few entries the manifest does not account for, in path order
+	more    int      // how many more
+	inPlace bool     // every listed file is a regular file of its listed size
+	ino     []uint64 // the inode of each listed file, by index in the manifest; 0 when not found or unknown
+}
+
+// scanWorkers is how many folders a scan reads at once: the walk waits
+// on the disk more than on the CPU.
+const scanWorkers = 4
+
+// scanTree walks the tree at root once and returns the first few entries
+// that its manifest m does not account for, and how many more there are:
+// files it does not list, anything that is not a regular file where it
+// lists a file (a symbolic link, a folder), and folders that hold none of
+// its files. With stat, each listed file is also looked up for its size
+// and inode as its folder is read: one walk instead of a walk followed by
+// a lookup of every listed file by its whole path. (At 10 times the
+// sample, 104,000 files in 26,000 folders, it saves about a tenth: the
+// system calls are the same, one lookup per file.)
+func scanTree(root string, m *Manifest, stat bool) (*treeScan, error) {
+	return scanTreeUnless(root, m, stat, nil)
+}
+
+// errScanStopped is the error of a scan stopped half-way.
+var errScanStopped = errors.New("scan stopped")
+
+// scanTreeUnless is scanTree, stopped with errScanStopped once stop (if
+// not nil) is set.
+func scanTreeUnless(root string, m *Manifest, stat bool, stop *atomic.Bool) (*treeScan, error) {
+	s := &scanner{root: root, files: m.Files, stat: stat, stop: stop, sem: make(chan struct{}, scanWorkers-1)}
+	if stat {
+		s.ino = make([]uint64, len(m.Files))
+	}
+	s.dir("", 0, len(m.Files))
+	s.wg.Wait()
+	if s.err != nil {
+		return nil, s.err
+	}
+	slices.Sort(s.foreign)
+	more := s.more
+	if len(s.foreign) > maxForeignListed {
+		more += len(s.foreign) - maxForeignListed
+		s.foreign = s.foreign[:maxForeignListed]
+	}
+	return &treeScan{
+		foreign: s.foreign,
+		more:    more,
+		inPlace: stat && !s.bad.Load() && s.found.Load() == int64(len(m.Files)),
+		ino:     s.ino,
+	}, nil
+}
+
+type scanner struct {
+	root  string
+	files []ManifestEntry // sorted by path
+	stat  bool            // look listed files up for their size and inode
+	stop  *atomic.Bool    // set to stop the scan; nil for none
+	ino   []uint64        // each index written by the one goroutine that finds its file
+	found atomic.Int64    // listed files found
+	bad   atomic.Bool     // a listed file of another size
+	sem   chan struct{}   // folders read by goroutines other than the caller's
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	foreign []string // up to twice maxForeignListed, sorted at the end
+	more    int
+	err     error
+}
+
+// search returns the index of the first file in files[lo:hi] whose path
+// is not before p.
+func (s *scanner) search(lo, hi int, p string) int {
+	i, _ := slices.BinarySearchFunc(s.files[lo:hi], p, func(e ManifestEntry, p string) int { return strings.Compare(e.Path, p) })
+	return lo + i
+}
+
+func (s *scanner) addForeign(p string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Twice the listed number, so that those listed are the first in
+	// path order among more than the first found.
+	if len(s.foreign) < 2*maxForeignListed {
+		s.foreign = append(s.foreign, p)
+	} else {
+		s.more++
+	}
+}
+
+func (s *scanner) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+func (s *scanner) failed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err != nil
+}
+
+// dir reads the folder rel ("" for the root), whose files the manifest
+// lists in files[lo:hi], and goes into its folders, in goroutines of their
+// own while fewer than scanWorkers run.
+func (s *scanner) dir(rel string, lo, hi int) {
+	if s.stop != nil && s.stop.Load() {
+		s.fail(errScanStopped)
+	}
+	if s.failed() {
+		return
+	}
+	d, err := openScanDir(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	defer d.close()
+	entries, err := d.entries()
+	// In name order, as os.ReadDir returns them: on this VM looking the
+	// files up in the order of their folder's hash index costs a third
+	// more.
+	slices.SortFunc(entries, func(a, b os.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	for _, e := range entries {
+		p := e.Name()
+		if rel != "" {
+			p = path.Join(rel, p)
+		}
+		switch {
+		case e.IsDir():
+			// The files under p/ are those from p+"/" to p+"0", as "0"
+			// follows "/".
+			dlo := s.search(lo, hi, p+"/")
+			dhi := s.search(dlo, hi, p+"0")
+			if dlo == dhi {
+				s.addForeign(p) // a folder that holds none of the listed files
+				continue
+			}
+			select {
+			case s.sem <- struct{}{}:
+				s.wg.Add(1)
+				go func() {
+					defer s.wg.Done()
+					s.dir(p, dlo, dhi)
+					<-s.sem
+				}()
+			default:
+				s.dir(p, dlo, dhi)
+			}
+		case e.Type().IsRegular():
+			if p == ManifestName {
+				continue
+			}
+			i := s.search(lo, hi, p)
+			if i == hi || s.files[i].Path != p {
+				s.addForeign(p)
+				continue
+			}
+			if !s.stat {
+				continue
+			}
+			size, regular, ino, err := d.stat(e.Name())
+			if errors.Is(err, os.ErrNotExist) {
+				continue // removed meanwhile: not in place
+			}
+			if err != nil {
+				s.fail(err)
+				return
+			}
+			if !regular || size != int64(s.files[i].Size) {
+				s.bad.Store(true)
+			}
+			s.ino[i] = ino
+			s.found.Add(1)
+		default:
+			// A symbolic link, device or socket is never the build's.
+			s.addForeign(p)
+		}
+	}
+}
+
+// filesInPlace reports whether every file m lists is a regular file of its
+// listed size in the tree at root.
+func filesInPlace(root string, m *Manifest) bool {
+	s, err := scanTree(root, m, true)
+	return err == nil && s.inPlace
+}
