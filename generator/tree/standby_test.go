@@ -457,3 +457,68 @@ func TestStandbyKilled(t *testing.T) {
 		})
 	}
 }
+
+// TestStandbyForeignFileDuringBuild: a file someone puts into the
+// published tree while a build runs is never deleted. When the tree the
+// swap takes out becomes the standby, the file goes with it, and the next
+// build leaves that standby alone, with a warning naming the file. When
+// the standby's name is taken, the tree would be deleted after the swap:
+// the build checks it again before the swap and refuses, leaving the file
+// published.
+func TestStandbyForeignFileDuringBuild(t *testing.T) {
+	for _, taken := range []bool{false, true} {
+		t.Run(fmt.Sprintf("standby name taken=%v", taken), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "public")
+			next := threeBuilds(t, dir)
+			sb := standbyOf(dir)
+			if taken {
+				os.RemoveAll(sb)
+				os.WriteFile(sb, []byte("mine"), 0o644)
+			}
+			notes := filepath.Join(dir, "api", "notes.txt")
+			out := openOutput(t, dir)
+			w, err := out.Begin(tree.PublishOptions{NoSync: true, Stage: func(stage string) {
+				if stage == tree.StageSwap {
+					os.WriteFile(notes, []byte("mine"), 0o644)
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range next {
+				w.Put(f)
+			}
+			_, err = w.Commit()
+			out.Close()
+			if taken {
+				if !errors.Is(err, tree.ErrNotOwned) || !strings.Contains(err.Error(), "api/notes.txt") {
+					t.Fatalf("Commit = %v, want ErrNotOwned naming api/notes.txt", err)
+				}
+				if data, err := os.ReadFile(notes); err != nil || string(data) != "mine" {
+					t.Errorf("the file put into the published tree: %q, %v", data, err)
+				}
+				noNewTrees(t, dir)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := filepath.Join(sb, "api", "notes.txt")
+			if data, err := os.ReadFile(kept); err != nil || string(data) != "mine" {
+				t.Fatalf("the file put into the published tree is not in the standby: %q, %v", data, err)
+			}
+			rep := publishWith(t, dir, generation(map[string]string{"api/a.json": "d"}), tree.PublishOptions{NoSync: true})
+			found := false
+			for _, w := range rep.Warnings {
+				found = found || strings.Contains(w, "api/notes.txt")
+			}
+			if !found {
+				t.Errorf("no warning names the standby's foreign file: %q", rep.Warnings)
+			}
+			if data, err := os.ReadFile(kept); err != nil || string(data) != "mine" {
+				t.Errorf("the next build touched the standby's foreign file: %q, %v", data, err)
+			}
+			noNewTrees(t, dir)
+		})
+	}
+}
