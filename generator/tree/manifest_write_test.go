@@ -17,7 +17,7 @@ import (
 // many, and paths that JSON escapes (quotes, <, &, control characters,
 // invalid UTF-8, U+2028).
 func TestManifestWriteTo(t *testing.T) {
-	odd := []string{`a"b`, `a\b`, "a<b>&c", "tab\there", "nul\x00", "bad\xffutf8", "line\u2028sep", "café/índex.json", ""}
+	odd := []string{`a"b`, `a\b`, "a<b>&c", "tab\there", "nul\x00", "bad\xffutf8", "line\u2028sep", "café/índex.json", "", "del\x7f", "~ok'`"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	entry := func() tree.ManifestEntry {
 		e := tree.ManifestEntry{
@@ -27,6 +27,9 @@ func TestManifestWriteTo(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			e.Path += ".gz"
 			e.Encoding = "gzip"
+		}
+		if rng.IntN(2) == 0 && e.Encoding == "" {
+			e.Inputs = fmt.Sprintf("%032x", rng.Uint64())
 		}
 		if rng.IntN(4) == 0 {
 			e.Path = "api/rooms/" + odd[rng.IntN(len(odd))]
