@@ -32,15 +32,15 @@ import (
 //
 // Its life, under the output's lock:
 //
-//  1. [Output.PrepareStandby] (called by [Output.Begin], or earlier by a
-//     caller that has other work to do meanwhile) claims it: renames it
-//     to a new tree's name (".public.new-123456") and walks it there once
-//     (scanTree). It is adopted when it is a folder whose manifest is the
-//     build's (see [ParseManifest]), that holds nothing its manifest does
-//     not list and every listed file as a regular file of its listed
-//     size. One that holds anything else is put back and left alone; one
-//     wholly the build's but damaged (a file missing, or of another size)
-//     is removed.
+//  1. [Output.PrepareStandby] (started by [Output.Begin], or earlier by a
+//     caller that has other work to do meanwhile) claims it in the
+//     background: renames it to a new tree's name (".public.new-123456")
+//     and walks it there once (scanTree). It is adopted when it is a
+//     folder whose manifest is the build's (see [ParseManifest]), that
+//     holds nothing its manifest does not list and every listed file as
+//     a regular file of its listed size. One that holds anything else is
+//     put back and left alone; one wholly the build's but damaged (a file
+//     missing, or of another size) is removed.
 //  2. The writer takes it when it first needs a new tree (newTree), marks
 //     it as a tree being written, and brings every file put into line
 //     (standby.place, standby.link): a file the standby holds with the new
@@ -53,23 +53,27 @@ import (
 //     manifest, removes the mark, syncs, swaps, and renames the tree it
 //     took out to the standby's name (Output.retire).
 //
-// A writer that does not take it, and Close, put it back under its name.
-// A build killed from 1 to 3 leaves it under the new tree's name, marked
-// or whole: the next build removes it as a leftover (removeLeftovers) and
-// writes a whole new tree, only slower. Deleting the standby by hand
-// between builds is as safe.
+// A writer that does not take it, and Close, stop its check and put it
+// back under its name. A build killed from 1 to 3 leaves it under the new
+// tree's name, marked or whole: the next build removes it as a leftover
+// (removeLeftovers) and writes a whole new tree, only slower. Deleting the
+// standby by hand between builds is as safe.
 //
 // Never deleting what the build did not write. Only a folder whose
 // manifest is the build's is ever moved to a new tree's name, and it is
-// checked there, where nothing but builds writes: one holding anything
-// its manifest does not list is put back at once, untouched. Within an
-// adopted tree, removal and renaming over touch only paths its manifest
-// lists, and folders only when empty. The tree that the swap takes out is
-// no longer checked before the swap when it is to become the standby:
+// checked there, where nothing but builds writes, before it is marked or
+// changed: one holding anything its manifest does not list is put back,
+// untouched (a build killed before that leaves it, unmarked and not
+// wholly the build's, under the new tree's name, where removeLeftovers
+// leaves it alone with a warning). Within an adopted tree, removal and
+// renaming over touch only paths its manifest lists or this build wrote,
+// and folders only when empty. The tree that the swap takes out is no
+// longer checked before the swap when it is to become the standby:
 // nothing of it is deleted, and files someone put into the published
 // tree meanwhile stay in the standby, which the next build then leaves
 // alone (with a warning). It is checked, as before, when it is to be
-// removed because the standby's name is taken.
+// removed because the standby's name is taken, and after the swap when
+// the name was taken meanwhile (Output.retire).
 
 // standbySuffix names the standby tree beside the output folder:
 // ".public.standby" beside "public".
@@ -195,6 +199,9 @@ func (o *Output) claimStandby() (*standby, string) {
 	data = nil
 	if err != nil {
 		return nil, "its " + ManifestName + " is not the build's: " + err.Error()
+	}
+	if s.stop.Load() {
+		return nil, "" // the build ended meanwhile: nothing touched
 	}
 	// A tree of the build's, by its manifest: move it where nothing but
 	// builds write before checking it, so that what is checked is what is

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"occupancy/generator/tree"
 )
@@ -407,6 +408,7 @@ func TestStandbyKilled(t *testing.T) {
 			if _, err := os.Lstat(standbyOf(dir)); errors.Is(err, fs.ErrNotExist) {
 				break
 			}
+			time.Sleep(time.Millisecond)
 		}
 		if os.Getenv("GENERATOR_STANDBY_WHEN") == "adopted" {
 			w, err := out.Begin(tree.PublishOptions{NoSync: true})
