@@ -128,6 +128,7 @@ type Output struct {
 
 	inPlace    sync.Once // FilesInPlace's check, made once: by OpenOutput unless read-only
 	allInPlace bool
+	found      *known // the published files as OpenOutput's walk found them in place; nil when not all were
 
 	sb standbyState // the standby tree beside the output (see standby.go)
 }
@@ -182,6 +183,9 @@ func OpenOutput(ctx context.Context, dir string, opt OpenOptions) (*Output, erro
 	}
 	if scan != nil && !opt.ReadOnly {
 		o.inPlace.Do(func() { o.allInPlace = scan.inPlace })
+		if scan.inPlace {
+			o.found = &known{files: o.prev.Files, ino: scan.ino}
+		}
 	}
 	return o, nil
 }

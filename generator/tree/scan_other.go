@@ -20,15 +20,18 @@ type scanDir struct{ name string }
 
 func openScanDir(name string) (*scanDir, error) { return &scanDir{name: name}, nil }
 
-func (d *scanDir) entries() ([]fs.DirEntry, error) { return os.ReadDir(d.name) }
+func (d *scanDir) entries() ([]dirEntry, error) {
+	list, err := os.ReadDir(d.name)
+	return dirEntries(list), err
+}
 
 func (d *scanDir) close() {}
 
 // stat looks the entry name up without following a symbolic link.
-func (d *scanDir) stat(name string) (size int64, regular bool, ino uint64, err error) {
+func (d *scanDir) stat(name string) (size int64, regular, folder bool, ino uint64, err error) {
 	fi, err := os.Lstat(filepath.Join(d.name, name))
 	if err != nil {
-		return 0, false, 0, err
+		return 0, false, false, 0, err
 	}
-	return fi.Size(), fi.Mode().IsRegular(), 0, nil
+	return fi.Size(), fi.Mode().IsRegular(), fi.IsDir(), 0, nil
 }

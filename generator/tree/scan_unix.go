@@ -48,20 +48,18 @@ func openScanDir(name string) (*scanDir, error) {
 	return &scanDir{f: os.NewFile(uintptr(fd), name), fd: fd, name: name}, nil
 }
 
-func (d *scanDir) entries() ([]fs.DirEntry, error) { return d.f.ReadDir(-1) }
-
 func (d *scanDir) close() { d.f.Close() }
 
 // stat looks the entry name up without following a symbolic link,
 // relative to the folder: cheaper than a lookup of its whole path.
-func (d *scanDir) stat(name string) (size int64, regular bool, ino uint64, err error) {
+func (d *scanDir) stat(name string) (size int64, regular, folder bool, ino uint64, err error) {
 	var st unix.Stat_t
 	err = unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	for err == unix.EINTR {
 		err = unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	if err != nil {
-		return 0, false, 0, &fs.PathError{Op: "fstatat", Path: d.name + "/" + name, Err: err}
+		return 0, false, false, 0, &fs.PathError{Op: "fstatat", Path: d.name + "/" + name, Err: err}
 	}
-	return st.Size, st.Mode&unix.S_IFMT == unix.S_IFREG, uint64(st.Ino), nil
+	return st.Size, st.Mode&unix.S_IFMT == unix.S_IFREG, st.Mode&unix.S_IFMT == unix.S_IFDIR, uint64(st.Ino), nil
 }

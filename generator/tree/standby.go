@@ -215,7 +215,7 @@ func (o *Output) claimStandby() (*standby, string) {
 		delete(s.claimed, claimed)
 		s.mu.Unlock()
 	}
-	scan, err := scanTreeUnless(claimed, m, true, &s.stop)
+	scan, err := scanTreeUnless(claimed, m, true, &s.stop, o.sharedFiles(claimed))
 	if err == nil && len(scan.foreign) == 0 && !scan.inPlace {
 		// Wholly the build's, every path listed, but a file is missing
 		// or of another size (edited by hand, maybe in the published
@@ -261,6 +261,25 @@ func (o *Output) claimStandby() (*standby, string) {
 		hex.Decode(sb.files[i].sum[:], []byte(e.SHA256)) // checked by ParseManifest
 	}
 	return sb, ""
+}
+
+// sharedFiles returns the published files that the walk of the standby
+// at dir may take on trust where it holds hard links to them (see known):
+// nil unless the output's walk found them all in place and both trees
+// are on one file system, where an inode names one file.
+func (o *Output) sharedFiles(dir string) *known {
+	if o.found == nil {
+		return nil
+	}
+	live, err := os.Lstat(o.path)
+	if err != nil {
+		return nil
+	}
+	st, err := os.Lstat(dir)
+	if err != nil || device(st) != device(live) || device(st) == 0 {
+		return nil
+	}
+	return o.found
 }
 
 // claimName renames the folder name to a new tree's name, unused, and

@@ -632,7 +632,7 @@ func (w *Writer) Commit() (rep *Report, err error) {
 		return nil, fmt.Errorf("swap %s into %s: %w", tmp, o.path, err)
 	}
 	w.tmp = "" // swapped: no longer this writer's to remove on failure
-	o.prev = man
+	o.prev, o.found = man, nil
 	// tmp now holds the previous tree, or nothing when there was none.
 	if _, err := os.Lstat(tmp); err == nil {
 		warning, err := o.retire(tmp, keep)
