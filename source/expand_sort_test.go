@@ -18,11 +18,15 @@ func TestSortOccurrences(t *testing.T) {
 		n := rng.IntN(60)
 		var origins []*Origin
 		occ := make([]Occurrence, 0, n)
+		from := make([]int32, 0, n)
 		for range n {
 			var o *Origin
 			if len(origins) > 0 && rng.IntN(3) == 0 {
-				o = origins[rng.IntN(len(origins))]
+				k := rng.IntN(len(origins))
+				o = origins[k]
+				from = append(from, int32(k))
 			} else {
+				from = append(from, int32(len(origins)))
 				o = &Origin{
 					Course: pick("", "CS-101", "MATH-101"), Name: pick("", "Forum"), Label: pick("cours", "exercice"),
 					Rooms: [][]string{nil, {"CO1"}, {"CO1", "BC01"}, {"BC01"}}[rng.IntN(4)], Description: pick("", "x"), Semester: pick("", "A", "B"),
@@ -35,7 +39,7 @@ func TestSortOccurrences(t *testing.T) {
 		want := slices.Clone(occ)
 		slices.SortFunc(want, CompareOccurrences)
 		got := slices.Clone(occ)
-		sortOccurrences(got, slices.Clone(origins))
+		sortOccurrences(got, origins, from)
 		for i := range want {
 			if CompareOccurrences(got[i], want[i]) != 0 {
 				t.Fatalf("round %d, at %d: %+v %+v, want %+v %+v", round, i, got[i], *got[i].Origin, want[i], *want[i].Origin)
