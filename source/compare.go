@@ -84,15 +84,87 @@ func Compare(old, new *Release) *Changes {
 		new = &Release{}
 	}
 	c.Kinds = []KindChanges{
-		compareSemesters(old.Semesters, new.Semesters),
-		compareRooms(old.Rooms, new.Rooms),
-		compareTeachers(old.Teachers, new.Teachers),
-		compareCourses(old.Courses, new.Courses),
-		compareStudyPlans(old.StudyPlans, new.StudyPlans),
-		compareSessions(old.Sessions, new.Sessions),
-		compareBookings(old.Bookings, new.Bookings),
+		compareSheet("semesters", old.Semesters, new.Semesters, nil, compareSemesters),
+		compareSheet("rooms", old.Rooms, new.Rooms, func(r *Room) bool { return r.Available }, compareRooms),
+		compareSheet("teachers", old.Teachers, new.Teachers, nil, compareTeachers),
+		compareSheet("courses", old.Courses, new.Courses, nil, compareCourses),
+		compareSheet("studyplans", old.StudyPlans, new.StudyPlans, nil, compareStudyPlans),
+		compareSheet("sessions", old.Sessions, new.Sessions, nil, compareSessions),
+		compareSheet("bookings", old.Bookings, new.Bookings, nil, compareBookings),
 	}
 	return c
+}
+
+// compareSheet compares one sheet with compare, unless old and new are
+// the same list in memory, which is unchanged whatever it holds: then it
+// only counts its items (those keep accepts, if keep is not nil).
+func compareSheet[T any](kind string, old, new []T, keep func(*T) bool, compare func(old, new []T) KindChanges) KindChanges {
+	if len(old) != len(new) || len(old) > 0 && &old[0] != &new[0] {
+		return compare(old, new)
+	}
+	n := len(new)
+	if keep != nil {
+		n = 0
+		for i := range new {
+			if keep(&new[i]) {
+				n++
+			}
+		}
+	}
+	return KindChanges{Kind: kind, Before: n, After: n}
+}
+
+// CompareRecord returns what Compare(old, new) returns, old being the
+// release recorded in oldRecord, and newRecord new's record from
+// [MarshalRelease]. A sheet whose list has the same bytes in both records
+// holds the same items: only the other sheets of oldRecord are decoded,
+// which at a rebuild that changes one sheet is a fraction of the work
+// and of the memory. A record laid out otherwise than MarshalRelease
+// writes is decoded in full. Its errors are those of [UnmarshalRelease].
+func CompareRecord(oldRecord []byte, new *Release, newRecord []byte) (*Changes, error) {
+	old, err := unmarshalChanged(oldRecord, new, newRecord)
+	if err != nil {
+		return nil, err
+	}
+	return Compare(old, new), nil
+}
+
+// unmarshalChanged decodes oldRecord, taking the sheets whose bytes are
+// the same as in newRecord from new instead.
+func unmarshalChanged(oldRecord []byte, new *Release, newRecord []byte) (*Release, error) {
+	was, ok := recordLayout(oldRecord)
+	is, ok2 := recordLayout(newRecord)
+	if !ok || !ok2 {
+		return UnmarshalRelease(oldRecord)
+	}
+	same := func(k int) bool {
+		return bytes.Equal(oldRecord[was[k][0]:was[k][1]], newRecord[is[k][0]:is[k][1]])
+	}
+	// The old record with each list it shares with the new one emptied.
+	part := make([]byte, 0, len(oldRecord))
+	part = append(part, oldRecord[:was[0][0]]...)
+	for k := range recordSheets {
+		if k > 0 {
+			part = append(part, oldRecord[was[k-1][1]:was[k][0]]...) // ,"name":
+		}
+		if same(k) {
+			part = append(part, "[]"...)
+		} else {
+			part = append(part, oldRecord[was[k][0]:was[k][1]]...)
+		}
+	}
+	part = append(part, '}')
+	old, err := UnmarshalRelease(part)
+	if err != nil {
+		// Positions in the record as it is on disk.
+		return UnmarshalRelease(oldRecord)
+	}
+	for k, sheet := range recordSheets {
+		if same(k) {
+			sheet.take(old, new)
+		}
+	}
+	return old, nil
 }
 
 // Kind returns the changes of the sheet named ("rooms"), or nil.

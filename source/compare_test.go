@@ -1,6 +1,8 @@
 package source_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -596,4 +598,170 @@ func BenchmarkCompare(b *testing.B) {
 	for b.Loop() {
 		source.Compare(rel, moved)
 	}
+}
+
+// mixRelease returns old with the sheets whose bit is set in mask taken
+// from new, in sheet order: bit 0 semesters … bit 6 bookings.
+func mixRelease(old, new *source.Release, mask int) *source.Release {
+	mix := *old
+	take := []func(){
+		func() { mix.Semesters = new.Semesters },
+		func() { mix.Rooms = new.Rooms },
+		func() { mix.Teachers = new.Teachers },
+		func() { mix.Courses = new.Courses },
+		func() { mix.StudyPlans = new.StudyPlans },
+		func() { mix.Sessions = new.Sessions },
+		func() { mix.Bookings = new.Bookings },
+	}
+	for k, f := range take {
+		if mask&(1<<k) != 0 {
+			f()
+		}
+	}
+	return &mix
+}
+
+// compareDecoded is CompareRecord's plain reference: decode the whole old
+// record, then compare.
+func compareDecoded(oldRecord []byte, new *source.Release) (*source.Changes, error) {
+	old, err := source.UnmarshalRelease(oldRecord)
+	if err != nil {
+		return nil, err
+	}
+	return source.Compare(old, new), nil
+}
+
+// checkCompareRecord checks that CompareRecord gives what decoding the
+// whole old record and comparing gives, error or changes.
+func checkCompareRecord(t *testing.T, what string, oldRecord []byte, new *source.Release) *source.Changes {
+	t.Helper()
+	newRecord, err := source.MarshalRelease(new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantErr := compareDecoded(oldRecord, new)
+	got, err := source.CompareRecord(oldRecord, new, newRecord)
+	switch {
+	case (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error():
+		t.Errorf("%s: error %v, want %v", what, err, wantErr)
+	case !reflect.DeepEqual(got, want):
+		t.Errorf("%s: changes differ from a full decode's:\n got %+v\nwant %+v", what, got, want)
+	}
+	return got
+}
+
+func TestCompareRecordSheets(t *testing.T) {
+	old, new := comparePair()
+	// Text that looks like the record's own brackets and quotes, in a
+	// sheet that differs and in one that does not.
+	old.Courses[1].Name = `tricky ]}"[{\ "rooms":[]`
+	new.Teachers[1].Name = `Jean "\]}" Dupont`
+	old.Teachers[1].Name = new.Teachers[1].Name
+	for i := range old.Courses {
+		if slices.Contains(old.Courses[i].Teachers, "Jean Dupont") {
+			old.Courses[i].Teachers = []string{new.Teachers[1].Name}
+		}
+	}
+	oldRecord, err := source.MarshalRelease(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, oldRecord, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	for mask := range 1 << 7 {
+		mix := mixRelease(old, new, mask)
+		c := checkCompareRecord(t, fmt.Sprintf("sheets %07b from the new release", mask), oldRecord, mix)
+		if c != nil && (mask == 0) != c.Unchanged() {
+			t.Errorf("sheets %07b: unchanged %v", mask, c.Unchanged())
+		}
+		// A record laid out otherwise is read in full.
+		checkCompareRecord(t, fmt.Sprintf("indented, sheets %07b", mask), indented.Bytes(), mix)
+	}
+}
+
+func TestCompareRecordErrors(t *testing.T) {
+	old, new := comparePair()
+	oldRecord, err := source.MarshalRelease(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"value in a changed sheet", `"weekday":"thursday"`, `"weekday":"thursdai"`, "sessions[4].weekday"},
+		{"syntax in a changed sheet", `"label":"exam"`, `"label":"exam`, "offset"},
+		{"unknown field in a changed sheet", `"code":"CS-999",`, `"code":"CS-999","floor":1,`, "floor"},
+		{"another version", `"version":1`, `"version":2`, "version 2"},
+		{"data after the record", `]}`, `]} {}`, "after"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := strings.Replace(string(oldRecord), tc.from, tc.to, 1)
+			if bad == string(oldRecord) {
+				t.Fatalf("%q is not in the record", tc.from)
+			}
+			// Only the sessions differ, and the sheet the damage is in
+			// with them (unless it is the sessions).
+			mix := mixRelease(old, new, 1<<5)
+			checkCompareRecord(t, tc.name, []byte(bad), mix)
+			if _, err := source.CompareRecord([]byte(bad), mix, must(source.MarshalRelease(mix))); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestCompareSameList checks that a sheet compared with itself, the same
+// list in memory, counts as a copy of it does.
+func TestCompareSameList(t *testing.T) {
+	old, _ := comparePair()
+	copied := withoutRows(old)
+	copied.Rooms = slices.Clone(old.Rooms)
+	got, want := source.Compare(old, old), source.Compare(old, copied)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("a release with itself: %+v, with a copy: %+v", got, want)
+	}
+	if k := got.Kind("rooms"); k.Before != 4 || k.After != 4 {
+		t.Errorf("rooms %d → %d, want the 4 available ones", k.Before, k.After)
+	}
+}
+
+// FuzzCompareRecord checks that CompareRecord agrees with decoding the
+// whole record and comparing, on any old record.
+func FuzzCompareRecord(f *testing.F) {
+	old, new := comparePair()
+	for _, rel := range []*source.Release{old, new, mixRelease(old, new, 1<<5)} {
+		f.Add(must(source.MarshalRelease(rel)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkCompareRecord(t, "fuzzed record", data, new)
+	})
+}
+
+func BenchmarkCompareRecord(b *testing.B) {
+	rel, err := sample.Release()
+	if err != nil {
+		b.Fatal(err)
+	}
+	moved := withoutRows(rel)
+	moved.Sessions = movedSample(rel).Sessions
+	oldRecord, newRecord := must(source.MarshalRelease(rel)), must(source.MarshalRelease(moved))
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			must(compareDecoded(oldRecord, moved))
+		}
+	})
+	b.Run("by-sheet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			must(source.CompareRecord(oldRecord, moved, newRecord))
+		}
+	})
 }

@@ -649,3 +649,79 @@ func (r *recordReader) release(rec *releaseRecord) *Release {
 		}, "bookings"),
 	}
 }
+
+// recordSheets names the lists of a record in the order [MarshalRelease]
+// writes them, each with how to take that sheet's items from another
+// release.
+var recordSheets = [...]struct {
+	name string
+	take func(to, from *Release)
+}{
+	{"semesters", func(to, from *Release) { to.Semesters = from.Semesters }},
+	{"rooms", func(to, from *Release) { to.Rooms = from.Rooms }},
+	{"teachers", func(to, from *Release) { to.Teachers = from.Teachers }},
+	{"courses", func(to, from *Release) { to.Courses = from.Courses }},
+	{"studyplans", func(to, from *Release) { to.StudyPlans = from.StudyPlans }},
+	{"sessions", func(to, from *Release) { to.Sessions = from.Sessions }},
+	{"bookings", func(to, from *Release) { to.Bookings = from.Bookings }},
+}
+
+// recordLayout returns where each sheet's list lies in data, a record as
+// [MarshalRelease] writes it: data[at[i][0]:at[i][1]] is the JSON array of
+// sheet recordSheets[i]. It reports false for anything else (another
+// format or version, spaces, fields in another order), which only a full
+// decode can judge. It checks the layout, not the lists' contents: a list
+// that is not valid JSON inside its brackets is found by decoding it.
+func recordLayout(data []byte) (at [len(recordSheets)][2]int, ok bool) {
+	head := fmt.Sprintf(`{"format":"%s","version":%d`, ReleaseFormat, ReleaseVersion)
+	if !bytes.HasPrefix(data, []byte(head)) {
+		return at, false
+	}
+	i := len(head)
+	for k, sheet := range recordSheets {
+		key := `,"` + sheet.name + `":`
+		if !bytes.HasPrefix(data[i:], []byte(key)) {
+			return at, false
+		}
+		i += len(key)
+		end := arrayEnd(data, i)
+		if end < 0 {
+			return at, false
+		}
+		at[k] = [2]int{i, end}
+		i = end
+	}
+	return at, i == len(data)-1 && data[i] == '}'
+}
+
+// arrayEnd returns the offset just after the JSON array that starts at
+// data[i], or -1 when none does or it does not end: brackets are counted
+// outside strings, whose escapes are skipped.
+func arrayEnd(data []byte, i int) int {
+	if i >= len(data) || data[i] != '[' {
+		return -1
+	}
+	depth, inString := 0, false
+	for ; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
