@@ -76,32 +76,35 @@ func compare(out *tree.Output, rel *source.Release, record []byte, stderr io.Wri
 			}
 		}
 	}
-	prev, err := previousRelease(out)
+	changes, err := comparePrevious(out, rel, record)
 	switch {
 	case errors.Is(err, source.ErrRecordVersion):
 		fmt.Fprintf(stderr, "warning: %v: only the published rooms, courses and study plans are compared\n", err)
 		return compareNames(out.Previous(), rel), nil
 	case err != nil:
 		return nil, fmt.Errorf("compare with the published release: %w", err)
-	case prev == nil && out.Previous() != nil:
+	case changes == nil && out.Previous() != nil:
 		fmt.Fprintf(stderr, "warning: %s was published by an older build, which did not record its release: only its rooms, courses and study plans are compared\n", out.Path())
 		return compareNames(out.Previous(), rel), nil
+	case changes == nil:
+		return source.Compare(nil, rel), nil
 	}
-	return source.Compare(prev, rel), nil
+	return changes, nil
 }
 
-// previousRelease returns the release recorded in the tree out replaces,
-// or nil when there is no tree or its build recorded none.
-func previousRelease(out *tree.Output) (*source.Release, error) {
+// comparePrevious compares rel, whose record is record, with the release
+// recorded in the tree out replaces, or returns nil when there is no tree
+// or its build recorded none.
+func comparePrevious(out *tree.Output, rel *source.Release, record []byte) (*source.Changes, error) {
 	data, err := out.ReadPrevious(tree.RecordName)
 	if err != nil || data == nil {
 		return nil, err
 	}
-	rel, err := source.UnmarshalRelease(data)
+	changes, err := source.CompareRecord(data, rel, record)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(out.Path(), tree.RecordName), err)
 	}
-	return rel, nil
+	return changes, nil
 }
 
 // compareNames compares the rooms, courses and study plans that a manifest

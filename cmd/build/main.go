@@ -332,17 +332,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	p.step("checked %d rooms, %d courses, %d study plans, %d sessions, %d bookings",
 		len(rel.Rooms), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings))
+	// The record needs nothing of the output: write it while the output
+	// is still being checked.
+	record, err := source.MarshalRelease(rel)
+	if err != nil {
+		return fmt.Errorf("record the release: %w", err)
+	}
+	p.step("recorded the release (%d bytes)", len(record))
 	out, err := opening.wait()
 	if err != nil {
 		return err
 	}
 	defer out.Close() // after the upload too: no other build may swap the tree it reads
 	p.step("locked and checked %s", cfg.Out)
-	record, err := source.MarshalRelease(rel)
-	if err != nil {
-		return fmt.Errorf("record the release: %w", err)
-	}
-	p.step("recorded the release (%d bytes)", len(record))
 	inputs, err := inputsOf(record, rel, cfg)
 	if err != nil {
 		return err
