@@ -124,17 +124,21 @@ type bookingRecord struct {
 // not finite, or text that is not valid UTF-8.
 func MarshalRelease(rel *Release) ([]byte, error) {
 	var w recordWriter
-	rec := w.release(rel)
+	e := newRecordEncoder()
+	w.record(e, rel)
 	if w.err != nil {
 		return nil, fmt.Errorf("release record: %w", w.err)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil {
-		return nil, fmt.Errorf("release record: %w", err)
+	if e.err != nil {
+		return nil, fmt.Errorf("release record: %w", e.err)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	data := e.out.Bytes()
+	if cap(data)-len(data) > len(data)/8 {
+		// The buffer doubled as it grew: a large release's record is
+		// held until it is written, so it is held at its size.
+		data = bytes.Clone(data)
+	}
+	return data, nil
 }
 
 // UnmarshalRelease reads a release record written by [MarshalRelease]. It
@@ -432,113 +436,173 @@ func (w *recordWriter) weekday(where recPos, d time.Weekday) string {
 	return s
 }
 
-// toRecords converts each item of a sheet, always giving a non-nil slice so
-// that an empty sheet is written [].
-func toRecords[T, R any](items []T, conv func(int, *T) R) []R {
-	out := make([]R, len(items))
-	for i := range items {
-		out[i] = conv(i, &items[i])
-	}
-	return out
+// recordEncoder writes a release record sheet by sheet, a row at a time:
+// encoding the record at once held it twice, in encoding/json's buffer
+// and in the result, and kept a string copy of every row meanwhile.
+type recordEncoder struct {
+	out bytes.Buffer
+	enc *json.Encoder
+	err error
 }
 
-func (w *recordWriter) release(rel *Release) *releaseRecord {
-	return &releaseRecord{
-		Format:  ReleaseFormat,
-		Version: ReleaseVersion,
-		Semesters: toRecords(rel.Semesters, func(i int, s *Semester) semesterRecord {
-			at := recPos{sheet: "semesters", i: i, item: -1}
-			r := semesterRecord{
-				Name:      w.text(at.in("name"), s.Name),
-				Type:      w.text(at.in("type"), s.Type),
-				StartDate: w.date(at.in("start_date"), s.Start),
-				EndDate:   w.date(at.in("end_date"), s.End),
-			}
-			for j, dr := range s.Skip {
-				v, err := formatRecordDateRange(dr)
-				if err != nil {
-					w.fail(at.at("skip_dates", j), err)
-				}
-				r.SkipDates = append(r.SkipDates, v)
-			}
-			return r
-		}),
-		Rooms: toRecords(rel.Rooms, func(i int, room *Room) roomRecord {
-			at := recPos{sheet: "rooms", i: i, item: -1}
-			r := roomRecord{
-				Name:      w.text(at.in("name"), room.Name),
-				Type:      w.text(at.in("type"), room.Type),
-				Capacity:  room.Capacity,
-				Building:  w.text(at.in("building"), room.Building),
-				Level:     room.Level,
-				Link:      w.text(at.in("link"), room.Link),
-				Available: room.Available,
-			}
-			if room.Coordinates != nil {
-				r.Latitude, r.Longitude = &room.Coordinates[0], &room.Coordinates[1]
-			}
-			return r
-		}),
-		Teachers: toRecords(rel.Teachers, func(i int, t *Teacher) teacherRecord {
-			at := recPos{sheet: "teachers", i: i, item: -1}
-			return teacherRecord{Name: w.text(at.in("name"), t.Name), PeopleURL: w.text(at.in("people_url"), t.PeopleURL)}
-		}),
-		Courses: toRecords(rel.Courses, func(i int, c *Course) courseRecord {
-			at := recPos{sheet: "courses", i: i, item: -1}
-			return courseRecord{
-				Code:     w.text(at.in("code"), c.Code),
-				Name:     w.text(at.in("name"), c.Name),
-				Credits:  c.Credits,
-				Language: w.text(at.in("language"), c.Language),
-				EduURL:   w.text(at.in("edu_url"), c.EduURL),
-				Teachers: w.texts(at.in("teachers"), c.Teachers),
-			}
-		}),
-		StudyPlans: toRecords(rel.StudyPlans, func(i int, p *StudyPlan) studyPlanRecord {
-			at := recPos{sheet: "studyplans", i: i, item: -1}
-			return studyPlanRecord{
-				ID:       w.text(at.in("id"), p.ID),
-				UnitCode: w.text(at.in("unit_code"), p.UnitCode),
-				UnitName: w.text(at.in("unit_name"), p.UnitName),
-				Section:  w.text(at.in("section"), p.Section),
-				Promo:    w.text(at.in("promo"), p.Promo),
-				Semester: w.text(at.in("semester"), p.Semester),
-				Courses:  w.texts(at.in("courses"), p.Courses),
-			}
-		}),
-		Sessions: toRecords(rel.Sessions, func(i int, s *Session) sessionRecord {
-			at := recPos{sheet: "sessions", i: i, item: -1}
-			r := sessionRecord{
-				Course:   w.text(at.in("course"), s.Course),
-				Label:    w.text(at.in("label"), s.Label),
-				Weekday:  w.weekday(at.in("weekday"), s.Weekday),
-				Start:    w.clock(at.in("start"), s.Start),
-				End:      w.clock(at.in("end"), s.End),
-				Rooms:    w.texts(at.in("rooms"), s.Rooms),
-				Semester: w.text(at.in("semester"), s.Semester),
-			}
-			for j, wr := range s.Weeks {
-				v, err := formatRecordWeeks(wr)
-				if err != nil {
-					w.fail(at.at("weeks", j), err)
-				}
-				r.Weeks = append(r.Weeks, v)
-			}
-			return r
-		}),
-		Bookings: toRecords(rel.Bookings, func(i int, b *Booking) bookingRecord {
-			at := recPos{sheet: "bookings", i: i, item: -1}
-			return bookingRecord{
-				Date:        w.date(at.in("date"), b.Date),
-				Start:       w.clock(at.in("start"), b.Start),
-				End:         w.clock(at.in("end"), b.End),
-				Rooms:       w.texts(at.in("rooms"), b.Rooms),
-				Course:      w.text(at.in("course"), b.Course),
-				Label:       w.text(at.in("label"), b.Label),
-				Name:        w.text(at.in("name"), b.Name),
-				Description: w.text(at.in("description"), b.Description),
-			}
-		}),
+func newRecordEncoder() *recordEncoder {
+	e := &recordEncoder{}
+	e.enc = json.NewEncoder(valueWriter{&e.out})
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+// valueWriter appends what a json.Encoder writes, a value and a newline,
+// without the newline.
+type valueWriter struct{ out *bytes.Buffer }
+
+func (v valueWriter) Write(p []byte) (int, error) {
+	v.out.Write(bytes.TrimSuffix(p, []byte("\n")))
+	return len(p), nil
+}
+
+// value writes the JSON of v.
+func (e *recordEncoder) value(v any) {
+	if e.err == nil {
+		e.err = e.enc.Encode(v)
+	}
+}
+
+// sheet writes ,"name":[…] with each item of a sheet converted by conv.
+func sheet[T, R any](e *recordEncoder, name string, items []T, conv func(int, *T) R) {
+	e.out.WriteByte(',')
+	e.value(name)
+	e.out.WriteString(":[")
+	for i := range items {
+		if i > 0 {
+			e.out.WriteByte(',')
+		}
+		r := conv(i, &items[i])
+		e.value(&r)
+	}
+	e.out.WriteByte(']')
+}
+
+// record writes the whole record of rel, in releaseRecord's field order.
+func (w *recordWriter) record(e *recordEncoder, rel *Release) {
+	e.out.WriteString(`{"format":`)
+	e.value(ReleaseFormat)
+	e.out.WriteString(`,"version":`)
+	e.value(ReleaseVersion)
+	sheet(e, "semesters", rel.Semesters, w.semester)
+	sheet(e, "rooms", rel.Rooms, w.room)
+	sheet(e, "teachers", rel.Teachers, w.teacher)
+	sheet(e, "courses", rel.Courses, w.course)
+	sheet(e, "studyplans", rel.StudyPlans, w.studyPlan)
+	sheet(e, "sessions", rel.Sessions, w.session)
+	sheet(e, "bookings", rel.Bookings, w.booking)
+	e.out.WriteByte('}')
+}
+
+// semester converts row i of the semesters sheet.
+func (w *recordWriter) semester(i int, s *Semester) semesterRecord {
+	at := recPos{sheet: "semesters", i: i, item: -1}
+	r := semesterRecord{
+		Name:      w.text(at.in("name"), s.Name),
+		Type:      w.text(at.in("type"), s.Type),
+		StartDate: w.date(at.in("start_date"), s.Start),
+		EndDate:   w.date(at.in("end_date"), s.End),
+	}
+	for j, dr := range s.Skip {
+		v, err := formatRecordDateRange(dr)
+		if err != nil {
+			w.fail(at.at("skip_dates", j), err)
+		}
+		r.SkipDates = append(r.SkipDates, v)
+	}
+	return r
+}
+
+// room converts row i of the rooms sheet.
+func (w *recordWriter) room(i int, room *Room) roomRecord {
+	at := recPos{sheet: "rooms", i: i, item: -1}
+	r := roomRecord{
+		Name:      w.text(at.in("name"), room.Name),
+		Type:      w.text(at.in("type"), room.Type),
+		Capacity:  room.Capacity,
+		Building:  w.text(at.in("building"), room.Building),
+		Level:     room.Level,
+		Link:      w.text(at.in("link"), room.Link),
+		Available: room.Available,
+	}
+	if room.Coordinates != nil {
+		r.Latitude, r.Longitude = &room.Coordinates[0], &room.Coordinates[1]
+	}
+	return r
+}
+
+// teacher converts row i of the teachers sheet.
+func (w *recordWriter) teacher(i int, t *Teacher) teacherRecord {
+	at := recPos{sheet: "teachers", i: i, item: -1}
+	return teacherRecord{Name: w.text(at.in("name"), t.Name), PeopleURL: w.text(at.in("people_url"), t.PeopleURL)}
+}
+
+// course converts row i of the courses sheet.
+func (w *recordWriter) course(i int, c *Course) courseRecord {
+	at := recPos{sheet: "courses", i: i, item: -1}
+	return courseRecord{
+		Code:     w.text(at.in("code"), c.Code),
+		Name:     w.text(at.in("name"), c.Name),
+		Credits:  c.Credits,
+		Language: w.text(at.in("language"), c.Language),
+		EduURL:   w.text(at.in("edu_url"), c.EduURL),
+		Teachers: w.texts(at.in("teachers"), c.Teachers),
+	}
+}
+
+// studyPlan converts row i of the studyplans sheet.
+func (w *recordWriter) studyPlan(i int, p *StudyPlan) studyPlanRecord {
+	at := recPos{sheet: "studyplans", i: i, item: -1}
+	return studyPlanRecord{
+		ID:       w.text(at.in("id"), p.ID),
+		UnitCode: w.text(at.in("unit_code"), p.UnitCode),
+		UnitName: w.text(at.in("unit_name"), p.UnitName),
+		Section:  w.text(at.in("section"), p.Section),
+		Promo:    w.text(at.in("promo"), p.Promo),
+		Semester: w.text(at.in("semester"), p.Semester),
+		Courses:  w.texts(at.in("courses"), p.Courses),
+	}
+}
+
+// session converts row i of the sessions sheet.
+func (w *recordWriter) session(i int, s *Session) sessionRecord {
+	at := recPos{sheet: "sessions", i: i, item: -1}
+	r := sessionRecord{
+		Course:   w.text(at.in("course"), s.Course),
+		Label:    w.text(at.in("label"), s.Label),
+		Weekday:  w.weekday(at.in("weekday"), s.Weekday),
+		Start:    w.clock(at.in("start"), s.Start),
+		End:      w.clock(at.in("end"), s.End),
+		Rooms:    w.texts(at.in("rooms"), s.Rooms),
+		Semester: w.text(at.in("semester"), s.Semester),
+	}
+	for j, wr := range s.Weeks {
+		v, err := formatRecordWeeks(wr)
+		if err != nil {
+			w.fail(at.at("weeks", j), err)
+		}
+		r.Weeks = append(r.Weeks, v)
+	}
+	return r
+}
+
+// booking converts row i of the bookings sheet.
+func (w *recordWriter) booking(i int, b *Booking) bookingRecord {
+	at := recPos{sheet: "bookings", i: i, item: -1}
+	return bookingRecord{
+		Date:        w.date(at.in("date"), b.Date),
+		Start:       w.clock(at.in("start"), b.Start),
+		End:         w.clock(at.in("end"), b.End),
+		Rooms:       w.texts(at.in("rooms"), b.Rooms),
+		Course:      w.text(at.in("course"), b.Course),
+		Label:       w.text(at.in("label"), b.Label),
+		Name:        w.text(at.in("name"), b.Name),
+		Description: w.text(at.in("description"), b.Description),
 	}
 }
 

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -55,4 +56,57 @@ func TestRecordLayout(t *testing.T) {
 			t.Errorf("%q recognised as a record's layout", bad)
 		}
 	}
+}
+
+// TestMarshalReleaseByRow checks MarshalRelease, which encodes a row at a
+// time, against encoding the whole record at once, as it once did, on
+// text that encoding/json escapes (HTML, line separators, control
+// characters) in every sheet, and on an empty release.
+func TestMarshalReleaseByRow(t *testing.T) {
+	odd := "<a href=\"x\">&amp;</a>\u2028\u2029\x01\x7f\ttab é 日本 \\ ]}"
+	rel := &Release{
+		Semesters:  []Semester{{Name: odd, Type: odd}, {Name: "S2", Type: Spring}},
+		Rooms:      []Room{{Name: odd, Type: odd, Building: odd, Link: odd, Capacity: new(int), Level: new(int), Coordinates: &[2]float64{46.52, -0.000001}}, {Name: "R"}},
+		Teachers:   []Teacher{{Name: odd, PeopleURL: odd}},
+		Courses:    []Course{{Code: odd, Name: odd, Language: odd, EduURL: odd, Teachers: []string{odd, "b"}, Credits: new(float64)}},
+		StudyPlans: []StudyPlan{{ID: odd, UnitCode: odd, UnitName: odd, Section: odd, Promo: odd, Semester: odd, Courses: []string{odd}}},
+		Sessions:   []Session{{Course: odd, Label: odd, Start: 480, End: 1440, Rooms: []string{odd}, Semester: odd, Weeks: []WeekRange{{1, 14}}}},
+		Bookings:   []Booking{{Start: 0, End: 15, Rooms: []string{odd}, Course: odd, Label: odd, Name: odd, Description: odd}},
+	}
+	for _, rel := range []*Release{rel, {}} {
+		got, err := MarshalRelease(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w recordWriter
+		whole := releaseRecord{
+			Format: ReleaseFormat, Version: ReleaseVersion,
+			Semesters: toRecords(rel.Semesters, w.semester), Rooms: toRecords(rel.Rooms, w.room),
+			Teachers: toRecords(rel.Teachers, w.teacher), Courses: toRecords(rel.Courses, w.course),
+			StudyPlans: toRecords(rel.StudyPlans, w.studyPlan), Sessions: toRecords(rel.Sessions, w.session),
+			Bookings: toRecords(rel.Bookings, w.booking),
+		}
+		if w.err != nil {
+			t.Fatal(w.err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&whole); err != nil {
+			t.Fatal(err)
+		}
+		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+			t.Errorf("record by row\n%s\nwhole\n%s", got, w)
+		}
+	}
+}
+
+// toRecords converts each item of a sheet, always giving a non-nil slice,
+// as the record was once made whole.
+func toRecords[T, R any](items []T, conv func(int, *T) R) []R {
+	out := make([]R, len(items))
+	for i := range items {
+		out[i] = conv(i, &items[i])
+	}
+	return out
 }
