@@ -71,10 +71,10 @@ func (r *renderer) newFeeds() (*feeds, error) {
 // planOccurrences returns the indexes of a study plan's occurrences, as
 // its JSON lists them: its courses' weekly sessions of its semester, and
 // their dated sessions within the semester's dates.
-func (r *renderer) planOccurrences(p *source.StudyPlan) []int {
+func (r *renderer) planOccurrences(p *source.StudyPlan) []int32 {
 	sem := r.sems[p.Semester]
 	in := map[string]bool{}
-	var idx []int
+	var idx []int32
 	for _, code := range p.Courses {
 		if !in[code] {
 			in[code] = true
@@ -83,7 +83,7 @@ func (r *renderer) planOccurrences(p *source.StudyPlan) []int {
 	}
 	slices.Sort(idx)
 	semester := source.DateRange{From: sem.Start, To: sem.End}
-	return slices.DeleteFunc(idx, func(i int) bool {
+	return slices.DeleteFunc(idx, func(i int32) bool {
 		o := &r.occ[i]
 		return o.Semester != "" && o.Semester != sem.Name || o.Semester == "" && !semester.Contains(day(o.Start))
 	})
@@ -210,7 +210,7 @@ func icalTime(t time.Time) string {
 
 // feed renders the calendar of an entity from the indexes of its
 // occurrences, in order.
-func (f *feeds) feed(entity, name string, idx []int) []byte {
+func (f *feeds) feed(entity, name string, idx []int32) []byte {
 	const perEvent = len("BEGIN:VEVENT\r\nUID:") + 32 + len("@"+UIDDomain) + len("\r\nEND:VEVENT\r\n") +
 		2*len("DTSTART;TZID=:20260907T081500\r\n")
 	size := 64 + len(f.calprops) + 2*(len(name)+len(name)/16+24) + len(f.tz) + (perEvent+len(f.stamp)+2*len(f.tzid))*len(idx)
@@ -278,7 +278,7 @@ func (f *feeds) event(b *bytes.Buffer, in []byte, o *source.Occurrence, start, l
 // occurrences of the group share these, theirs also hold their label,
 // end, rooms and description, and a number in order when even those are
 // equal. The slice is reused by the next call.
-func (f *feeds) groupKeys(idx []int) []string {
+func (f *feeds) groupKeys(idx []int32) []string {
 	keys := f.keys[:0]
 	count := make(map[string]int, len(idx))
 	for _, i := range idx {

@@ -186,7 +186,7 @@ func (r *renderer) newEntityInputs(f *feeds) *entityInputs {
 }
 
 // occurrencesInto hashes the occurrences idx: their times and origins.
-func (r *renderer) occurrencesInto(h *hasher, e *entityInputs, idx []int) {
+func (r *renderer) occurrencesInto(h *hasher, e *entityInputs, idx []int32) {
 	h.uint(uint64(len(idx)))
 	for _, i := range idx {
 		h.time(r.occ[i].Start)
