@@ -49,7 +49,7 @@ FUZZ_TARGETS := \
 	./source:FuzzParseWeeks ./source:FuzzParseWeekday ./source:FuzzParseBool \
 	./source:FuzzParseInt ./source:FuzzParseNumber ./source:FuzzCheckSegment \
 	./source:FuzzDefaultBuilding ./source:FuzzCoordinates ./source:FuzzNames \
-	./source:FuzzUnmarshalRelease ./source:FuzzRecordDecoders ./source:FuzzCompareRecord ./generator/tree:FuzzParseManifest ./generator/tree:FuzzManifestDecoders \
+	./source:FuzzUnmarshalRelease ./source:FuzzRecordDecoders ./source:FuzzCompareRecord ./generator/tree:FuzzParseManifest ./generator/tree:FuzzManifestDecoders ./generator/tree:FuzzStreamManifest \
 	./snapshot:FuzzParse ./sidecar:FuzzFindFreeRooms ./sidecar:FuzzSoonest \
 	./sidecar:FuzzFastParse ./generator/tree/objstore:FuzzParseURL \
 	./generator/tree/objstore:FuzzParseEndpoint ./cmd/sidecar:FuzzParseHeader

@@ -420,16 +420,15 @@ func scanOwned(real, dir string, stat bool) (*Manifest, *treeScan, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("output folder %s: %w", dir, err)
 	}
-	data, err := os.ReadFile(filepath.Join(real, ManifestName))
-	if errors.Is(err, fs.ErrNotExist) {
+	m, err := loadManifest(filepath.Join(real, ManifestName))
+	var bad *badManifestError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, &NotOwnedError{Dir: dir, Reason: "is not empty and holds no " + ManifestName + ": this build did not write it"}
-	}
-	if err != nil {
+	case errors.As(err, &bad):
+		return nil, nil, &NotOwnedError{Dir: dir, Reason: "holds a " + ManifestName + " that this build did not write (" + bad.Error() + ")"}
+	case err != nil:
 		return nil, nil, fmt.Errorf("output folder %s: %w", dir, err)
-	}
-	m, err := ParseManifest(data)
-	if err != nil {
-		return nil, nil, &NotOwnedError{Dir: dir, Reason: "holds a " + ManifestName + " that this build did not write (" + err.Error() + ")"}
 	}
 	scan, err := scanTree(real, m, stat)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,8 +76,30 @@ const scanWorkers = 4
 // sample, 104,000 files in 26,000 folders, it saves about a tenth: the
 // system calls are the same, one lookup per file.)
 func scanTree(root string, m *Manifest, stat bool) (*treeScan, error) {
-	return scanTreeUnless(root, m, stat, nil, nil)
+	return scanTreeUnless(root, manifestFiles(m.Files), stat, nil, nil)
 }
+
+// listing is what a scan checks a tree against: files sorted by path,
+// each with its size.
+type listing interface {
+	len() int
+	path(i int) string
+	size(i int) int64
+}
+
+// manifestFiles is a manifest's entries as a listing.
+type manifestFiles []ManifestEntry
+
+func (f manifestFiles) len() int          { return len(f) }
+func (f manifestFiles) path(i int) string { return f[i].Path }
+func (f manifestFiles) size(i int) int64  { return int64(f[i].Size) }
+
+// standbyFiles is a standby's files as a listing.
+type standbyFiles []standbyFile
+
+func (f standbyFiles) len() int          { return len(f) }
+func (f standbyFiles) path(i int) string { return f[i].path }
+func (f standbyFiles) size(i int) int64  { return f[i].size }
 
 // errScanStopped is the error of a scan stopped half-way.
 var errScanStopped = errors.New("scan stopped")
@@ -85,12 +108,13 @@ var errScanStopped = errors.New("scan stopped")
 // not nil) is set, that takes on trust the files trust knows (nil for
 // none) instead of looking them up: at 10 times the sample, a standby
 // shares all but a few of its 104,000 files with the published tree.
-func scanTreeUnless(root string, m *Manifest, stat bool, stop *atomic.Bool, trust *known) (*treeScan, error) {
-	s := &scanner{root: root, files: m.Files, stat: stat, stop: stop, trust: trust, sem: make(chan struct{}, scanWorkers-1)}
+func scanTreeUnless(root string, files listing, stat bool, stop *atomic.Bool, trust *known) (*treeScan, error) {
+	n := files.len()
+	s := &scanner{root: root, files: files, stat: stat, stop: stop, trust: trust, sem: make(chan struct{}, scanWorkers-1)}
 	if stat {
-		s.ino = make([]uint64, len(m.Files))
+		s.ino = make([]uint64, n)
 	}
-	s.dir("", 0, len(m.Files))
+	s.dir("", 0, n)
 	s.wg.Wait()
 	if s.err != nil {
 		return nil, s.err
@@ -104,21 +128,21 @@ func scanTreeUnless(root string, m *Manifest, stat bool, stop *atomic.Bool, trus
 	return &treeScan{
 		foreign: s.foreign,
 		more:    more,
-		inPlace: stat && !s.bad.Load() && s.found.Load() == int64(len(m.Files)),
+		inPlace: stat && !s.bad.Load() && s.found.Load() == int64(n),
 		ino:     s.ino,
 	}, nil
 }
 
 type scanner struct {
 	root  string
-	files []ManifestEntry // sorted by path
-	stat  bool            // look listed files up for their size and inode
-	stop  *atomic.Bool    // set to stop the scan; nil for none
-	trust *known          // files taken on trust; nil for none
-	ino   []uint64        // each index written by the one goroutine that finds its file
-	found atomic.Int64    // listed files found
-	bad   atomic.Bool     // a listed file of another size
-	sem   chan struct{}   // folders read by goroutines other than the caller's
+	files listing       // sorted by path
+	stat  bool          // look listed files up for their size and inode
+	stop  *atomic.Bool  // set to stop the scan; nil for none
+	trust *known        // files taken on trust; nil for none
+	ino   []uint64      // each index written by the one goroutine that finds its file
+	found atomic.Int64  // listed files found
+	bad   atomic.Bool   // a listed file of another size
+	sem   chan struct{} // folders read by goroutines other than the caller's
 	wg    sync.WaitGroup
 
 	mu      sync.Mutex
@@ -130,8 +154,7 @@ type scanner struct {
 // search returns the index of the first file in files[lo:hi] whose path
 // is not before p.
 func (s *scanner) search(lo, hi int, p string) int {
-	i, _ := slices.BinarySearchFunc(s.files[lo:hi], p, func(e ManifestEntry, p string) int { return strings.Compare(e.Path, p) })
-	return lo + i
+	return lo + sort.Search(hi-lo, func(k int) bool { return s.files.path(lo+k) >= p })
 }
 
 func (s *scanner) addForeign(p string) {
@@ -233,14 +256,14 @@ func (s *scanner) dir(rel string, lo, hi int) {
 				continue
 			}
 			i := s.search(lo, hi, p)
-			if i == hi || s.files[i].Path != p {
+			if i == hi || s.files.path(i) != p {
 				s.addForeign(p)
 				continue
 			}
 			if !s.stat {
 				continue
 			}
-			if ino, size, ok := s.trust.lookup(p); ok && e.ino == ino && size == int64(s.files[i].Size) {
+			if ino, size, ok := s.trust.lookup(p); ok && e.ino == ino && size == s.files.size(i) {
 				s.ino[i] = ino
 				s.found.Add(1)
 				continue
@@ -253,7 +276,7 @@ func (s *scanner) dir(rel string, lo, hi int) {
 				s.fail(err)
 				return
 			}
-			if !regular || size != int64(s.files[i].Size) {
+			if !regular || size != s.files.size(i) {
 				s.bad.Store(true)
 			}
 			s.ino[i] = ino

@@ -188,18 +188,30 @@ func (o *Output) claimStandby() (*standby, string) {
 	case !st.IsDir():
 		return nil, "it is not a folder"
 	}
-	data, err := os.ReadFile(filepath.Join(name, ManifestName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "it holds no " + ManifestName
+	// The standby's files as its manifest lists them, compact: the
+	// manifest's entries whole would cost five times as much.
+	var files []standbyFile
+	add := func(e *streamEntry) {
+		f := standbyFile{path: e.Path, size: int64(e.Size)}
+		hex.Decode(f.sum[:], e.SHA256) // checked as it is read
+		files = append(files, f)
 	}
-	if err != nil {
+	m, streamed, err := readManifestFile(filepath.Join(name, ManifestName), add, func() { files = nil })
+	var bad *badManifestError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, "it holds no " + ManifestName
+	case errors.As(err, &bad):
+		return nil, "its " + ManifestName + " is not the build's: " + bad.Error()
+	case err != nil:
 		return nil, err.Error()
 	}
-	m, err := ParseManifest(data)
-	data = nil
-	if err != nil {
-		return nil, "its " + ManifestName + " is not the build's: " + err.Error()
+	if !streamed {
+		for i := range m.Files {
+			add(&streamEntry{Path: m.Files[i].Path, SHA256: []byte(m.Files[i].SHA256), Size: m.Files[i].Size})
+		}
 	}
+	m.Files = nil
 	if s.stop.Load() {
 		return nil, "" // the build ended meanwhile: nothing touched
 	}
@@ -215,7 +227,7 @@ func (o *Output) claimStandby() (*standby, string) {
 		delete(s.claimed, claimed)
 		s.mu.Unlock()
 	}
-	scan, err := scanTreeUnless(claimed, m, true, &s.stop, o.sharedFiles(claimed))
+	scan, err := scanTreeUnless(claimed, standbyFiles(files), true, &s.stop, o.sharedFiles(claimed))
 	if err == nil && len(scan.foreign) == 0 && !scan.inPlace {
 		// Wholly the build's, every path listed, but a file is missing
 		// or of another size (edited by hand, maybe in the published
@@ -255,12 +267,10 @@ func (o *Output) claimStandby() (*standby, string) {
 		release()
 		return nil, reason
 	}
-	sb := &standby{dir: claimed, files: make([]standbyFile, len(m.Files)), dev: device(dir), state: make([]uint8, len(m.Files))}
-	for i, e := range m.Files {
-		sb.files[i] = standbyFile{path: e.Path, size: int64(e.Size), ino: scan.ino[i]}
-		hex.Decode(sb.files[i].sum[:], []byte(e.SHA256)) // checked by ParseManifest
+	for i := range files {
+		files[i].ino = scan.ino[i]
 	}
-	return sb, ""
+	return &standby{dir: claimed, files: files, dev: device(dir), state: make([]uint8, len(files))}, ""
 }
 
 // sharedFiles returns the published files that the walk of the standby
