@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -43,9 +46,10 @@ type fetched struct {
 // fileSource reads a snapshot file. A change is a new size, modification
 // time or file identity (the build publishes by rename).
 type fileSource struct {
-	path string
-	log  *slog.Logger
-	last fileStat // of the last attempt; zero when the file was missing
+	path     string
+	maxBytes int64 // the largest snapshot read (FetchOptions.MaxBytes)
+	log      *slog.Logger
+	last     fileStat // of the last attempt; zero when the file was missing
 }
 
 func (f *fileSource) location() string { return f.path }
@@ -82,11 +86,46 @@ func (f *fileSource) fetch(_ context.Context, force bool) (*fetched, error) {
 }
 
 func (f *fileSource) read(fs fileStat) (*fetched, error) {
-	data, err := os.ReadFile(f.path)
+	data, err := readRegular(f.path, f.maxBytes)
 	if err != nil {
 		return nil, err
 	}
 	return &fetched{data: data, modTime: fs.modTime}, nil
+}
+
+// readRegular reads the file name when it is a regular file of at most
+// max bytes. It never blocks on what is not a regular file: a FIFO is
+// opened without waiting for a writer, and neither it nor a device (a
+// link to /dev/zero) is read.
+func readRegular(name string, max int64) ([]byte, error) {
+	fh, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fetchError{reason: "snapshot file is not a regular file", err: fmt.Errorf("%s is not a regular file (%s): not read", name, fi.Mode().Type())}
+	}
+	if fi.Size() > max {
+		return nil, tooLarge(name, max)
+	}
+	// The size may change while it is read: read at most max+1 bytes.
+	data, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, tooLarge(name, max)
+	}
+	return data, nil
+}
+
+func tooLarge(name string, max int64) error {
+	return &fetchError{reason: fmt.Sprintf("snapshot file larger than %d bytes", max), err: fmt.Errorf("%s is larger than %d bytes (-max-snapshot): not read", name, max)}
 }
 
 type fileStat struct {

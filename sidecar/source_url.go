@@ -35,8 +35,10 @@ type FetchOptions struct {
 	Header http.Header
 	// Timeout bounds one whole fetch: connection, response and body.
 	Timeout time.Duration
-	// MaxBytes is the largest snapshot accepted; a larger body is refused
-	// (by its Content-Length, else while it is read).
+	// MaxBytes is the largest snapshot accepted, from a URL or a file
+	// (0 means DefaultMaxSnapshotBytes); a larger body is refused by its
+	// Content-Length, else while it is read; a larger file by its size,
+	// else while it is read.
 	MaxBytes int64
 }
 

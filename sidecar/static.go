@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/valyala/fasthttp"
 
@@ -116,7 +117,7 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 		s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
 		return
 	}
-	f, err := os.OpenInRoot(t.dir, rel)
+	f, err := openInRoot(t.dir, rel)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("static file", "path", rel, "err", err)
@@ -159,6 +160,19 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, rel, contentType, notFound 
 	ctx.SetBody(body)
 }
 
+// openInRoot opens the file rel under dir for reading, as os.OpenInRoot
+// does, without waiting on what is not a regular file: a FIFO planted in
+// the tree would otherwise hold the request, its worker and an OS thread
+// until a writer came. The caller checks that it is a regular file.
+func openInRoot(dir, rel string) (*os.File, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
 // precompressed opens the build's brotli or gzip copy of rel (rel+".br",
 // rel+".gz"), preferring brotli, when acceptEncoding accepts its coding
 // and the copy is a regular file; else it returns nil.
@@ -170,7 +184,7 @@ func precompressed(dir, rel string, acceptEncoding []byte) (*os.File, os.FileInf
 		if !accepts(string(acceptEncoding), coding) {
 			continue
 		}
-		f, err := os.OpenInRoot(dir, rel+tree.EncodingSuffix(coding))
+		f, err := openInRoot(dir, rel+tree.EncodingSuffix(coding))
 		if err != nil {
 			continue
 		}

@@ -126,7 +126,11 @@ func NewStoreWith(location string, opt FetchOptions, log *slog.Logger) (*Store, 
 	case len(opt.Header) > 0:
 		return st, errors.New("snapshot request headers need an http(s) snapshot URL, not a file")
 	default:
-		st.src = &fileSource{path: location, log: log}
+		max := opt.MaxBytes
+		if max <= 0 {
+			max = DefaultMaxSnapshotBytes
+		}
+		st.src = &fileSource{path: location, maxBytes: max, log: log}
 	}
 	return st, nil
 }

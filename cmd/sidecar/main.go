@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	_ "time/tzdata" // campus time zone without system zoneinfo
 
 	"golang.org/x/net/http/httpguts"
@@ -59,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		headers = append(headers, v)
 		return nil
 	})
+	fs.Int64Var(&cfg.SnapshotFetch.MaxBytes, "max-snapshot", sidecar.DefaultMaxSnapshotBytes, "largest snapshot read, from a file or a URL, in `bytes`: a larger one is refused and the one in place kept")
 	fs.DurationVar(&cfg.SnapshotFetch.Timeout, "snapshot-timeout", sidecar.DefaultFetchTimeout, "time limit of one fetch of a snapshot URL (connection, answer and body)")
 	fs.StringVar(&cfg.StaticDir, "static", cfg.StaticDir, "static tree to serve at the GET URLs (\"\" = none)")
 	fs.StringVar(&cfg.TimeZone, "tz", cfg.TimeZone, "campus time `zone` for datetimes with an explicit offset")
@@ -124,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(cfg.SnapshotFetch.Header) > 0 && !sidecar.IsSnapshotURL(cfg.SnapshotPath) {
 		return errors.New("invalid -snapshot-header: it needs an http(s) -snapshot URL")
 	}
+	if cfg.SnapshotFetch.MaxBytes <= 0 {
+		return errors.New("invalid -max-snapshot: want a positive number of bytes")
+	}
 	if cfg.SnapshotFetch.Timeout <= 0 {
 		return errors.New("invalid -snapshot-timeout: want a positive duration")
 	}
@@ -148,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Reloads (SIGHUP) run beside the loop, so that a slow snapshot URL
 	// never delays a shutdown; they stop with it.
 	var reloads sync.WaitGroup
-	defer reloads.Wait()
+	defer waitFor(&reloads, cfg.ShutdownTimeout, log)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go srv.Watch(watchCtx)
@@ -177,6 +182,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("stopped")
 			return nil
 		}
+	}
+}
+
+// waitFor waits for the reloads under way, at most limit: a reload that
+// does not end (a file on a hung network mount) never holds the process.
+func waitFor(reloads *sync.WaitGroup, limit time.Duration, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		reloads.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		log.Warn("a snapshot reload did not end within -shutdown-timeout: stopping without it", "timeout", limit)
 	}
 }
 

@@ -46,6 +46,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"-addr", "256.0.0.1:1"}, "invalid -addr"},
 		{[]string{"-nope"}, "flag provided but not defined"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-max-snapshot", "0"}, "invalid -max-snapshot"},
 	}
 	for _, tt := range tests {
 		err := run(t.Context(), append(tt.args, "-static", "", "-snapshot", filepath.Join(t.TempDir(), "none")), io.Discard, io.Discard)
@@ -175,4 +176,60 @@ func (r *running) stop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
 	}
+}
+
+// TestRunSnapshotFIFO: a FIFO at the snapshot's path neither holds the
+// start, nor SIGHUP, nor the watcher, nor the shutdown; a valid snapshot
+// put there afterwards is served. Before, the first read of the FIFO
+// blocked for good: SIGTERM needed kill -9.
+func TestRunSnapshotFIFO(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "occupancy.snapshot")
+	if err := syscall.Mkfifo(snap, 0o644); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	r := startRun(t, "-snapshot", snap, "-static", "", "-poll", "20ms")
+	client := &http.Client{Timeout: 2 * time.Second}
+	readyz := func() (int, string) {
+		resp, err := client.Get("http://" + r.addr + "/readyz")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var status int
+	var body string
+	for i := 0; i < 200 && status == 0; i++ {
+		if status, body = readyz(); status == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if status != 503 || !strings.Contains(body, "not a regular file") {
+		t.Fatalf("readyz with a FIFO: %d %s\n%s", status, body, r.stderr.String())
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 1})
+	s.Release = "after-the-fifo"
+	data, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(snap+".tmp", snap); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 250 && !strings.Contains(body, "after-the-fifo"); i++ {
+		time.Sleep(20 * time.Millisecond)
+		_, body = readyz()
+	}
+	if !strings.Contains(body, "after-the-fifo") {
+		t.Errorf("the snapshot put where the FIFO was is not served: %s\n%s", body, r.stderr.String())
+	}
+	r.stop(t)
 }
