@@ -101,7 +101,7 @@ port_of[b]=$(free_port)
 while [[ ${port_of[b]} == "${port_of[a]}" ]]; do port_of[b]=$(free_port); done
 start_sidecar() { # start_sidecar NAME
 	"$work/bin/sidecar" -addr "127.0.0.1:${port_of[$1]}" -snapshot "$pub/occupancy.snapshot" \
-		-static "" -poll 200ms >>"$work/sidecar-$1.log" 2>&1 &
+		-static "" -poll 200ms -max-conns-per-ip 0 >>"$work/sidecar-$1.log" 2>&1 &
 	pid_of[$1]=$!
 }
 # wait_ready NAME: waits (at most 10 s) for the sidecar's /readyz.

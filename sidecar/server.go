@@ -45,7 +45,7 @@ const (
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultIdleTimeout     = 60 * time.Second
 	DefaultMaxConns        = 4096 // concurrent connections (fasthttp Concurrency)
-	DefaultMaxConnsPerIP   = 0    // unlimited: clients behind a proxy share one IP
+	DefaultMaxConnsPerIP   = 256  // one client cannot take every connection; behind a proxy, which is one client, set 0
 	DefaultCORSMaxAge      = 24 * time.Hour
 	DefaultPollInterval    = time.Second
 	DefaultShutdownTimeout = 10 * time.Second

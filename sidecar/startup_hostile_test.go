@@ -33,7 +33,7 @@ func TestBadSnapshotAtStart(t *testing.T) {
 			if err := os.Mkdir(path, 0o755); err != nil {
 				t.Fatal(err)
 			}
-		}, "No snapshot loaded: snapshot file unreadable: is a directory"},
+		}, "No snapshot loaded: snapshot file is not a regular file"},
 		{"header only", func(path string) { writeFile(t, path, good[:20]) }, "No snapshot loaded: snapshot: corrupt snapshot: body length"},
 		{"truncated", func(path string) { writeFile(t, path, bad[0].make(good)) }, "No snapshot loaded: snapshot: corrupt snapshot: body length"},
 		{"corrupt byte", func(path string) { writeFile(t, path, bad[1].make(good)) }, "No snapshot loaded: snapshot: checksum mismatch"},

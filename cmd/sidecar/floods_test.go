@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"occupancy/snapshot/snapshottest"
+)
+
+// dialFrom connects to addr from the loopback address from (all of
+// 127.0.0.0/8 is local), so that the attacker and the probes are two
+// clients to the server.
+func dialFrom(from, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 2 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
+// probe sends n searches from 127.0.0.3, one after another, each with a
+// 2-second limit, and returns the failures.
+func probe(addr string, n int) []string {
+	tr := &http.Transport{DialContext: nil, Dial: func(_, a string) (net.Conn, error) { return dialFrom("127.0.0.3", a) }, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
+	var failed []string
+	for i := range n {
+		resp, err := client.Post("http://"+addr+"/api/rooms/find_soonest_bookings", "application/json", strings.NewReader(`{"after_date":"2026-11-26T10:00"}`))
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("probe %d: %v", i, err))
+		} else {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				failed = append(failed, fmt.Sprintf("probe %d: %s", i, resp.Status))
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return failed
+}
+
+// TestConnectionFloods: with the default limits, one client holding
+// thousands of connections (idle, sending its request head a byte at a
+// time, or pipelining requests it never reads the answers of) does not
+// keep another client from being served. Before, 5,000 idle connections
+// made every other client get 503 until they timed out.
+func TestConnectionFloods(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 40, Seed: 1})
+	data, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(dir, "occupancy.snapshot")
+	if err := os.WriteFile(snap, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startRun(t, "-snapshot", snap, "-static", "")
+	if f := probe(r.addr, 1); len(f) > 0 {
+		// The server is starting: give it a moment, once.
+		time.Sleep(500 * time.Millisecond)
+		if f := probe(r.addr, 1); len(f) > 0 {
+			t.Fatalf("the server does not answer: %v\n%s", f, r.stderr.String())
+		}
+	}
+	const conns = 5000
+	attacks := []struct {
+		name string
+		use  func(c net.Conn, stop <-chan struct{})
+	}{
+		{"idle", func(c net.Conn, stop <-chan struct{}) { <-stop }},
+		{"slowloris", func(c net.Conn, stop <-chan struct{}) {
+			head := "POST /api/rooms/find_soonest_bookings HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 100)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(300 * time.Millisecond):
+				}
+				if _, err := c.Write([]byte{head[i%len(head)]}); err != nil {
+					return
+				}
+			}
+		}},
+		{"pipelining, never reading", func(c net.Conn, stop <-chan struct{}) {
+			req := "POST /api/rooms/find_soonest_bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n{\"after_date\":\"2026-11-26T10:00\"}"
+			w := bufio.NewWriterSize(c, 64<<10)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.SetWriteDeadline(time.Now().Add(time.Second))
+				if _, err := w.WriteString(req); err != nil {
+					return
+				}
+			}
+		}},
+	}
+	for _, a := range attacks {
+		t.Run(a.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var held []net.Conn
+			refused := 0
+			for range conns {
+				c, err := dialFrom("127.0.0.2", r.addr)
+				if err != nil {
+					refused++
+					continue
+				}
+				held = append(held, c)
+				wg.Go(func() { a.use(c, stop) })
+			}
+			defer func() {
+				close(stop)
+				mu.Lock()
+				for _, c := range held {
+					c.Close()
+				}
+				mu.Unlock()
+				wg.Wait()
+			}()
+			time.Sleep(300 * time.Millisecond) // the attack under way
+			if failed := probe(r.addr, 20); len(failed) > 0 {
+				t.Errorf("%d of 20 probes failed while another client held %d connections (%d refused): %s",
+					len(failed), conns, refused, strings.Join(failed[:min(3, len(failed))], "; "))
+			}
+		})
+	}
+	r.stop(t)
+}
