@@ -105,7 +105,10 @@ for a in "$@"; do
 	esac
 done
 status=0
-go test -tags browser -count=1 -timeout "$TIMEOUT" "${gotest[@]}" ./scripts/browser -args \
+# Chromium's profiles and the tests' files go under $work, removed at
+# exit, not into the system's temporary folder.
+mkdir -p "$work/tmp"
+TMPDIR="$work/tmp" go test -tags browser -count=1 -timeout "$TIMEOUT" "${gotest[@]}" ./scripts/browser -args \
 	-base "http://127.0.0.1:$port_campus" -base-rfc3339 "http://127.0.0.1:$port_rfc" \
 	-chromium "$CHROMIUM" -artifacts "$ARTIFACTS" "${testargs[@]}" || status=$?
 end=$(ms)

@@ -62,7 +62,8 @@ for attempt in 1 2 3; do
 	ports+=("${more[@]}")
 	read -r mport mgrpc vport vgrpc fport fgrpc s3port s3grpc <<<"${more[*]}"
 	rm -rf "$tmp/weed" && mkdir -p "$tmp/weed"
-	"$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$tmp/weed" \
+	# Its logs go to the temporary folder: this test's, not the system's.
+	TMPDIR="$tmp" "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$tmp/weed" \
 		-master.port="$mport" -master.port.grpc="$mgrpc" -master.telemetry=false -master.volumeSizeLimitMB=64 \
 		-volume.port="$vport" -volume.port.grpc="$vgrpc" -volume.max=200 \
 		-filer -filer.port="$fport" -filer.port.grpc="$fgrpc" -filer.localSocket="$tmp/filer.sock" \
