@@ -23,6 +23,12 @@ const DefaultMaxFileSize = 64 << 20
 // the limits of the xlsx package's Options there.
 var ErrTooLarge = errors.New("file is over the size limit")
 
+// ErrNotRegular reports an input that is not a regular file, such as a
+// named pipe or a device: it is not opened, since opening a pipe waits
+// for a writer and reading a device may never end. The xlsx package
+// reports the same.
+var ErrNotRegular = errors.New("not a regular file")
+
 // ErrSyntax is the [source.ParseError.Err] of malformed CSV, such as a bare
 // quote; it wraps the error of encoding/csv (stdcsv.ErrBareQuote,
 // stdcsv.ErrQuote) and Value holds the offending line.
@@ -158,6 +164,9 @@ func indexSheet(sheets []Sheet, name string) int {
 // readFile reads the file of fsys named file, displayed as display, failing
 // with ErrTooLarge beyond limit bytes.
 func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err error) {
+	if fi, err := fs.Stat(fsys, file); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: %w (%s): a release is read from regular files only", display, ErrNotRegular, describeMode(fi.Mode()))
+	}
 	f, err := fsys.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", display, err)
@@ -179,6 +188,26 @@ func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err e
 	}
 	return data, nil
 }
+
+// describeMode names the kind of file of a mode that is not regular.
+func describeMode(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	default:
+		return "of mode " + t.String()
+	}
+}
+
+// DescribeMode names the kind of file of a mode that is not regular ("a
+// named pipe"), for the xlsx package's errors.
+func DescribeMode(m fs.FileMode) string { return describeMode(m) }
 
 // parse reads the records of data into s, with their physical lines.
 // Problems go to s.Problems: a UTF-16 file, which is not read further; the

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/xuri/excelize/v2"
 
@@ -97,9 +98,18 @@ func (o Options) withDefaults() Options {
 
 // ReadFile reads the workbook at path with [Read], naming it path.
 func ReadFile(path string, opt Options) (*source.Raw, error) {
-	f, err := os.Open(filepath.Clean(path))
+	// Opened without waiting on a named pipe, and read only when regular
+	// (a pipe or a device could hold the build for good).
+	f, err := os.OpenFile(filepath.Clean(path), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("read %s: %w (%s): a release is read from regular files only", path, csv.ErrNotRegular, csv.DescribeMode(fi.Mode()))
 	}
 	raw, err := Read(f, path, opt)
 	if cerr := f.Close(); cerr != nil && err == nil {
