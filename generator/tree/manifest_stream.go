@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Reading a manifest as it is written.
@@ -289,11 +290,17 @@ func (s *manifestStream) read(each func(*streamEntry)) (*Manifest, error) {
 // to be dropped: reset is called first). A manifest that is not one the
 // build wrote is a *badManifestError.
 func readManifestFile(name string, each func(*streamEntry), reset func()) (m *Manifest, streamed bool, err error) {
-	f, err := os.Open(name)
+	// Never wait on a named pipe put where the manifest should be.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, false, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, false, err
+	} else if !st.Mode().IsRegular() {
+		return nil, false, &badManifestError{fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
+	}
 	m, err = streamManifest(f, each)
 	if err == nil {
 		return m, true, nil

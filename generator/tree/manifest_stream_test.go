@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // streamed reads data with streamManifest into a whole manifest.
@@ -221,6 +223,34 @@ func TestStreamManifestLarge(t *testing.T) {
 		head.Files = got
 		if !reflect.DeepEqual(head, want) {
 			t.Errorf("%s: streamed manifest differs from the parsed one", name)
+		}
+	}
+}
+
+// TestReadManifestFileNotRegular: a named pipe or a folder where the
+// manifest should be is not the build's manifest, said at once. Before,
+// opening the pipe waited for a writer for good.
+func TestReadManifestFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	for _, name := range []string{pipe, dir} {
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, err = loadManifest(name)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("loadManifest(%s) still blocked after 10 s", name)
+		}
+		var bad *badManifestError
+		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("loadManifest(%s): %v, want a badManifestError saying it is not a regular file", name, err)
 		}
 	}
 }
