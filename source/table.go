@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -186,13 +187,16 @@ func CheckHeader(file string, spec *SheetSpec, header []string) (map[string]int,
 	index := make(map[string]int, len(header))
 	var errs []*ParseError
 	var warns []string
+	unknown := 0
 	for i, h := range header {
 		k := NormalizeHeader(h)
 		if k == "" {
 			continue
 		}
 		if !known[k] {
-			warns = append(warns, file+": "+spec.Name+" row 1: unknown column "+quote(h)+" ignored")
+			if unknown++; unknown <= maxUnknownListed {
+				warns = append(warns, file+": "+spec.Name+" row 1: unknown column "+quote(h)+" ignored")
+			}
 			continue
 		}
 		if _, dup := index[k]; dup {
@@ -201,6 +205,9 @@ func CheckHeader(file string, spec *SheetSpec, header []string) (map[string]int,
 		}
 		index[k] = i + 1
 	}
+	if more := unknown - maxUnknownListed; more > 0 {
+		warns = append(warns, fmt.Sprintf("%s: %s row 1: %d more unknown columns ignored (%d in all)", file, spec.Name, more, unknown))
+	}
 	for _, c := range spec.Columns {
 		if _, ok := index[c.Key()]; c.Required && !ok {
 			errs = append(errs, &ParseError{File: file, Sheet: spec.Name, Column: c.Name, Err: ErrMissingColumn})
@@ -208,5 +215,10 @@ func CheckHeader(file string, spec *SheetSpec, header []string) (map[string]int,
 	}
 	return index, errs, warns
 }
+
+// maxUnknownListed is how many unknown columns of one sheet are warned of
+// one by one; the rest are counted in one more warning, so that a sheet of
+// 10,000 stray columns gives 11 lines, not 10,000.
+const maxUnknownListed = 10
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
