@@ -296,6 +296,13 @@ func FuzzCheckSegment(f *testing.F) {
 		if !utf8.ValidString(s) || len(s) > source.MaxNameBytes || strings.ContainsAny(s, "/\\\x00") {
 			t.Fatalf("CheckSegment(%q) accepted it", s)
 		}
+		// Never the name of a file the build writes beside the entities'
+		// folders: the list and its compressed copies.
+		for _, taken := range []string{"index.json", "index.json.gz", "index.json.br"} {
+			if strings.EqualFold(s, taken) {
+				t.Fatalf("CheckSegment(%q) accepted the name of the list's file %s", s, taken)
+			}
+		}
 		// The name is one folder inside the kind's folder, whatever it holds.
 		p := path.Join("api/rooms", s, "index.json")
 		if path.Dir(path.Dir(p)) != "api/rooms" || path.Base(path.Dir(p)) != s {

@@ -232,6 +232,10 @@ func CheckSegment(s string) error {
 	if s == "" || s == "." || s == ".." || strings.EqualFold(s, "index.json") {
 		return ErrBadName
 	}
+	if strings.EqualFold(s, "index.json.gz") || strings.EqualFold(s, "index.json.br") {
+		// The list's compressed copies sit beside the entities' folders.
+		return fmt.Errorf("%w: it is the name of the list's compressed copy", ErrBadName)
+	}
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%w: it is not valid UTF-8 text", ErrBadName)
 	}

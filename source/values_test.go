@@ -133,7 +133,7 @@ func TestCheckSegment(t *testing.T) {
 			t.Errorf("CheckSegment(%q) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00b", "a\nb", "index.json", "INDEX.JSON", "\x7f", "CO1.ics", "x.ICS"} {
+	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00b", "a\nb", "index.json", "INDEX.JSON", "index.json.gz", "Index.JSON.br", "\x7f", "CO1.ics", "x.ICS"} {
 		if err := source.CheckSegment(bad); !errors.Is(err, source.ErrBadName) {
 			t.Errorf("CheckSegment(%q) = %v, want ErrBadName", bad, err)
 		}
