@@ -259,23 +259,23 @@ func stringLengths(f *zip.File) ([]int64, error) {
 		return nil, err
 	}
 	defer rc.Close()
+	// Strict, with matching end tags, as excelize reads it: what fails
+	// here would fail there.
 	d := xml.NewDecoder(rc)
-	d.Strict = false
 	var lengths []int64
 	var depth int     // of the open elements
 	siDepth := -1     // depth of the open <si>, or -1
 	phonetic := false // within an <rPh> of the <si>
 	inText := false   // within a <t> that counts
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.Token()
 		if err == io.EOF {
 			return lengths, nil
 		}
 		if err != nil {
-			var syn *xml.SyntaxError
-			if errors.As(err, &syn) {
-				return lengths, nil // excelize reports it
-			}
+			// Reported here, against this part: excelize, whose decoder
+			// is stricter, would fail on it too, but at the first sheet it
+			// reads, naming that sheet.
 			return nil, err
 		}
 		switch t := tok.(type) {

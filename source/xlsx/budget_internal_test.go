@@ -3,6 +3,7 @@ package xlsx
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"slices"
 	"testing"
@@ -29,21 +30,31 @@ func zipOf(tb testing.TB, name, body string) *zip.File {
 }
 
 // TestStringLengths: the length of a shared string is the text excelize
-// gives a cell: plain and rich text runs, not phonetic runs.
+// gives a cell: plain and rich text runs, not phonetic runs. Malformed
+// XML, which excelize would refuse too, is an error of this part.
 func TestStringLengths(t *testing.T) {
 	for _, tt := range []struct {
-		Name string
-		SST  string
-		Want []int64
+		Name    string
+		SST     string
+		Want    []int64
+		WantErr bool
 	}{
 		{Name: "Plain", SST: `<sst><si><t>abc</t></si><si><t/></si><si><t xml:space="preserve"> é </t></si></sst>`, Want: []int64{3, 0, 4}},
 		{Name: "RichText", SST: `<sst><si><r><rPr><b/></rPr><t>ab</t></r><r><t>cde</t></r></si></sst>`, Want: []int64{5}},
 		{Name: "Phonetic", SST: `<sst><si><t>ab</t><rPh sb="0" eb="1"><t>zzzzzzzz</t></rPh><phoneticPr fontId="1"/></si></sst>`, Want: []int64{2}},
 		{Name: "Prefixed", SST: `<x:sst xmlns:x="urn:x"><x:si><x:t>a&amp;b</x:t></x:si></x:sst>`, Want: []int64{3}},
-		{Name: "CutShort", SST: `<sst><si><t>abc</t></si><si><t>de`, Want: []int64{3, 2}},
+		{Name: "CutShort", SST: `<sst><si><t>abc</t></si><si><t>de`, WantErr: true},
+		{Name: "Mismatched", SST: `<sst><si><t>abc</x></si></sst>`, WantErr: true},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
 			got, err := stringLengths(zipOf(t, "xl/sharedStrings.xml", tt.SST))
+			if tt.WantErr {
+				var syn *xml.SyntaxError
+				if !errors.As(err, &syn) {
+					t.Errorf("stringLengths = %v, %v; want an XML syntax error", got, err)
+				}
+				return
+			}
 			if err != nil || !slices.Equal(got, tt.Want) {
 				t.Errorf("stringLengths = %v, %v; want %v", got, err, tt.Want)
 			}

@@ -673,3 +673,25 @@ func TestCorruptWorkbooks(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokenSharedStrings: malformed XML in the shared strings is
+// reported against that part, not against the first sheet read. Before,
+// excelize failed on it while reading sheet "semesters".
+func TestBrokenSharedStrings(t *testing.T) {
+	stored := MustStored(t, MustWorkbook(t, rooms, semesters, courses))
+	for name, broken := range map[string][2]string{
+		"unclosed tag":    {"<si>", "<si"},
+		"mismatched text": {"</t>", "</x>"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			data := replaceText(t, stored, "xl/sharedStrings.xml", broken[0], broken[1])
+			raw, err := xlsx.Read(bytes.NewReader(data), "bad.xlsx", xlsx.Options{})
+			if err == nil || raw != nil {
+				t.Fatalf("Read = %+v, %v; want an error", raw, err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "xl/sharedStrings.xml") || strings.Contains(msg, "sheet ") {
+				t.Errorf("error %q, want one naming xl/sharedStrings.xml and no sheet", msg)
+			}
+		})
+	}
+}
