@@ -61,3 +61,35 @@ func TestPublishDiskFull(t *testing.T) {
 	}
 	checkTree(t, dir)
 }
+
+// TestPublishOutOfInodes publishes onto a tmpfs with room for the bytes
+// but not the files: the error says the file system has no inodes left,
+// not that the disk is full, and the output is left as it was.
+func TestPublishOutOfInodes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("OCCUPANCY_ALLOW_SKIP") == "" {
+			t.Fatal("mounting a tmpfs needs root: run the tests as root, or set OCCUPANCY_ALLOW_SKIP=1 to skip this check")
+		}
+		t.Skip("mounting a tmpfs needs root (OCCUPANCY_ALLOW_SKIP set)")
+	}
+	disk := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m,nr_inodes=2000", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", disk).Run() })
+	dir := filepath.Join(disk, "public")
+	if _, err := tree.Publish(dir, synthetic(200, "small"), tree.PublishOptions{}); err != nil {
+		t.Fatalf("a tree of 600 files with room for 2000: %v", err)
+	}
+	before := checkTree(t, dir)
+	_, err := tree.Publish(dir, synthetic(1500, "large"), tree.PublishOptions{})
+	if err == nil {
+		t.Fatal("a tree of 4,500 files was published with room for 2,000")
+	}
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no free inodes") || strings.Contains(err.Error(), "is full") {
+		t.Errorf("error does not say the file system is out of inodes: %v", err)
+	}
+	if after := checkTree(t, dir); after.Release != before.Release {
+		t.Error("a failed publish changed the output")
+	}
+}

@@ -264,7 +264,12 @@ func (w *Writer) fail(err error) {
 		return
 	}
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		err = fmt.Errorf("the disk holding %s is full (%s put so far); the previous output is unchanged: %w", w.o.parent, humanBytes(w.bytes), err)
+		if free, ok := freeInodes(w.o.parent); ok && free == 0 {
+			// The same error number as a full disk: say which one it is.
+			err = fmt.Errorf("the file system holding %s has no free inodes left: it cannot hold more files, whatever its free space (%s put so far); the previous output is unchanged: %w", w.o.parent, humanBytes(w.bytes), err)
+		} else {
+			err = fmt.Errorf("the disk holding %s is full (%s put so far); the previous output is unchanged: %w", w.o.parent, humanBytes(w.bytes), err)
+		}
 	}
 	w.err = err
 }
