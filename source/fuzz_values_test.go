@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"occupancy/source"
 )
@@ -295,6 +298,16 @@ func FuzzCheckSegment(f *testing.F) {
 		}
 		if !utf8.ValidString(s) || len(s) > source.MaxNameBytes || strings.ContainsAny(s, "/\\\x00") {
 			t.Fatalf("CheckSegment(%q) accepted it", s)
+		}
+		// No look-alike: composed form, nothing invisible, nothing Windows
+		// refuses.
+		if !norm.NFC.IsNormalString(s) || strings.ContainsAny(s, `<>:"|?*`) || strings.HasSuffix(s, ".") {
+			t.Fatalf("CheckSegment(%q) accepted a look-alike or a name Windows refuses", s)
+		}
+		for _, r := range s {
+			if unicode.Is(unicode.Cf, r) {
+				t.Fatalf("CheckSegment(%q) accepted the invisible U+%04X", s, r)
+			}
 		}
 		// Never the name of a file the build writes beside the entities'
 		// folders: the list and its compressed copies.

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Spreadsheet serial numbers count days from this day (the 1900 date system
@@ -249,8 +251,45 @@ func CheckSegment(s string) error {
 		if r == '/' || r == '\\' || unicode.IsControl(r) || r == unicode.ReplacementChar {
 			return ErrBadName
 		}
+		if unicode.Is(unicode.Cf, r) {
+			// Zero-width characters and text-direction controls make
+			// two names that look the same, or one that reads backwards.
+			return fmt.Errorf("%w: it holds the invisible formatting character U+%04X", ErrBadName, r)
+		}
+		if strings.ContainsRune(`<>:"|?*`, r) {
+			return fmt.Errorf("%w: %q cannot be in a file name on Windows, where the tree may be copied", ErrBadName, r)
+		}
+	}
+	if !norm.NFC.IsNormalString(s) {
+		// "é" as e and a combining accent looks like "é" in one
+		// character but is another name, URL and file.
+		return fmt.Errorf("%w: it is not in composed Unicode form (NFC): an accented letter is written as a letter and a separate accent", ErrBadName)
+	}
+	if windowsReserved(s) {
+		return fmt.Errorf("%w: Windows reserves this file name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension) or drops its final dot", ErrBadName)
 	}
 	return nil
+}
+
+// windowsReserved reports whether Windows cannot hold a file named s: a
+// device name, alone or with an extension, or a name ending in a dot.
+func windowsReserved(s string) bool {
+	if strings.HasSuffix(s, ".") {
+		return true
+	}
+	base, _, _ := strings.Cut(s, ".")
+	base = strings.TrimRight(base, " ")
+	switch strings.ToUpper(base) {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	if len(base) == 4 {
+		prefix := strings.ToUpper(base[:3])
+		if (prefix == "COM" || prefix == "LPT") && base[3] >= '0' && base[3] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // FoldName returns a key that two names share exactly when they are equal

@@ -128,12 +128,16 @@ func TestParseWeekday(t *testing.T) {
 }
 
 func TestCheckSegment(t *testing.T) {
-	for _, ok := range []string{"CO1", "GC_A1_416", "CS-305", "STCC 08328", "é"} {
+	for _, ok := range []string{"CO1", "GC_A1_416", "CS-305", "STCC 08328", "é", "CONSTANT", "COM10", "LPT", "Console.1", "a.b"} {
 		if err := source.CheckSegment(ok); err != nil {
 			t.Errorf("CheckSegment(%q) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00b", "a\nb", "index.json", "INDEX.JSON", "index.json.gz", "Index.JSON.br", "\x7f", "CO1.ics", "x.ICS"} {
+	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00b", "a\nb", "index.json", "INDEX.JSON", "index.json.gz", "Index.JSON.br", "\x7f", "CO1.ics", "x.ICS",
+		// Look-alikes (issue 13): decomposed accents, invisible characters,
+		// text-direction controls, names Windows cannot hold.
+		"e\u0301", "\u212a1", "CO\u200b1", "CO1\u200d", "\ufeffCO1", "CO\u202e1", "CO\u20661",
+		"CON", "con", "Nul.json", "aux.txt", "COM1", "lpt9", "CO1.", "a:b", "a<b", "a|b", "a?b", "a*b", `a"b`} {
 		if err := source.CheckSegment(bad); !errors.Is(err, source.ErrBadName) {
 			t.Errorf("CheckSegment(%q) = %v, want ErrBadName", bad, err)
 		}
