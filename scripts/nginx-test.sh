@@ -101,6 +101,15 @@ check GET /api/courses/NOPE-1 404 '{"message":"Course not found"}'
 check GET /api/studyplans 200 '[{"_id":'
 check GET /api/studyplans/$plan 200 "{\"_id\":\"$plan\""
 check GET /api/studyplans/foo 404 '{"message":"Studyplan not found"}'
+# Study plan ids in any case, as the reference matched them: lowered by
+# nginx, the same file served. All 24 digits one upper-case letter is the
+# most passes the rewrite needs.
+upper=$(tr a-f A-F <<<"$plan")
+check GET /api/studyplans/$upper 200 "{\"_id\":\"$plan\""
+check GET /API/StudyPlans/${upper:0:12}${plan:12}/ 200 "{\"_id\":\"$plan\""
+CTYPE='text/calendar; charset=utf-8' check GET /api/studyplans/$upper.ics 200 "$(head_of api/studyplans/$plan.ics)"
+check GET /api/studyplans/AAAAAAAAAAAAAAAAAAAAAAAA 404 '{"message":"Studyplan not found"}'
+check GET /api/studyplans/AAAAAAAAAAAAAAAAAAAAAAAAA 404 '{"message":"Studyplan not found"}'
 check GET /occupancy.snapshot 404 '{"message":"Not found"}'
 check GET /release.json 404 '{"message":"Not found"}'
 check GET /manifest.json 404 '{"message":"Not found"}'
