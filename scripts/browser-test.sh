@@ -6,8 +6,9 @@
 #   builds bin/build and bin/sidecar (make build), builds the embedded sample
 #   twice into a temporary folder (campus time with a Z, and -rfc3339),
 #   starts one sidecar per build on free loopback ports exactly as `make run`
-#   does (-static <tree> -snapshot <tree>/occupancy.snapshot), and runs
-#   go test -tags browser ./scripts/browser against them.
+#   does (-static <tree> -snapshot <tree>/occupancy.snapshot), the shipped
+#   deploy/nginx.conf before the first, and runs go test -tags browser
+#   ./scripts/browser against them.
 #
 # Screenshots of every page at phone (360x740) and desktop (1280x800) sizes
 # go to $ARTIFACTS (default test-artifacts/, git-ignored).
@@ -27,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 . scripts/lib.sh
-need_packages browser-test chromium chromium curl curl
+need_packages browser-test chromium chromium curl curl nginx nginx-light "$nginx_brotli_module" libnginx-mod-http-brotli-static
 
 ARTIFACTS=${ARTIFACTS:-test-artifacts}
 CHROMIUM=${CHROMIUM:-$(command -v chromium)}
@@ -38,6 +39,9 @@ ARTIFACTS=$(cd "$ARTIFACTS" && pwd)
 work=$(mktemp -d)
 pids=()
 cleanup() {
+	if [[ -f "$work/nginx.pid" ]]; then
+		kill -QUIT "$(cat "$work/nginx.pid")" 2>/dev/null || true
+	fi
 	stop_all "${pids[@]}"
 	rm -rf "$work"
 }
@@ -91,8 +95,20 @@ start_sidecar "$work/public"
 port_campus=$port
 start_sidecar "$work/public-rfc3339" -rfc3339
 port_rfc=$port
+# The shipped deploy/nginx.conf before the campus tree and its sidecar:
+# the page, served by the sidecar, also talks to it from another origin.
+chmod 755 "$work"
+chmod -R a+rX "$work/public"
+nginx_port=$(free_port)
+nginx_template "$work" "$work/public" "$nginx_port" "$port_campus" || die "could not template deploy/nginx.conf"
+nginx_start "$work" 64 || die "nginx did not start"
+for i in $(seq 100); do
+	curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/readyz" 2>/dev/null && break
+	[[ $i == 100 ]] && { cat "$work/error.log" >&2; die "nginx not ready after 10s"; }
+	sleep 0.1
+done
 ready=$(ms)
-log "sidecars ready on 127.0.0.1:$port_campus and :$port_rfc (-rfc3339) after $(secs $((ready - start)))"
+log "sidecars ready on 127.0.0.1:$port_campus and :$port_rfc (-rfc3339), nginx on :$nginx_port, after $(secs $((ready - start)))"
 
 # go test's flags (-run, -v, …) go before the package; the tests' own
 # flags after -args, since go test has an -artifacts flag of its own.
@@ -109,7 +125,7 @@ status=0
 # exit, not into the system's temporary folder.
 mkdir -p "$work/tmp"
 TMPDIR="$work/tmp" go test -tags browser -count=1 -timeout "$TIMEOUT" "${gotest[@]}" ./scripts/browser -args \
-	-base "http://127.0.0.1:$port_campus" -base-rfc3339 "http://127.0.0.1:$port_rfc" \
+	-base "http://127.0.0.1:$port_campus" -base-rfc3339 "http://127.0.0.1:$port_rfc" -nginx "http://127.0.0.1:$nginx_port" \
 	-chromium "$CHROMIUM" -artifacts "$ARTIFACTS" "${testargs[@]}" || status=$?
 end=$(ms)
 log "tests took $(secs $((end - ready))), $(secs $((end - start))) in all; screenshots in ${ARTIFACTS#"$root"/}/"

@@ -27,6 +27,21 @@ stop_all() {
 # load_module.
 nginx_brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
+# nginx_template WORK ROOT NGINX_PORT SIDECAR_PORT writes WORK/occupancy.conf:
+# the shipped deploy/nginx.conf listening on 127.0.0.1:NGINX_PORT, serving
+# the tree ROOT and proxying to the sidecar on 127.0.0.1:SIDECAR_PORT. It
+# fails when a marked line could not be changed.
+nginx_template() {
+	local work=$1 root=$2 nport=$3 sport=$4 want
+	sed -e "s|^\(    server \)127.0.0.1:8080;|\1127.0.0.1:$sport;|" \
+		-e "s|^\(    listen \)80;|\1127.0.0.1:$nport;|" \
+		-e "s|^\(    root \)/srv/occupancy/public;|\1$root;|" \
+		deploy/nginx.conf >"$work/occupancy.conf"
+	for want in "127.0.0.1:$sport;" "listen 127.0.0.1:$nport;" "root $root;"; do
+		grep -qF "$want" "$work/occupancy.conf" || { echo "could not template '$want' into deploy/nginx.conf" >&2; return 1; }
+	done
+}
+
 # nginx_start WORK CONNECTIONS [HTTP_LINE…] writes WORK/nginx.conf, the
 # main configuration of a test's own nginx (pid, logs and temporary files
 # under WORK, the brotli module loaded, CONNECTIONS per worker) including

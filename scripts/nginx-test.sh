@@ -39,13 +39,7 @@ nginx_port=$(free_port)
 pids+=($!)
 
 # Template the shipped configuration.
-sed -e "s|^\(    server \)127.0.0.1:8080;|\1127.0.0.1:$sidecar_port;|" \
-	-e "s|^\(    listen \)80;|\1127.0.0.1:$nginx_port;|" \
-	-e "s|^\(    root \)/srv/occupancy/public;|\1$pub;|" \
-	deploy/nginx.conf >"$work/occupancy.conf"
-for want in "127.0.0.1:$sidecar_port;" "listen 127.0.0.1:$nginx_port;" "root $pub;"; do
-	grep -qF "$want" "$work/occupancy.conf" || { echo "nginx-test: could not template '$want' into deploy/nginx.conf" >&2; exit 1; }
-done
+nginx_template "$work" "$pub" "$nginx_port" "$sidecar_port" || { echo "nginx-test: the template failed" >&2; exit 1; }
 nginx_start "$work" 64
 
 base="http://127.0.0.1:$nginx_port"

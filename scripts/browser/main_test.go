@@ -23,6 +23,7 @@ import (
 var (
 	baseURL    = flag.String("base", "", "URL of a sidecar serving the sample built without -rfc3339 (required)")
 	baseRFC    = flag.String("base-rfc3339", "", "URL of a sidecar serving the sample built with -rfc3339 (optional; its tests are skipped without it)")
+	nginxURL   = flag.String("nginx", "", "URL of the shipped deploy/nginx.conf before the -base sidecar's tree (required by TestThroughNginx)")
 	chromium   = flag.String("chromium", "/usr/bin/chromium", "the browser to drive")
 	artifacts  = flag.String("artifacts", "../../test-artifacts", "folder for the screenshots")
 	updateDocs = flag.Bool("update-docs", false, "also write the free-now page at desktop size to docs/free-now.png")
