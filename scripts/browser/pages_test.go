@@ -611,12 +611,12 @@ func TestErrors(t *testing.T) {
 	}
 	tb.clean(false)
 
-	// The sidecar's own 400 message: an ending time before now.
+	// "Until" now itself is refused on the page (earlier means tomorrow).
 	tb = open(t, srv.url, phone, "", "#/free?now="+testNow)
-	eval[any](tb, setJS+`set('#free-until', '09:00'); 0`)
+	eval[any](tb, setJS+`set('#free-until', '10:00'); 0`)
 	tb.wait(`document.getElementById('results').dataset.state === 'error'`)
-	if msg := eval[string](tb, `document.getElementById('results-status').textContent`); msg != "Choose a time after 10:00." {
-		t.Errorf("until before now: %q", msg)
+	if msg := eval[string](tb, `document.getElementById('results-status').textContent`); msg != "Choose a time after 10:00, or before it for tomorrow." {
+		t.Errorf("until now: %q", msg)
 	}
 	tb.clean(true)
 }
@@ -684,4 +684,27 @@ func TestEveryPage(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestFreeUntilAndDST: "until" a time earlier than now means tomorrow's
+// (01:00 chosen at 22:00), and "free for" counts true time across both
+// DST changes of Europe/Zurich: an hour from 01:30 is 03:30 the night
+// clocks go forward, two hours from 01:30 are 02:30 the night they go
+// back. Before, "until" could only be today and durations were added to
+// the wall-clock time, an hour off on those nights.
+func TestFreeUntilAndDST(t *testing.T) {
+	srv := servers(t)[0]
+	tb := open(t, srv.url, desktop, deviceZone, "#/free?now=2026-11-30T22:00")
+	eval[any](tb, setJS+`set('#free-until', '01:00'); 0`)
+	checkFreeList(t, tb, srv, [][2]string{{"2026-11-30T22:00", "2026-12-01T01:00"}})
+	tb.clean(true)
+
+	tb = open(t, srv.url, desktop, deviceZone, "#/free?now=2027-03-28T01:30")
+	checkFreeList(t, tb, srv, [][2]string{{"2027-03-28T01:30", "2027-03-28T03:30"}})
+	tb.clean(true)
+
+	tb = open(t, srv.url, desktop, deviceZone, "#/free?now=2026-10-25T01:30")
+	tb.do(chromedp.Click(chromedp.CSS("#dur-120")))
+	checkFreeList(t, tb, srv, [][2]string{{"2026-10-25T01:30", "2026-10-25T02:30"}})
+	tb.clean(true)
 }

@@ -257,9 +257,10 @@ async function freeView(ctx) {
       const t = T.parseTime(untilInput.value);
       if (Number.isNaN(t)) return results.fail('Choose the time until which the room must be free.');
       end = T.dayStart(start) + t;
-      if (end <= start) return results.fail(`Choose a time after ${T.hhmm(start)}.`);
+      if (end === T.floorMinute(start)) return results.fail(`Choose a time after ${T.hhmm(start)}, or before it for tomorrow.`);
+      if (end < start) end += T.DAY; // 01:00 chosen at 22:00: tomorrow's
     } else {
-      end = start + Number(freeState.duration) * T.MINUTE;
+      end = clock.later(start, Number(freeState.duration) * T.MINUTE); // true time across a DST change
     }
     return results.search([[start, end]], ctx);
   };

@@ -51,7 +51,30 @@ export function makeClock(zone, rfc3339) {
     return wallOf(wall - sign * minutes * MINUTE);
   }
 
-  return { zone, rfc3339, wallOf, parse, now: () => wallOf(Date.now()) };
+  /**
+   * instantOf returns the instant of a campus wall-clock time: the first of
+   * the two when clocks go back and the time happens twice, and for a time
+   * skipped when clocks go forward, the instant the offset before the change
+   * gives (02:30 is read as 03:30), as Date does.
+   */
+  function instantOf(wall) {
+    const before = wall - (wallOf(wall - DAY) - (wall - DAY));
+    const after = wall - (wallOf(wall + DAY) - (wall + DAY));
+    const found = [before, after].filter((ms) => wallOf(ms) === wall);
+    return found.length ? Math.min(...found) : before;
+  }
+
+  /**
+   * later returns the wall time ms of true time after wall: an hour after
+   * 01:30 is 03:30 on the night clocks go forward, and two hours after it
+   * are 02:30 on the night they go back (adding to the wall time was an
+   * hour off across both).
+   */
+  function later(wall, ms) {
+    return wallOf(instantOf(wall) + ms);
+  }
+
+  return { zone, rfc3339, wallOf, parse, instantOf, later, now: () => wallOf(Date.now()) };
 }
 
 /** floorMinute drops seconds and milliseconds. */
