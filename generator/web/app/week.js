@@ -43,8 +43,12 @@ export function weekGrid(monday, items, now) {
     list.style.setProperty('--hours', String(last - first));
     placeLanes(d.items);
     for (const it of d.items) {
+      // Under an hour a block has room for two lines (under half an hour,
+      // one): the time and the title, the rest on hover or focus.
+      const len = (it.to - it.from) / HOUR;
+      const fit = len <= 0.5 ? ' booking-short booking-tiny' : len < 1 ? ' booking-short' : '';
       const li = h('li', {
-        class: `booking booking-${it.kind}`,
+        class: `booking booking-${it.kind}${fit}`,
         'data-start': it.rawStart, 'data-end': it.rawEnd, 'data-kind': it.kind,
       },
       h('span', { class: 'booking-time' },
