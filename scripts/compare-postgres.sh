@@ -125,7 +125,7 @@ echo "PostgreSQL loaded and indexed in $((($(date +%s%N) - start) / 1000000)) ms
 
 # The sidecar, serving the snapshot the build wrote.
 sport=$(free_port)
-"$work/sidecar" -addr "127.0.0.1:$sport" -static "" -snapshot "$work/public/occupancy.snapshot" \
+"$work/sidecar" -addr "127.0.0.1:$sport" -static "" -snapshot "$work/public/occupancy.snapshot" -max-conns-per-ip 0 \
 	>"$work/sidecar.out" 2>"$work/sidecar.log" &
 sidecar_pid=$!
 for i in $(seq 100); do

@@ -69,7 +69,8 @@ wait_addr() {
 }
 
 # The sidecar logs no line per request, only start, loads and shutdown.
-"$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" \
+# wrk's connections all come from one address: no limit per address.
+"$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" -max-conns-per-ip 0 \
 	>"$work/sidecar.out" 2>"$work/sidecar.log" &
 pids+=($!)
 sidecar_addr=$(wait_addr "$work/sidecar.log" 'msg=listening')
