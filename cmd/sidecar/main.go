@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write a response")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "keep-alive idle time")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most concurrent connections")
-	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP, "most concurrent connections per client IP (0 = unlimited)")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP, "most concurrent connections per client IP, so that one client cannot hold them all (0 = unlimited: behind a proxy, whose connections all come from one address)")
 	origins := fs.String("cors-origins", "*", "comma-separated browser `origins` allowed by CORS (* = any)")
 	fs.DurationVar(&cfg.CORSMaxAge, "cors-max-age", cfg.CORSMaxAge, "Access-Control-Max-Age of preflight responses")
 	fs.DurationVar(&cfg.PollInterval, "poll", cfg.PollInterval, "how often to check the snapshot file or URL for changes (a failing URL is polled less often, up to 30s or 10 polls apart)")
