@@ -67,8 +67,8 @@ type renderer struct {
 type Sink interface {
 	// Put takes one file; the sink may keep f.Data until it is done with it.
 	Put(f tree.File) error
-	// Release returns the snapshot's release id of the files put so far
-	// (see [tree.SnapshotRelease]).
+	// Release returns the release id of the files put so far
+	// (see [tree.ReleaseID]).
 	Release() (string, error)
 	// Reuse takes the files paths as already published, without their
 	// bytes, when it holds them rendered from the inputs hash inputs
@@ -81,12 +81,12 @@ type Sink interface {
 // soon as it is rendered, so that the tree is never held in memory: the
 // record of the release, the JSON of every GET URL, the calendar feeds,
 // the API's description, the sidecar's snapshot (whose release id is a
-// hash of the API's files, see [tree.SnapshotRelease]) and the page for
+// hash of the API's files, see [tree.ReleaseID]) and the page for
 // people. It is deterministic:
 // the same release gives the same files in the same order.
 func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 	// The record first: a worker takes it off the caller's hands before
-	// the render holds the rest. It is not in the snapshot's release id
+	// the render holds the rest. It is not in the release id
 	// (sheet order is not data).
 	record := opt.Record
 	if record == nil {
@@ -131,7 +131,7 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 	if err := sink.Put(tree.File{Path: tree.SnapshotName, Kind: tree.KindSnapshot, Data: data}); err != nil {
 		return err
 	}
-	web, err := WebFiles(opt) // index.html, app/: not in the snapshot's release id
+	web, err := WebFiles(opt, id) // index.html, app/: not in the release id, which config.json carries
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (m *memorySink) Reuse(string, ...string) (bool, error) { return false, nil 
 
 func (m *memorySink) Release() (string, error) {
 	m.sort()
-	return tree.SnapshotRelease(tree.NewManifest(m.files).Files), nil
+	return tree.ReleaseID(tree.NewManifest(m.files).Files), nil
 }
 
 func newRenderer(rel *source.Release, opt Options) *renderer {

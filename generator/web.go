@@ -28,13 +28,18 @@ type WebConfig struct {
 	// https://example.org/api/rooms); "" means the page's own origin
 	// (paths relative to the page: api/rooms).
 	APIBase string `json:"apiBase"`
+	// Release is the release's id ([tree.ReleaseID]): the one the
+	// manifest, the snapshot and the sidecar's /readyz carry. The page
+	// shows it at its foot, so that what a reader sees can be traced to
+	// a release.
+	Release string `json:"release"`
 }
 
-// WebConfigOf returns the page's configuration for a release rendered
-// with opt. The zone is opt.Location's name; without one it is
+// WebConfigOf returns the page's configuration for the release of id
+// release rendered with opt. The zone is opt.Location's name; without one it is
 // [FeedZone], as for the calendar feeds, except that RFC 3339 datetimes
 // are then written in UTC and the page is told so.
-func WebConfigOf(opt Options) WebConfig {
+func WebConfigOf(opt Options, release string) WebConfig {
 	zone := FeedZone
 	switch {
 	case opt.Location != nil:
@@ -42,13 +47,14 @@ func WebConfigOf(opt Options) WebConfig {
 	case opt.RFC3339:
 		zone = time.UTC.String()
 	}
-	return WebConfig{TimeZone: zone, RFC3339: opt.RFC3339}
+	return WebConfig{TimeZone: zone, RFC3339: opt.RFC3339, Release: release}
 }
 
 // WebFiles returns the page for people: index.html, its files under app/,
-// and app/config.json made from opt. The page reads the API's JSON files
-// and calls the sidecar's searches; it needs no build step.
-func WebFiles(opt Options) ([]tree.File, error) {
+// and app/config.json made from opt and the release's id. The page reads
+// the API's JSON files and calls the sidecar's searches; it needs no
+// build step.
+func WebFiles(opt Options, release string) ([]tree.File, error) {
 	var files []tree.File
 	err := fs.WalkDir(webTree, "web", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -71,7 +77,7 @@ func WebFiles(opt Options) ([]tree.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web files: %w", err)
 	}
-	cfg, err := encode(WebConfigOf(opt))
+	cfg, err := encode(WebConfigOf(opt, release))
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", tree.WebConfigPath, err)
 	}

@@ -2,7 +2,6 @@ package generator_test
 
 import (
 	"encoding/json"
-	"occupancy/generator/tree"
 	"os"
 	"path"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"occupancy/generator"
+	"occupancy/generator/tree"
+	"occupancy/snapshot"
 )
 
 // TestWebFiles: the page for people is in the tree, as index.html and
@@ -69,22 +70,23 @@ func TestWebFiles(t *testing.T) {
 	}
 }
 
-// TestWebConfig: app/config.json tells the page the campus zone and the
-// datetime form of the release, in both forms.
+// TestWebConfig: app/config.json tells the page the campus zone, the
+// datetime form of the release, in both forms, and the release's id, the
+// one its snapshot carries.
 func TestWebConfig(t *testing.T) {
 	zurich, ny := mustZone(t, "Europe/Zurich"), mustZone(t, "America/New_York")
 	for _, tt := range []struct {
 		opt  generator.Options
 		want string
 	}{
-		{generator.Options{}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":""}`},
-		{generator.Options{Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":""}`},
-		{generator.Options{RFC3339: true, Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":true,"apiBase":""}`},
-		{generator.Options{RFC3339: true, Location: ny}, `{"timeZone":"America/New_York","rfc3339":true,"apiBase":""}`},
+		{generator.Options{}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":"","release":"4c3218"}`},
+		{generator.Options{Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":false,"apiBase":"","release":"4c3218"}`},
+		{generator.Options{RFC3339: true, Location: zurich}, `{"timeZone":"Europe/Zurich","rfc3339":true,"apiBase":"","release":"4c3218"}`},
+		{generator.Options{RFC3339: true, Location: ny}, `{"timeZone":"America/New_York","rfc3339":true,"apiBase":"","release":"4c3218"}`},
 		// Without a zone, -rfc3339 datetimes are written in UTC.
-		{generator.Options{RFC3339: true}, `{"timeZone":"UTC","rfc3339":true,"apiBase":""}`},
+		{generator.Options{RFC3339: true}, `{"timeZone":"UTC","rfc3339":true,"apiBase":"","release":"4c3218"}`},
 	} {
-		files, err := generator.WebFiles(tt.opt)
+		files, err := generator.WebFiles(tt.opt, "4c3218")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,10 +113,25 @@ func TestWebConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var cfg generator.WebConfig
+	var snap *snapshot.Snapshot
 	for _, f := range files {
-		if f.Path == tree.WebConfigPath && !strings.Contains(string(f.Data), `"rfc3339":true`) {
-			t.Errorf("an -rfc3339 release has config %s", f.Data)
+		switch f.Path {
+		case tree.WebConfigPath:
+			if err := json.Unmarshal(f.Data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+		case tree.SnapshotName:
+			if snap, err = snapshot.Parse(f.Data); err != nil {
+				t.Fatal(err)
+			}
 		}
+	}
+	if !cfg.RFC3339 {
+		t.Errorf("an -rfc3339 release has config %+v", cfg)
+	}
+	if snap == nil || cfg.Release != snap.Release || cfg.Release != tree.NewManifest(files).Release {
+		t.Errorf("config names release %q, the snapshot %v, the manifest %.12s", cfg.Release, snap != nil && snap.Release == cfg.Release, tree.NewManifest(files).Release)
 	}
 }
 

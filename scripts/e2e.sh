@@ -391,6 +391,9 @@ done
 for _ in 1 2 3 4; do
 	[[ $(release_of "$base/readyz") == "$new_release" ]] || { log "FAIL nginx /readyz is not on release ${new_release:0:12}"; status=1; break; }
 done
+# One release, one id: the sidecars name it as the published manifest does.
+published=$(sed -n 's/^ "release": "\([0-9a-f]*\)",$/\1/p' "$pub/manifest.json")
+[[ $new_release == "$published" ]] || { log "FAIL the sidecars serve release ${new_release:0:12}, the manifest names ${published:0:12}"; status=1; }
 
 echo
 echo "e2e summary: nginx on :$nginx_port, sidecars a :${port_of[a]} b :${port_of[b]}; wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs"

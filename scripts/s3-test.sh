@@ -231,18 +231,25 @@ for attempt in 1 2 3; do
 done
 curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$sport/healthz" || fail "the sidecar on the bucket did not start: $(tail -5 "$tmp/sidecar.log")"
 metric_release() { curl -s --max-time 2 "http://127.0.0.1:$sport/metrics" | sed -n 's/^occupancy_snapshot_info{release="\([^"]*\)"} 1$/\1/p'; }
-# (the snapshot's own release id, not the manifest's)
+manifest_release() { sed -n 's/^ "release": "\([0-9a-f]*\)",$/\1/p' "$1/manifest.json"; }
 for i in $(seq 100); do [[ -n $(metric_release) ]] && break; sleep 0.1; done
 before=$(metric_release)
 [[ -n $before ]] || fail "the sidecar did not load the bucket's snapshot: $(tail -5 "$tmp/sidecar.log")"
+# One release, one id: the sidecar names the bucket's release as its
+# manifest does.
+[[ $before == "$(manifest_release "$tmp/out3")" ]] || fail "the sidecar serves release ${before:0:12}, the bucket's manifest names $(manifest_release "$tmp/out3" | cut -c1-12)"
 # Publish the second release back and time how soon the sidecar serves it.
 rm -rf "$tmp/out4" && cp -a "$tmp/out3" "$tmp/out4"
 t1=$(date +%s%N)
-build -q -out "$tmp/out4" -in "$tmp/rel2" -s3 "$url" >/dev/null 2>&1
+out=$(build -out "$tmp/out4" -in "$tmp/rel2" -s3 "$url" 2>&1)
 t2=$(date +%s%N)
+rel4=$(manifest_release "$tmp/out4")
+grep -q "^published .*, release ${rel4:0:12} (was " <<<"$out" || fail "the build's report does not name release ${rel4:0:12}: $out"
+grep -q "^uploaded .*, release ${rel4:0:12} (was " <<<"$out" || fail "the upload does not name release ${rel4:0:12}: $out"
 for i in $(seq 100); do [[ -n $(metric_release) && $(metric_release) != "$before" ]] && break; sleep 0.05; done
 t3=$(date +%s%N)
 [[ -n $(metric_release) && $(metric_release) != "$before" ]] || fail "the sidecar did not follow the new release within 5 s: $(tail -5 "$tmp/sidecar.log")"
+[[ $(metric_release) == "$rel4" ]] || fail "the sidecar serves release $(metric_release | cut -c1-12), the build published ${rel4:0:12}"
 code=$(curl -s -o "$tmp/search.json" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$sport/api/rooms/find_soonest_bookings" -H 'Content-Type: application/json' -d '{"after_date":"2026-10-05T08:00"}')
 [[ $code == 200 ]] || fail "search after the new release: HTTP $code"
 echo "  sidecar on the bucket's snapshot URL: the build's upload took $(((t2 - t1) / 1000000)) ms; the sidecar served the new snapshot ($(metric_release | cut -c1-12), was ${before:0:12}) $(((t3 - t2) / 1000000)) ms after it ended (poll 200ms); a search answers 200"

@@ -251,7 +251,7 @@ func (s *manifestStream) read(each func(*streamEntry)) (*Manifest, error) {
 				e.Inputs = s.inputs
 			}
 		}
-		if e.Encoding == "" {
+		if inReleaseID(e.Kind, e.Encoding) {
 			fmt.Fprintf(all, "%s\x00%s\n", e.Path, e.SHA256)
 		}
 		// each may keep Path, not the bytes of the line.

@@ -581,7 +581,11 @@ func checkManifest(m *Manifest) (*Manifest, error) {
 			return nil, fmt.Errorf("entry %d (%s): invalid inputs %q", i, e.Path, e.Inputs)
 		}
 	}
-	if got := releaseID(m.Files); got != m.Release {
+	got := ReleaseID(m.Files)
+	if m.Version < 4 {
+		got = treeHash(m.Files)
+	}
+	if got != m.Release {
 		return nil, fmt.Errorf("its release id %.12s is not the hash of its entries (%.12s)", m.Release, got)
 	}
 	return m, nil

@@ -411,10 +411,16 @@ func TestParseManifest(t *testing.T) {
 }
 
 // manifestText is m as JSON with its version and inputs replaced.
+//
+// Before version 4 the release was a hash of every file (see
+// [tree.TreeHash]); the text holds the one its version has.
 func manifestText(t testing.TB, m *tree.Manifest, version int, inputs string) []byte {
 	t.Helper()
 	c := *m
 	c.Version, c.Inputs = version, inputs
+	if version < 4 {
+		c.Release = tree.TreeHash(c.Files)
+	}
 	data, err := json.Marshal(&c)
 	if err != nil {
 		t.Fatal(err)
@@ -422,7 +428,7 @@ func manifestText(t testing.TB, m *tree.Manifest, version int, inputs string) []
 	return data
 }
 
-// TestParseManifestVersions: version 1 (no inputs) and versions 2 and 3
+// TestParseManifestVersions: version 1 (no inputs) and versions 2 to 4
 // (with or without inputs) are read; other versions, inputs on a version 1
 // manifest, and inputs that are not a lowercase hex SHA-256 are refused.
 func TestParseManifestVersions(t *testing.T) {
@@ -439,7 +445,9 @@ func TestParseManifestVersions(t *testing.T) {
 		{name: "v2 without inputs", version: 2, ok: true},
 		{name: "v3", version: 3, ok: true},
 		{name: "v3 with inputs", version: 3, inputs: hex64, ok: true},
-		{name: "v4", version: 4},
+		{name: "v4", version: 4, ok: true},
+		{name: "v4 with inputs", version: 4, inputs: hex64, ok: true},
+		{name: "v5", version: 5},
 		{name: "v0", version: 0},
 		{name: "negative version", version: -1},
 		{name: "v1 with inputs", version: 1, inputs: hex64},
@@ -454,7 +462,11 @@ func TestParseManifestVersions(t *testing.T) {
 			if (err == nil) != tc.ok {
 				t.Fatalf("ParseManifest: %v, want accepted %v", err, tc.ok)
 			}
-			if err == nil && (got.Version != tc.version || got.Inputs != tc.inputs || got.Release != m.Release || len(got.Files) != len(m.Files)) {
+			want := m.Release
+			if tc.version < 4 {
+				want = tree.TreeHash(m.Files)
+			}
+			if err == nil && (got.Version != tc.version || got.Inputs != tc.inputs || got.Release != want || len(got.Files) != len(m.Files)) {
 				t.Errorf("read %+v, want version %d inputs %q of %+v", got, tc.version, tc.inputs, m)
 			}
 		})

@@ -23,9 +23,10 @@ const ManifestName = "manifest.json"
 
 // ManifestVersion is the version of the manifest format that this
 // package writes. Version 2 added Inputs, version 3 the inputs of each
-// rendered file ([ManifestEntry.Inputs]); [ParseManifest] also reads the
-// older versions.
-const ManifestVersion = 3
+// rendered file ([ManifestEntry.Inputs]), version 4 made Release the one
+// id of the release (see [ReleaseID]) instead of a hash of every file;
+// [ParseManifest] also reads the older versions.
+const ManifestVersion = 4
 
 // minManifestVersion is the oldest manifest version [ParseManifest] reads.
 const minManifestVersion = 1
@@ -33,8 +34,11 @@ const minManifestVersion = 1
 // Manifest lists every file of a published tree with its SHA-256 and size,
 // so that a sync to a CDN uploads only what changed.
 type Manifest struct {
-	Version int    `json:"version"`
-	Release string `json:"release"` // SHA-256 over the paths and hashes of the files that are not compressed copies
+	Version int `json:"version"`
+	// Release is the release's id: from version 4 on, [ReleaseID] of
+	// Files, the id the snapshot, the sidecar and the page carry too;
+	// before, a hash of every file that is not a compressed copy.
+	Release string `json:"release"`
 	// Inputs identifies everything the tree was made from (see
 	// [PublishOptions.Inputs]): a build whose inputs are the same can
 	// leave the tree as it is without rendering it.
@@ -174,33 +178,47 @@ func NewManifest(files []File) *Manifest {
 		sum := sha256.Sum256(f.Data)
 		m.Files[i] = ManifestEntry{Path: f.Path, Kind: f.Kind, SHA256: hex.EncodeToString(sum[:]), Size: len(f.Data), Encoding: f.Encoding}
 	}
-	m.Release = releaseID(m.Files)
+	m.Release = ReleaseID(m.Files)
 	return m
 }
 
-// releaseID is the hash of the paths and hashes of entries, leaving out
-// compressed copies, which follow from their originals.
-// SnapshotRelease returns the release id that the sidecar's snapshot
-// carries: that of the API's files among entries, the release record
-// (whose sheet order is not data) and the page aside.
-func SnapshotRelease(entries []ManifestEntry) string {
-	api := make([]ManifestEntry, 0, len(entries))
+// ReleaseID returns the id of the release whose tree holds entries: a
+// SHA-256 over the paths and hashes of the API's files, what clients
+// read. It is the one id of a release, in the manifest, the sidecar's
+// snapshot, its /readyz and /metrics, the logs, the reports and the page.
+// It leaves out the files that follow from the API's or are not data:
+// compressed copies, the snapshot (which carries the id), the release
+// record (whose sheet order depends on the input's format) and the page
+// (which shows the id). So two builds of the same timetable have the same
+// id whatever their input's format, and a build that changes only the
+// page keeps it.
+func ReleaseID(entries []ManifestEntry) string {
+	h := sha256.New()
 	for _, e := range entries {
-		if e.Kind != KindRelease && e.Kind != KindWeb && e.Kind != KindSnapshot {
-			api = append(api, e)
+		if inReleaseID(e.Kind, e.Encoding) {
+			fmt.Fprintf(h, "%s\x00%s\n", e.Path, e.SHA256)
 		}
 	}
-	return releaseID(api)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-func releaseID(entries []ManifestEntry) string {
-	all := sha256.New()
+// inReleaseID reports whether a file of kind and encoding counts in
+// [ReleaseID].
+func inReleaseID(kind, encoding string) bool {
+	return encoding == "" && kind != KindRelease && kind != KindWeb && kind != KindSnapshot
+}
+
+// treeHash is what versions 1 to 3 of the manifest held as Release: a
+// hash of the paths and hashes of every file that is not a compressed
+// copy.
+func treeHash(entries []ManifestEntry) string {
+	h := sha256.New()
 	for _, e := range entries {
 		if e.Encoding == "" {
-			fmt.Fprintf(all, "%s\x00%s\n", e.Path, e.SHA256)
+			fmt.Fprintf(h, "%s\x00%s\n", e.Path, e.SHA256)
 		}
 	}
-	return hex.EncodeToString(all.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ReadManifest reads the manifest of the tree at dir and checks it with
@@ -340,7 +358,13 @@ func (r *Report) String() string {
 	} else if r.Untouched {
 		b.WriteString(" (unchanged: output left as it was)\n")
 	} else if r.Previous == r.Release {
-		b.WriteString(" (unchanged)\n")
+		if other := r.changedKinds(); len(other) > 0 {
+			// The id names the API's files: the page, the record or
+			// the snapshot's layout changed without them.
+			fmt.Fprintf(&b, " (same release; changed: %s)\n", strings.Join(other, ", "))
+		} else {
+			b.WriteString(" (unchanged)\n")
+		}
 	} else {
 		fmt.Fprintf(&b, " (was %.12s)\n", r.Previous)
 	}
@@ -359,6 +383,19 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "  gzip and brotli copies: %d compressed, %d reused from the previous tree, %d left out (not smaller)\n", c.Compressed, c.Reused, c.Skipped)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// changedKinds returns, sorted, the kinds of which the build added,
+// changed or removed files.
+func (r *Report) changedKinds() []string {
+	var out []string
+	for k, c := range r.Kinds {
+		if c.Added+c.Changed+c.Removed > 0 {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func totalBytes(files []File) int64 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 
 	"occupancy/generator"
 	"occupancy/generator/tree"
+	"occupancy/snapshot"
 	"occupancy/source"
 	"occupancy/source/sourcetest"
 )
@@ -104,6 +106,83 @@ func TestPublishReportsChanges(t *testing.T) {
 	if len(leftovers) != 0 {
 		t.Errorf("temporary trees left behind: %v", leftovers)
 	}
+}
+
+// TestPublishReleaseLine: the report names the release by the id the
+// snapshot carries, keeps it when only the page changed (and says what
+// changed), and names the previous one when the API's files changed.
+func TestPublishReleaseLine(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "public")
+	files, err := generator.Render(sourcetest.Fixture(t), generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := readSnapshot(t, dir)
+	if first.Release != snap.Release {
+		t.Fatalf("the report names release %.12s, the snapshot %.12s", first.Release, snap.Release)
+	}
+	if line := firstLine(first.String()); !strings.Contains(line, fmt.Sprintf("release %.12s (first build)", snap.Release)) {
+		t.Errorf("first build: %q", line)
+	}
+
+	page := slices.Clone(files)
+	for i, f := range page {
+		if f.Path == tree.WebIndexPath {
+			page[i].Data = append(slices.Clip(f.Data), "<!-- another page -->"...)
+		}
+	}
+	rep, err := tree.Publish(dir, page, tree.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line := firstLine(rep.String()); rep.Release != first.Release || rep.Untouched ||
+		!strings.Contains(line, fmt.Sprintf("release %.12s (same release; changed: compressed, web)", first.Release)) {
+		t.Errorf("page changed: release %.12s (first %.12s), untouched %v: %q", rep.Release, first.Release, rep.Untouched, line)
+	}
+
+	raw := sourcetest.FixtureRaw()
+	raw.Rooms.Rows[0].Capacity = "300"
+	rel2, err := source.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files2, err := generator.Render(rel2, generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = tree.Publish(dir, files2, tree.PublishOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := readSnapshot(t, dir); rep.Release != snap.Release || rep.Release == first.Release {
+		t.Errorf("room changed: release %.12s, snapshot %.12s, first %.12s", rep.Release, snap.Release, first.Release)
+	}
+	if line := firstLine(rep.String()); !strings.Contains(line, fmt.Sprintf("release %.12s (was %.12s)", rep.Release, first.Release)) {
+		t.Errorf("room changed: %q", line)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// readSnapshot reads the snapshot of the tree at dir.
+func readSnapshot(t *testing.T, dir string) *snapshot.Snapshot {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, tree.SnapshotName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestPublishKilled kills a child process that publishes a large tree at

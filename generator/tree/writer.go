@@ -194,7 +194,7 @@ func (w *Writer) Reuse(inputs string, paths ...string) (bool, error) {
 	return true, nil
 }
 
-// Release returns the snapshot's release id (see [SnapshotRelease]) of the
+// Release returns the release id (see [ReleaseID]) of the
 // files put so far, once they are all processed.
 func (w *Writer) Release() (string, error) {
 	w.pending.Wait()
@@ -205,7 +205,7 @@ func (w *Writer) Release() (string, error) {
 	}
 	entries := slices.Clone(w.entries)
 	slices.SortFunc(entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
-	return SnapshotRelease(entries), nil
+	return ReleaseID(entries), nil
 }
 
 // sameHash reports whether the file name has size bytes whose SHA-256 is
@@ -565,7 +565,7 @@ func (w *Writer) Commit() (rep *Report, err error) {
 	}
 	o := w.o
 	slices.SortFunc(w.entries, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
-	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: releaseID(w.entries), Inputs: w.opt.Inputs}
+	man := &Manifest{Version: ManifestVersion, Files: w.entries, Release: ReleaseID(w.entries), Inputs: w.opt.Inputs}
 	sum := sha256.New()
 	manSize, err := man.WriteTo(sum)
 	if err != nil {

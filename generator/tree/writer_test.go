@@ -148,12 +148,15 @@ func TestWriterStreams(t *testing.T) {
 			}
 			want := tree.NewManifest(sortedFiles(files))
 			release, err := w.Release()
-			if api := tree.SnapshotRelease(want.Files); err != nil || release != api {
+			if api := tree.ReleaseID(want.Files); err != nil || release != api {
 				t.Errorf("Release() = %.12s, %v; want %.12s", release, err, api)
 			}
 			rep, err := w.Commit()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if rep.Release != release {
+				t.Errorf("the report names release %.12s, Release() %.12s: one release, one id", rep.Release, release)
 			}
 			if rep.Release != want.Release || rep.Previous != "" || rep.Untouched {
 				t.Errorf("report: release %.12s previous %q untouched %v; want release %.12s of a first build", rep.Release, rep.Previous, rep.Untouched, want.Release)
@@ -419,6 +422,9 @@ func writeManifestVersion(t *testing.T, dir string, version int) {
 	m.Version = version
 	if version < 2 {
 		m.Inputs = ""
+	}
+	if version < 4 {
+		m.Release = tree.TreeHash(m.Files)
 	}
 	data, err := json.Marshal(m)
 	if err != nil {

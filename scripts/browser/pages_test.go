@@ -87,6 +87,16 @@ func mustLocal(t *testing.T, s string) time.Time {
 
 func getJSON[T any](t *testing.T, u string) T {
 	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(getText(t, u)), &v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	return v
+}
+
+// getText returns the body of a 200 answer to GET u.
+func getText(t *testing.T, u string) string {
+	t.Helper()
 	res, err := http.Get(u)
 	if err != nil {
 		t.Fatal(err)
@@ -96,11 +106,7 @@ func getJSON[T any](t *testing.T, u string) T {
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %v %.200s", u, res.StatusCode, err, body)
 	}
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	return v
+	return string(body)
 }
 
 type freeRoom struct {
@@ -707,4 +713,25 @@ func TestFreeUntilAndDST(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS("#dur-120")))
 	checkFreeList(t, tb, srv, [][2]string{{"2026-10-25T01:30", "2026-10-25T02:30"}})
 	tb.clean(true)
+}
+
+// TestReleaseShown: the page's foot names the release the sidecar serves,
+// by the id its /readyz and /metrics give.
+func TestReleaseShown(t *testing.T) {
+	for _, srv := range servers(t) {
+		ready := getJSON[struct {
+			Release string `json:"release"`
+		}](t, srv.url+"/readyz")
+		metrics := getText(t, srv.url+"/metrics")
+		tb := open(t, srv.url, phone, deviceZone, "#/rooms")
+		shown := eval[string](tb, `document.getElementById('release-line').hidden ? '' : document.getElementById('release').textContent`)
+		full := eval[string](tb, `document.getElementById('release').title`)
+		if len(ready.Release) != 64 || shown != ready.Release[:12] || full != ready.Release {
+			t.Errorf("%s: the page shows release %q (title %.12s), /readyz %.12s: want one id", srv.name, shown, full, ready.Release)
+		}
+		if want := `occupancy_snapshot_info{release="` + ready.Release + `"} 1`; !strings.Contains(metrics, want) {
+			t.Errorf("%s: /metrics lacks %s", srv.name, want)
+		}
+		tb.clean(true)
+	}
 }

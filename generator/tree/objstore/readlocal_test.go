@@ -11,9 +11,10 @@ import (
 )
 
 // TestReadLocalManifestVersions: a tree published by an older build
-// (manifest version 1, no inputs) or by this one (version 2, with or
-// without inputs) is read and uploaded; a version this build does not
-// know is refused.
+// (manifest versions 1 to 3) or by this one (version 4, with or without
+// inputs) is read and uploaded; a version this build does not know is
+// refused. (With only API files, versions 1 to 3's release is the same
+// hash as version 4's.)
 func TestReadLocalManifestVersions(t *testing.T) {
 	inputs := strings.Repeat("ab", 32)
 	for _, tc := range []struct {
@@ -26,7 +27,9 @@ func TestReadLocalManifestVersions(t *testing.T) {
 		{name: "v2", version: 2, ok: true},
 		{name: "v2 with inputs", version: 2, inputs: inputs, ok: true},
 		{name: "v3", version: 3, ok: true},
-		{name: "v4", version: 4},
+		{name: "v4", version: 4, ok: true},
+		{name: "v4 with inputs", version: 4, inputs: inputs, ok: true},
+		{name: "v5", version: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "public")

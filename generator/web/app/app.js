@@ -108,6 +108,17 @@ function setNow(s) {
   nowOverride = T.floorMinute(w);
 }
 
+// showRelease names the release at the page's foot by the first 12
+// digits of its id, as the build's report, the sidecar's log and its
+// /readyz do; the whole id is the title.
+function showRelease(id) {
+  if (typeof id !== 'string' || !/^[0-9a-f]{12,64}$/.test(id)) return;
+  const el = document.getElementById('release');
+  el.textContent = id.slice(0, 12);
+  el.title = id;
+  document.getElementById('release-line').hidden = false;
+}
+
 function fatal(message) {
   main.replaceChildren(h('h1', { tabindex: '-1' }, 'The page could not start'), errorBox(message));
   main.removeAttribute('aria-busy');
@@ -141,6 +152,7 @@ async function boot() {
   zoneEl.textContent = clock.zone;
   document.documentElement.dataset.zone = clock.zone;
   document.getElementById('api-docs').setAttribute('href', api('api/docs'));
+  showRelease(cfg.release);
   setNow(params.get('now'));
   addEventListener('hashchange', () => route());
   setInterval(updateClock, 15000);
