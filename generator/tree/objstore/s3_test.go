@@ -30,6 +30,7 @@ import (
 	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/sample"
+	"occupancy/source/sourcetest"
 )
 
 func s3env(t *testing.T) (Endpoint, Credentials) {
@@ -71,11 +72,49 @@ func newBucket(t *testing.T, c *minio.Client) string {
 	return name
 }
 
-// release renders the embedded sample, changed by edit, into a tree at
-// dir (with its gzip and brotli copies), and returns the tree's folder.
-func release(t *testing.T, dir string, edit func(*source.Release)) string {
+// rendered holds the trees release rendered, one per name, for the whole
+// test binary (a render takes seconds under the race detector), under a
+// folder TestMain removes.
+var rendered struct {
+	sync.Mutex
+	root string
+	dirs map[string]string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if rendered.root != "" {
+		os.RemoveAll(rendered.root)
+	}
+	os.Exit(code)
+}
+
+// release renders a release, changed by edit, into a tree (with its gzip
+// and brotli copies) and returns the tree's folder, which tests must not
+// change; the same name gives the same folder. The release is the
+// embedded sample (10,000 files), or with small the generator's fixture
+// (a few dozen), for tests of what happens rather than how much.
+func release(t *testing.T, name string, small bool, edit func(*source.Release)) string {
 	t.Helper()
-	rel, err := sample.Release()
+	rendered.Lock()
+	defer rendered.Unlock()
+	if dir, ok := rendered.dirs[name]; ok {
+		return dir
+	}
+	if rendered.root == "" {
+		root, err := os.MkdirTemp("", "occupancy-s3-trees-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered.root, rendered.dirs = root, map[string]string{}
+	}
+	var rel *source.Release
+	var err error
+	if small {
+		rel, err = source.Decode(sourcetest.FixtureRaw())
+	} else {
+		rel, err = sample.Release()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +125,7 @@ func release(t *testing.T, dir string, edit func(*source.Release)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := filepath.Join(rendered.root, name)
 	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +140,7 @@ func release(t *testing.T, dir string, edit func(*source.Release)) string {
 	if encodings["gzip"] == 0 || encodings["br"] == 0 {
 		t.Fatalf("the tree has no gzip or brotli copies: %v", encodings)
 	}
+	rendered.dirs[name] = dir
 	return dir
 }
 
@@ -394,7 +435,6 @@ func TestS3Publish(t *testing.T) {
 	ctx := context.Background()
 	bucket := newBucket(t, c)
 	tg := Target{Bucket: bucket, Prefix: "site/live"}
-	tmp := t.TempDir()
 	// Objects that are not the tree's: beside the prefix, in a prefix that
 	// starts the same, and under the prefix outside the tree's folders.
 	for _, k := range []string{"site/other.txt", "site/lively/api/rooms/index.json", "site/live/images/logo.png", "site/live/api/rooms/NOTE.txt"} {
@@ -403,7 +443,7 @@ func TestS3Publish(t *testing.T) {
 		}
 	}
 
-	v1 := release(t, filepath.Join(tmp, "v1"), nil)
+	v1 := release(t, "sample", false, nil)
 	l1 := localOf(t, v1)
 	var rec recorder
 	start := time.Now()
@@ -432,7 +472,7 @@ func TestS3Publish(t *testing.T) {
 
 	// A new release: only the changed files, while a poller checks that
 	// the announced release is always complete.
-	v2 := release(t, filepath.Join(tmp, "v2"), hideRoom(3))
+	v2 := release(t, "sample, room 3 hidden", false, hideRoom(3))
 	l2 := localOf(t, v2)
 	changed, removed := 0, 0
 	for _, ch := range tree.Diff(l1.Manifest, l2.Manifest) {
@@ -498,9 +538,9 @@ func TestS3Interrupted(t *testing.T) {
 	c, ep := s3client(t)
 	ctx := context.Background()
 	tg := Target{Bucket: newBucket(t, c), Prefix: "live"}
-	tmp := t.TempDir()
-	v1 := release(t, filepath.Join(tmp, "v1"), nil)
-	v2 := release(t, filepath.Join(tmp, "v2"), hideRoom(10))
+	// What happens does not depend on the tree's size: the fixture's.
+	v1 := release(t, "fixture", true, nil)
+	v2 := release(t, "fixture, room 0 hidden", true, hideRoom(0))
 	l1, l2 := localOf(t, v1), localOf(t, v2)
 	trees := map[string]Local{l1.Manifest.Release: l1, l2.Manifest.Release: l2}
 	if _, err := Publish(ctx, c, tg, v1, Options{}); err != nil {
@@ -548,7 +588,7 @@ func TestS3Interrupted(t *testing.T) {
 	// A third release, with every delete failing: the new release is
 	// announced; the next run deletes the leftovers, which the bucket's
 	// manifest no longer lists (their metadata says this tool wrote them).
-	v3 := release(t, filepath.Join(tmp, "v3"), hideRoom(20))
+	v3 := release(t, "fixture, room 1 hidden", true, hideRoom(1))
 	l3 := localOf(t, v3)
 	trees[l3.Manifest.Release] = l3
 	_, err = Publish(ctx, c, tg, v3, Options{before: func(op, p string) error {
@@ -581,7 +621,7 @@ func TestS3Errors(t *testing.T) {
 	c, _ := s3client(t)
 	ep, cred := s3env(t)
 	ctx := context.Background()
-	dir := release(t, filepath.Join(t.TempDir(), "v1"), nil)
+	dir := release(t, "fixture", true, nil)
 
 	// A missing bucket is an error unless asked to create it.
 	missing := Target{Bucket: fmt.Sprintf("occ-missing-%d", time.Now().UnixNano()%1e9), Prefix: "p"}
