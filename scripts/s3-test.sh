@@ -25,6 +25,14 @@ SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6 # the module proxy's; `weed
 KEEP=${KEEP:-} # KEEP=1 keeps the temporary folder
 # SKIP_GO_TESTS=1 runs only parts 2 and 3 (while working on the script).
 
+# -prebuild only builds weed into its cache, if it is not there yet: make
+# test starts it in the background, at the lowest priority, while the
+# other checks run.
+if [[ ${1:-} == -prebuild ]]; then
+	seaweedfs_bin "$SEAWEEDFS_VERSION" >/dev/null
+	exit
+fi
+
 need_packages s3-test curl curl
 t0=$SECONDS
 weed=$(seaweedfs_bin "$SEAWEEDFS_VERSION")
