@@ -71,6 +71,19 @@ func TestFindFreeRooms(t *testing.T) {
 			`[` + bc01 + `,"free_until":null},` + co1 + `,"free_until":null}]`},
 		{"nothing free", "application/json",
 			`{"selection":[],"building":"nowhere"}`, `[]`},
+		// limit: the first rooms of the whole answer's order.
+		{"limit with coordinates: the nearest", "application/json",
+			`{"selection":[{"start":"2026-11-28T16:00","end":"2026-11-28T17:00"}],"coordinates":{"latitude":46.5191,"longitude":6.5668},"limit":2}`,
+			`[` + co1 + `,"free_until":null,"distance":166.32585560785935},` + inm202 + `,"free_until":null,"distance":273.7403896491776}]`},
+		{"limit without coordinates: the first by name", "application/json",
+			`{"selection":[{"start":"2026-11-28T12:00","end":"2026-11-28T13:00"}],"limit":3}`,
+			`[` + bc01 + `,"free_until":null},` + co1 + `,"free_until":"2026-11-28T13:00:00.000Z"},` + inm202 + `,"free_until":null}]`},
+		{"limit above the answer", "application/json", `{"selection":[],"min_capacity":100,"limit":50}`,
+			`[` + co1 + `,"free_until":null}]`},
+		{"limit as a form string, with filters", "application/x-www-form-urlencoded", `selection[0][start]=2026-11-28T16:00&selection[0][end]=2026-11-28T17:00&type=salle%20de%20cours&limit=1`,
+			`[` + bc01 + `,"free_until":null}]`},
+		{"null limit: no limit", "application/json", `{"selection":[],"limit":null}`,
+			`[` + bc01 + `,"free_until":null},` + co1 + `,"free_until":null},` + inm202 + `,"free_until":null},` + xyz1 + `,"free_until":null}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +127,19 @@ func TestFindSoonestBookings(t *testing.T) {
 				`{"name":"XYZ1","soonest_booking":{"start_datetime":"2026-01-26T23:00:00.000Z","end_datetime":"2026-01-27T01:00:00.000Z"}}]`},
 		{"after everything", "application/json", `{"after_date":"2030-01-01"}`,
 			`[{"name":"BC01","soonest_booking":null},{"name":"CO1","soonest_booking":null},{"name":"INM202","soonest_booking":null},{"name":"XYZ1","soonest_booking":null}]`},
+		// Optional: the rooms asked for, filters and a limit, in name order.
+		{"rooms: listed ones in name order, unknown names left out", "application/json",
+			`{"after_date":"2026-11-28T09:30","rooms":["XYZ1","CO1","NOPE","CO1"]}`,
+			`[{"name":"CO1","soonest_booking":{"start_datetime":"2026-11-28T08:00:00.000Z","end_datetime":"2026-11-28T12:00:00.000Z"}},{"name":"XYZ1","soonest_booking":null}]`},
+		{"rooms: one name in a form", "application/x-www-form-urlencoded", `after_date=2026-11-28T09:30&rooms=BC01`,
+			`[{"name":"BC01","soonest_booking":{"start_datetime":"2026-11-28T08:00:00.000Z","end_datetime":"2026-11-28T10:00:00.000Z"}}]`},
+		{"rooms: an empty list answers none", "application/json", `{"after_date":"2026-11-28T09:30","rooms":[]}`, `[]`},
+		{"filters as in find_free_rooms", "application/json", `{"after_date":"2026-11-28T09:30","min_capacity":50,"building":"co","type":"AUDITOIRE"}`,
+			`[{"name":"CO1","soonest_booking":{"start_datetime":"2026-11-28T08:00:00.000Z","end_datetime":"2026-11-28T12:00:00.000Z"}}]`},
+		{"limit: the first by name", "application/json", `{"after_date":"2030-01-01","limit":2}`,
+			`[{"name":"BC01","soonest_booking":null},{"name":"CO1","soonest_booking":null}]`},
+		{"limit after the filters", "application/json", `{"after_date":"2030-01-01","building":"INM","limit":1}`,
+			`[{"name":"INM202","soonest_booking":null}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +212,12 @@ func TestErrors(t *testing.T) {
 			msg("Too many ranges in selection: 4 (at most 3)")},
 		{"bad min_capacity", "POST", freePath, "application/json", `{"selection":[],"min_capacity":-1}`, 400, msg("min_capacity must be a non-negative integer, got -1")},
 		{"bad building", "POST", freePath, "application/json", `{"selection":[],"building":5}`, 400, msg("building must be a string, got 5")},
+		{"limit zero", "POST", freePath, "application/json", `{"selection":[],"limit":0}`, 400, msg("limit must be a positive integer, got 0")},
+		{"limit fraction", "POST", freePath, "application/json", `{"selection":[],"limit":2.5}`, 400, msg("limit must be a positive integer, got 2.5")},
+		{"limit word", "POST", soonestPath, "application/json", `{"after_date":"2026-11-28","limit":"all"}`, 400, msg(`limit must be a positive integer, got "all"`)},
+		{"rooms not a list", "POST", soonestPath, "application/json", `{"after_date":"2026-11-28","rooms":{"CO1":true}}`, 400, msg("rooms must be an array of room names, got an object")},
+		{"room name not a string", "POST", soonestPath, "application/json", `{"after_date":"2026-11-28","rooms":["CO1",7]}`, 400, msg("rooms[1] must be a room name (a string), got 7")},
+		{"soonest min_capacity", "POST", soonestPath, "application/json", `{"after_date":"2026-11-28","min_capacity":"many"}`, 400, msg(`min_capacity must be a non-negative integer, got "many"`)},
 		{"body too large", "POST", freePath, "application/json", `{"selection":[],"x":"` + strings.Repeat("a", 3000) + `"}`, 413,
 			msg("Request body too large (at most 2048 bytes)")},
 		{"unknown route", "GET", "/api/nothing", "", "", 404, msg("Not found")},

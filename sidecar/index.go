@@ -3,6 +3,7 @@ package sidecar
 import (
 	"cmp"
 	"encoding/json"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -382,14 +383,16 @@ func freeUntil(busy *roaring.Bitmap, rs []slotRange) (free bool, next int64) {
 	return true, -1 // unreachable for non-empty rs
 }
 
-func (ix *Index) matches(r *room, q *FreeQuery) bool {
-	if q.MinCapacity != nil && (!r.hasCapacity || r.capacity < *q.MinCapacity) {
+// matches reports whether r passes a search's room filters (see
+// [FreeQuery]).
+func (r *room) matches(minCapacity *int, building, typ string) bool {
+	if minCapacity != nil && (!r.hasCapacity || r.capacity < *minCapacity) {
 		return false
 	}
-	if q.Building != "" && !strings.EqualFold(r.building, q.Building) {
+	if building != "" && !strings.EqualFold(r.building, building) {
 		return false
 	}
-	if q.Type != "" && !strings.EqualFold(r.typ, q.Type) {
+	if typ != "" && !strings.EqualFold(r.typ, typ) {
 		return false
 	}
 	return true
@@ -416,6 +419,10 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 	s.ranges = mergeRanges(s.ranges, q.Ranges)
 	hits := s.hits[:0]
 	empty := len(q.Ranges) == 0
+	// With coordinates and a limit, hits is a max-heap of the limit
+	// nearest free rooms so far (see hitBefore): a room farther than its
+	// top is not even checked for being free.
+	topK := q.Coordinates != nil && q.Limit > 0
 	// The query's side of haversine, computed once; the room's side
 	// (latRad, cosLat) was computed at load. The expressions are
 	// haversine's, in the same order, so distances are bit-for-bit equal.
@@ -426,17 +433,10 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 	}
 	for i := range ix.rooms {
 		r := &ix.rooms[i]
-		if !ix.matches(r, q) {
+		if !r.matches(q.MinCapacity, q.Building, q.Type) {
 			continue
 		}
 		h := hit{room: int32(i), freeUntil: -1}
-		if !empty {
-			free, next := r.free(s.ranges)
-			if !free {
-				continue
-			}
-			h.freeUntil = next
-		}
 		if q.Coordinates != nil && r.hasCoords {
 			sφ := math.Sin((lat2 - r.lat) * math.Pi / 180 / 2)
 			sλ := math.Sin((lon2 - r.lon) * math.Pi / 180 / 2)
@@ -445,14 +445,38 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 			h.hasDist = true
 		}
 		h.key = distKey(h.dist, h.hasDist)
-		hits = append(hits, h)
+		if topK && len(hits) == q.Limit && !hitBefore(h, hits[0]) {
+			continue
+		}
+		if !empty {
+			free, next := r.free(s.ranges)
+			if !free {
+				continue
+			}
+			h.freeUntil = next
+		}
+		switch {
+		case !topK:
+			hits = append(hits, h)
+			if q.Coordinates == nil && len(hits) == q.Limit {
+				// In name order, the first limit rooms are the answer.
+				s.hits = hits
+				return hits
+			}
+		case len(hits) < q.Limit:
+			hits = append(hits, h)
+			siftUp(hits, len(hits)-1)
+		default:
+			hits[0] = h
+			siftDown(hits, 0)
+		}
 	}
 	if q.Coordinates != nil {
 		// Nearest first; rooms without coordinates last; ties by name.
 		// The rooms are in name order, so comparing indices breaks ties:
 		// a total order, which lets an unstable sort (pdqsort, no
 		// buffer, fewer moves than the stable insertion-and-merge sort)
-		// give the same answer.
+		// give the same answer, and a top-k selection the same prefix.
 		slices.SortFunc(hits, func(a, b hit) int {
 			if a.key != b.key {
 				return cmp.Compare(a.key, b.key)
@@ -462,6 +486,45 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 	}
 	s.hits = hits
 	return hits
+}
+
+// hitBefore reports whether a comes before b in the answer's order with
+// coordinates: nearest first, then by name.
+func hitBefore(a, b hit) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return a.room < b.room
+}
+
+// siftUp and siftDown keep h a max-heap in the answer's order: h[0] is
+// the hit that comes last.
+func siftUp(h []hit, i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !hitBefore(h[parent], h[i]) {
+			return
+		}
+		h[parent], h[i] = h[i], h[parent]
+		i = parent
+	}
+}
+
+func siftDown(h []hit, i int) {
+	for {
+		last := i
+		if l := 2*i + 1; l < len(h) && hitBefore(h[last], h[l]) {
+			last = l
+		}
+		if r := 2*i + 2; r < len(h) && hitBefore(h[last], h[r]) {
+			last = r
+		}
+		if last == i {
+			return
+		}
+		h[i], h[last] = h[last], h[i]
+		i = last
+	}
 }
 
 // AppendFree appends the JSON response of find_free_rooms for q to dst:
@@ -693,11 +756,13 @@ type SoonestBooking struct {
 // {"name":…,"soonest_booking":{"start_datetime":…,"end_datetime":…}|null}.
 func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
 	dst = append(dst, '[')
-	for i := range ix.rooms {
+	n := 0
+	for i := range ix.soonestRooms(q) {
 		r := &ix.rooms[i]
-		if i > 0 {
+		if n > 0 {
 			dst = append(dst, ',')
 		}
+		n++
 		dst = append(dst, r.namePrefix...)
 		dst = append(dst, `,"soonest_booking":`...)
 		start, end, ok := r.soonest(q.After)
@@ -719,12 +784,54 @@ func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
 // that ends after q.After. It is the allocating form of
 // [Index.AppendSoonest].
 func (ix *Index) FindSoonest(q *SoonestQuery) []SoonestBooking {
-	out := make([]SoonestBooking, len(ix.rooms))
-	for i := range ix.rooms {
-		out[i].Name = ix.rooms[i].name
+	var out []SoonestBooking
+	for i := range ix.soonestRooms(q) {
+		b := SoonestBooking{Name: ix.rooms[i].name}
 		if s, e, ok := ix.rooms[i].soonest(q.After); ok {
-			out[i].Booking = &Booking{snapshot.SlotTime(s), snapshot.SlotTime(e)}
+			b.Booking = &Booking{snapshot.SlotTime(s), snapshot.SlotTime(e)}
 		}
+		out = append(out, b)
 	}
 	return out
+}
+
+// soonestRooms yields, in name order, the indices of the rooms q answers
+// for: those q.Rooms names (every room when nil) that pass its filters,
+// at most q.Limit of them. Names are looked up by binary search, so a
+// short list costs little whatever the campus.
+func (ix *Index) soonestRooms(q *SoonestQuery) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		n := 0
+		each := func(i int) bool {
+			r := &ix.rooms[i]
+			if !r.matches(q.MinCapacity, q.Building, q.Type) {
+				return true
+			}
+			if q.Limit > 0 && n == q.Limit {
+				return false
+			}
+			n++
+			return yield(i)
+		}
+		if q.Rooms == nil {
+			for i := range ix.rooms {
+				if !each(i) {
+					return
+				}
+			}
+			return
+		}
+		named := make([]int, 0, len(q.Rooms))
+		for _, name := range q.Rooms {
+			if i, ok := slices.BinarySearchFunc(ix.rooms, name, func(r room, name string) int { return strings.Compare(r.name, name) }); ok {
+				named = append(named, i)
+			}
+		}
+		slices.Sort(named)
+		for _, i := range slices.Compact(named) {
+			if !each(i) {
+				return
+			}
+		}
+	}
 }

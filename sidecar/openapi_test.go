@@ -150,6 +150,9 @@ func contractCases() []contractCase {
 		{"free: data after JSON", freePath, js, `{"selection":[]} x`, 400},
 		{"free: JSON not an object", freePath, js, `"x"`, 400},
 		{"free: bad form escape", freePath, form, `selection%zz=1`, 400},
+		{"free: nearest 2", freePath, js, `{` + sel + `,"coordinates":{"latitude":46.5191,"longitude":6.5668},"limit":2}`, 200},
+		{"free: limit in a form", freePath, form, "selection[0][start]=2026-11-28T10:05&selection[0][end]=2026-11-28T11:00&limit=1", 200},
+		{"free: limit zero", freePath, js, `{"selection":[],"limit":0}`, 400},
 		{"soonest: json", soonestPath, js, `{"after_date":"2026-11-28T09:30:00.000Z"}`, 200},
 		{"soonest: form", soonestPath, form, `after_date=2026-11-28T10:00`, 200},
 		{"soonest: offset", soonestPath, js, `{"after_date":"2026-01-27T00:20:00+01:00"}`, 200},
@@ -158,6 +161,13 @@ func contractCases() []contractCase {
 		{"soonest: invalid", soonestPath, js, `{"after_date":"soon"}`, 400},
 		{"soonest: invalid JSON", soonestPath, js, `{"after_date"`, 400},
 		{"soonest: bad form escape", soonestPath, form, `after_date=%zz`, 400},
+		{"soonest: rooms", soonestPath, js, `{"after_date":"2026-11-28T09:30","rooms":["CO1","NOPE"]}`, 200},
+		{"soonest: rooms in a form", soonestPath, form, `after_date=2026-11-28T09:30&rooms[]=CO1&rooms[]=BC01`, 200},
+		{"soonest: filters and limit", soonestPath, js, `{"after_date":"2026-11-28T09:30","min_capacity":10,"building":"co","type":"auditoire","limit":1}`, 200},
+		{"soonest: rooms not a list", soonestPath, js, `{"after_date":"2026-11-28T09:30","rooms":5}`, 400},
+		{"soonest: room not a string", soonestPath, js, `{"after_date":"2026-11-28T09:30","rooms":[null]}`, 400},
+		{"soonest: limit not a number", soonestPath, js, `{"after_date":"2026-11-28T09:30","limit":"x"}`, 400},
+		{"soonest: bad building", soonestPath, js, `{"after_date":"2026-11-28T09:30","building":[]}`, 400},
 	}
 }
 

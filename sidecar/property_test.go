@@ -102,6 +102,9 @@ func refFree(rooms []refRoom, q *sidecar.FreeQuery) []sidecar.FreeRoom {
 			return cmp.Or(cmp.Compare(*a.fr.Distance, *b.fr.Distance), cmp.Compare(a.idx, b.idx))
 		})
 	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit] // the first of the whole answer
+	}
 	frs := make([]sidecar.FreeRoom, len(out))
 	for i, r := range out {
 		frs[i] = r.fr
@@ -117,11 +120,26 @@ func refHaversine(lat1, lon1, lat2, lon2 float64) float64 {
 }
 
 // refSoonest merges rounded bookings (touching or overlapping) and returns
-// the first block ending after after.
-func refSoonest(rooms []refRoom, after time.Time) []sidecar.SoonestBooking {
-	out := make([]sidecar.SoonestBooking, len(rooms))
-	for i, r := range rooms {
-		out[i].Name = r.name
+// the first block ending after q.After, for the rooms q names and
+// filters, the first q.Limit of them.
+func refSoonest(rooms []refRoom, q *sidecar.SoonestQuery) []sidecar.SoonestBooking {
+	after := q.After
+	var out []sidecar.SoonestBooking
+	for _, r := range rooms {
+		if q.Rooms != nil && !slices.Contains(q.Rooms, r.name) {
+			continue
+		}
+		if q.MinCapacity != nil && (r.capacity == nil || *r.capacity < *q.MinCapacity) {
+			continue
+		}
+		if q.Building != "" && !strings.EqualFold(r.building, q.Building) || q.Type != "" && !strings.EqualFold(r.typ, q.Type) {
+			continue
+		}
+		if q.Limit > 0 && len(out) == q.Limit {
+			break
+		}
+		out = append(out, sidecar.SoonestBooking{Name: r.name})
+		i := len(out) - 1
 		bs := make([]interval, len(r.bookings))
 		for k, b := range r.bookings {
 			bs[k] = interval{floor15(b.start), ceil15(b.end)}
@@ -185,12 +203,19 @@ func randomRelease(rng *rand.Rand, anchor time.Time) (*snapshot.Snapshot, []refR
 	s := &snapshot.Snapshot{Release: "random"}
 	var refs []refRoom
 	n := 1 + rng.IntN(6)
+	if rng.IntN(4) == 0 { // enough rooms for a limit to select among
+		n = 10 + rng.IntN(30)
+	}
 	for i := range n {
 		r := snapshot.Room{Name: fmt.Sprintf("R%02d", i), Type: []string{"AUDITOIRE", "salle"}[rng.IntN(2)], Building: []string{"BC", "CO"}[rng.IntN(2)]}
 		if rng.IntN(3) > 0 {
 			r.Capacity = ptr(rng.IntN(200))
 		}
-		if rng.IntN(3) > 0 {
+		switch {
+		case i > 0 && rng.IntN(4) == 0 && s.Rooms[i-1].Coordinates != nil:
+			c := *s.Rooms[i-1].Coordinates // a tie in distance, broken by name
+			r.Coordinates = &c
+		case rng.IntN(3) > 0:
 			r.Coordinates = &[2]float64{46.5 + rng.Float64()*0.05, 6.55 + rng.Float64()*0.05}
 		}
 		var bs []interval
@@ -246,13 +271,16 @@ func TestSearchesMatchReference(t *testing.T) {
 			if rng.IntN(5) == 0 {
 				q.Type = "Salle"
 			}
+			if rng.IntN(3) == 0 {
+				q.Limit = 1 + rng.IntN(8)
+			}
 			got, want := ix.FindFree(q), refFree(refs, q)
 			if !sameFree(got, want) {
 				t.Fatalf("trial %d: FindFree(%s) =\n%s\nwant\n%s\nbookings: %v", trial, fmtQuery(q), fmtFree(got), fmtFree(want), refs)
 			}
 
 			// Invariant: another range never adds a free room.
-			if len(q.Ranges) > 0 {
+			if len(q.Ranges) > 0 && q.Limit == 0 {
 				iv := randInterval(rng, anchor, all)
 				wider := *q
 				wider.Ranges = append(slices.Clone(q.Ranges), sidecar.Range{Start: iv.start, End: iv.end})
@@ -269,8 +297,26 @@ func TestSearchesMatchReference(t *testing.T) {
 
 			after := randTime(rng, anchor)
 			sq := &sidecar.SoonestQuery{After: after}
-			if gotS, wantS := ix.FindSoonest(sq), refSoonest(refs, after); !sameSoonest(gotS, wantS) {
-				t.Fatalf("trial %d: FindSoonest(%s) =\n%v\nwant\n%v\nbookings: %v", trial, after, fmtSoonest(gotS), fmtSoonest(wantS), refs)
+			if rng.IntN(3) == 0 {
+				sq.Limit = 1 + rng.IntN(8)
+			}
+			if rng.IntN(4) == 0 {
+				sq.Rooms = []string{}
+				for range rng.IntN(6) {
+					sq.Rooms = append(sq.Rooms, fmt.Sprintf("R%02d", rng.IntN(len(refs)+2))) // repeats, and names of no room
+				}
+			}
+			if rng.IntN(5) == 0 {
+				sq.MinCapacity = ptr(rng.IntN(200))
+			}
+			if rng.IntN(5) == 0 {
+				sq.Building = "co"
+			}
+			if rng.IntN(5) == 0 {
+				sq.Type = "AUDITOIRE"
+			}
+			if gotS, wantS := ix.FindSoonest(sq), refSoonest(refs, sq); !sameSoonest(gotS, wantS) {
+				t.Fatalf("trial %d: FindSoonest(%+v) =\n%v\nwant\n%v\nbookings: %v", trial, *sq, fmtSoonest(gotS), fmtSoonest(wantS), refs)
 			}
 
 			// The same query through the parser, with explicit offsets: a

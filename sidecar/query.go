@@ -58,12 +58,27 @@ type FreeQuery struct {
 	MinCapacity *int        // nil = no filter; rooms of unknown capacity fail it
 	Building    string      // "" = any; compared case-insensitively
 	Type        string      // "" = any; compared case-insensitively
+	// Limit is the most rooms the answer lists, the first of its order
+	// (nearest first with coordinates, else by name); 0 = every room.
+	Limit int
 }
 
 // SoonestQuery is a checked find_soonest_bookings request.
 type SoonestQuery struct {
 	After time.Time // campus wall-clock time labelled as UTC
+	// The rooms answered for, in name order: those named by Rooms (nil =
+	// every room; names of no room are left out) that pass the filters,
+	// as in [FreeQuery], at most Limit of them (0 = no limit).
+	Rooms       []string
+	MinCapacity *int
+	Building    string
+	Type        string
+	Limit       int
 }
+
+// MaxRoomNames is the most names the rooms field of a find_soonest_bookings
+// request may list.
+const MaxRoomNames = 5000
 
 // ParseOptions controls request parsing. The zero value uses UTC and
 // [DefaultMaxRanges].
@@ -390,7 +405,10 @@ func parseFreeGeneric(contentType, body []byte, opt ParseOptions) (FreeQuery, er
 		q.Ranges[i] = r
 	}
 	if obj != nil {
-		if err := parseFilters(obj, &q); err != nil {
+		if err := parseFilters(obj, &q.MinCapacity, &q.Building, &q.Type); err != nil {
+			return q, err
+		}
+		if q.Limit, err = parseLimit(obj); err != nil {
 			return q, err
 		}
 	}
@@ -430,19 +448,21 @@ func parseCoordinates(v any) (*[2]float64, error) {
 	return &c, nil
 }
 
-func parseFilters(obj map[string]any, q *FreeQuery) error {
+// parseFilters reads the optional room filters min_capacity, building
+// and type of a search.
+func parseFilters(obj map[string]any, minCapacity **int, building, typ *string) error {
 	if raw, ok := obj["min_capacity"]; ok && raw != nil && raw != "" {
 		x, ok := number(raw)
 		if !ok || x < 0 || x != math.Trunc(x) || x > math.MaxInt32 {
 			return badRequest("min_capacity must be a non-negative integer, got %s", describe(raw))
 		}
 		n := int(x)
-		q.MinCapacity = &n
+		*minCapacity = &n
 	}
 	for _, f := range [2]struct {
 		name string
 		dst  *string
-	}{{"building", &q.Building}, {"type", &q.Type}} {
+	}{{"building", building}, {"type", typ}} {
 		raw, ok := obj[f.name]
 		if !ok || raw == nil {
 			continue
@@ -454,6 +474,51 @@ func parseFilters(obj map[string]any, q *FreeQuery) error {
 		*f.dst = strings.TrimSpace(s)
 	}
 	return nil
+}
+
+// parseLimit reads the optional limit of a search: a positive integer
+// (0 when absent, null or "").
+func parseLimit(obj map[string]any) (int, error) {
+	raw, ok := obj["limit"]
+	if !ok || raw == nil || raw == "" {
+		return 0, nil
+	}
+	x, ok := number(raw)
+	if !ok || x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
+		return 0, badRequest("limit must be a positive integer, got %s", describe(raw))
+	}
+	return int(x), nil
+}
+
+// parseRoomNames reads the optional rooms of a find_soonest_bookings
+// request: an array of room names, or one name (as a form's rooms=CO1
+// gives). It returns nil when absent or null.
+func parseRoomNames(obj map[string]any) ([]string, error) {
+	raw, ok := obj["rooms"]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	var items []any
+	switch v := raw.(type) {
+	case string:
+		items = []any{v}
+	case []any:
+		items = v
+	default:
+		return nil, badRequest("rooms must be an array of room names, got %s", describe(raw))
+	}
+	if len(items) > MaxRoomNames {
+		return nil, badRequest("Too many rooms: %d (at most %d)", len(items), MaxRoomNames)
+	}
+	names := make([]string, len(items))
+	for i, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, badRequest("rooms[%d] must be a room name (a string), got %s", i, describe(it))
+		}
+		names[i] = s
+	}
+	return names, nil
 }
 
 // ParseSoonestQuery checks a find_soonest_bookings request body, JSON or
@@ -482,5 +547,14 @@ func parseSoonestGeneric(contentType, body []byte, opt ParseOptions) (SoonestQue
 		return q, badRequest(MsgInvalidAfterDate)
 	}
 	q.After = t
+	if q.Rooms, err = parseRoomNames(obj); err != nil {
+		return q, err
+	}
+	if err := parseFilters(obj, &q.MinCapacity, &q.Building, &q.Type); err != nil {
+		return q, err
+	}
+	if q.Limit, err = parseLimit(obj); err != nil {
+		return q, err
+	}
 	return q, nil
 }

@@ -14,8 +14,8 @@ import (
 //	[{"start":"…","end":"…"},…]
 //	{"after_date":"…"}
 //
-// (keys in any order; coordinates, min_capacity, building and type
-// optional). parseFreeFast and parseSoonestFast scan exactly these in
+// (keys in any order; coordinates, min_capacity, building, type and
+// limit optional, and limit beside after_date). parseFreeFast and parseSoonestFast scan exactly these in
 // place, without the generic tree of decodeBody, and accept only valid
 // queries. On anything else (escapes or non-ASCII bytes in strings, numbers
 // as datetimes, unknown or duplicate keys, null, nesting, form bodies, an
@@ -258,6 +258,8 @@ func parseFreeFast(body []byte, opt ParseOptions, buf *queryBuf) (FreeQuery, boo
 				return once(&seen, 8) && p.filter(&q.Building)
 			case "type":
 				return once(&seen, 16) && p.filter(&q.Type)
+			case "limit":
+				return once(&seen, 32) && p.limit(&q.Limit)
 			}
 			return false
 		})
@@ -309,24 +311,40 @@ func (p *fastScanner) filter(dst *string) bool {
 	return true
 }
 
-// parseSoonestFast parses {"after_date":"…"}; it reports false when the
-// generic parser must decide.
+// limit reads a limit: a positive integer.
+func (p *fastScanner) limit(dst *int) bool {
+	x, ok := p.num()
+	if !ok || x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
+		return false
+	}
+	*dst = int(x)
+	return true
+}
+
+// parseSoonestFast parses {"after_date":"…"}, with an optional limit; it
+// reports false when the generic parser must decide (the rooms list and
+// the filters always go to it).
 func parseSoonestFast(body []byte, opt ParseOptions) (SoonestQuery, bool) {
 	var q SoonestQuery
 	p := fastScanner{b: body}
-	seen := false
+	var seen uint8
 	ok := p.object(func(key []byte) bool {
-		if string(key) != "after_date" || seen {
-			return false
+		switch string(key) {
+		case "after_date":
+			if !once(&seen, 1) {
+				return false
+			}
+			v, ok := p.str()
+			if !ok {
+				return false
+			}
+			t, err := parseDatetime(v, opt.loc())
+			q.After = t
+			return err == nil
+		case "limit":
+			return once(&seen, 2) && p.limit(&q.Limit)
 		}
-		seen = true
-		v, ok := p.str()
-		if !ok {
-			return false
-		}
-		t, err := parseDatetime(v, opt.loc())
-		q.After = t
-		return err == nil
+		return false
 	})
-	return q, ok && seen && p.end()
+	return q, ok && seen&1 != 0 && p.end()
 }

@@ -15,9 +15,18 @@ var fastSeeds = []string{
 	`[{"start":"2026-11-26T10:00","end":"2026-11-26T10:15"},{"start":"2026-01-26T23:00","end":"2026-01-27T01:00:00.5"}]`,
 	`[]`,
 	`{"selection":[]}`,
+	`{"limit":20,"selection":[{"start":"2026-11-26T10:00","end":"2026-11-26T11:00"}],"coordinates":{"latitude":46.5191,"longitude":6.5668}}`,
 	`{"after_date":"2026-11-26T10:30:00.000Z"}`,
 	`{"after_date":"2026-10-25T02:30:00.123456789-00:30"}`,
+	`{"after_date":"2026-11-26T10:30","limit":5}`,
 	// Near misses.
+	`{"selection":[],"limit":0}`,
+	`{"selection":[],"limit":2.5}`,
+	`{"selection":[],"limit":"3"}`,
+	`{"selection":[],"limit":3,"limit":4}`,
+	`{"after_date":"2026-11-26T10:30","limit":-1}`,
+	`{"after_date":"2026-11-26T10:30","rooms":["CO1"]}`,
+	`{"after_date":"2026-11-26T10:30","building":"CO"}`,
 	`{"selection":[{"start":"2026-11-26T10:00","end":"2026-11-26T11:00"}],"selection":[]}`,
 	`{"selection":[{"start":"2026-11-26T10:00","end":"2026-11-26T11:00","x":1}]}`,
 	`{"selection":[{"start":"2026-11-26T10:00","end":"2026-11-26T11:00"}],"extra":null}`,
@@ -73,7 +82,7 @@ func FuzzFastParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("fast path accepted %q; generic parser: %v", body, err)
 			}
-			if fast != generic {
+			if !reflect.DeepEqual(fast, generic) {
 				t.Fatalf("body %q: fast path %+v, generic %+v", body, fast, generic)
 			}
 		}
@@ -83,22 +92,45 @@ func FuzzFastParse(f *testing.F) {
 // TestFastParseTakesCommonShapes checks that the fast path does take the
 // shapes it is for (otherwise FuzzFastParse would pass vacuously).
 func TestFastParseTakesCommonShapes(t *testing.T) {
-	for _, s := range fastSeeds[:6] {
+	for _, s := range fastSeeds[:7] {
 		if _, ok := parseFreeFast([]byte(s), ParseOptions{}, nil); !ok {
 			t.Errorf("fast path refused %s", s)
 		}
 	}
-	for _, s := range fastSeeds[6:8] {
+	for _, s := range fastSeeds[7:10] {
 		if _, ok := parseSoonestFast([]byte(s), ParseOptions{}); !ok {
 			t.Errorf("fast path refused %s", s)
 		}
 	}
-	for _, s := range fastSeeds[8:] {
+	for _, s := range fastSeeds[10:] {
 		if _, ok := parseFreeFast([]byte(s), ParseOptions{MaxRanges: 3}, nil); ok {
 			t.Errorf("fast path took %s", s)
 		}
 		if _, ok := parseSoonestFast([]byte(s), ParseOptions{}); ok {
 			t.Errorf("fast path took %s", s)
 		}
+	}
+}
+
+// TestRoomNamesBounded: a find_soonest_bookings request lists at most
+// MaxRoomNames rooms.
+func TestRoomNamesBounded(t *testing.T) {
+	body := func(n int) []byte {
+		b := []byte(`{"after_date":"2026-11-26T10:30","rooms":[`)
+		for i := range n {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"CO1"`...)
+		}
+		return append(b, "]}"...)
+	}
+	q, err := ParseSoonestQuery([]byte("application/json"), body(MaxRoomNames), ParseOptions{})
+	if err != nil || len(q.Rooms) != MaxRoomNames {
+		t.Errorf("%d names: %d read, %v", MaxRoomNames, len(q.Rooms), err)
+	}
+	_, err = ParseSoonestQuery([]byte("application/json"), body(MaxRoomNames+1), ParseOptions{})
+	if re, ok := err.(*RequestError); !ok || re.Status != 400 || re.Message != "Too many rooms: 5001 (at most 5000)" {
+		t.Errorf("%d names: %v", MaxRoomNames+1, err)
 	}
 }
