@@ -51,27 +51,39 @@ func handlerCases() []handlerCase {
 				if coords {
 					body += `,"coordinates":{"latitude":46.5191,"longitude":6.5668}`
 				}
-				body += "}"
 				cases = append(cases, handlerCase{
 					name:  fmt.Sprintf("free/ranges=%d/coords=%v/mostly=%s", n, coords, mostly),
 					route: "find_free_rooms",
-					body:  body,
+					body:  body + "}",
 				})
+				if n < 10 {
+					// What a phone asks: a screenful.
+					cases = append(cases, handlerCase{
+						name:  fmt.Sprintf("free/ranges=%d/coords=%v/mostly=%s/limit=20", n, coords, mostly),
+						route: "find_free_rooms",
+						body:  body + `,"limit":20}`,
+					})
+				}
 			}
 		}
 	}
-	cases = append(cases, handlerCase{"soonest", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z"}`})
+	cases = append(cases,
+		handlerCase{"soonest", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z"}`},
+		handlerCase{"soonest/limit=20", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z","limit":20}`},
+		handlerCase{"soonest/rooms=3", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z","rooms":["BC01","CO1","INM202"]}`},
+		handlerCase{"soonest/building/limit=20", "find_soonest_bookings", `{"after_date":"2026-11-26T10:30:00.000Z","building":"CO","limit":20}`},
+	)
 	return cases
 }
 
 // BenchmarkRequest measures each request of handlerCases through the
 // handler (routing, body parsing, search and response body, without the
-// network) at campus size and ten times beyond.
+// network) at campus size and 3, 10 and 30 times beyond.
 func BenchmarkRequest(b *testing.B) {
 	for _, size := range []struct {
 		name  string
 		scale int
-	}{{"sample", 1}, {"sample-x10", 10}} {
+	}{{"sample", 1}, {"sample-x3", 3}, {"sample-x10", 10}, {"sample-x30", 30}} {
 		cfg := sidecar.DefaultConfig()
 		cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
 		cfg.StaticDir = ""

@@ -20,8 +20,15 @@ import (
 // [NewIndex] and safe for concurrent use; its bitmaps are only read (never
 // copy-on-write), so no request can observe a change.
 type Index struct {
-	release  string
-	rooms    []room // sorted by name
+	release string
+	rooms   []room // sorted by name
+	// byLat holds the indices of the rooms with coordinates in latitude
+	// order, and lats their latitudes: the nearest rooms to a position
+	// are found by walking out from its latitude (see nearestFree).
+	// noCoords holds the others, in name order.
+	byLat    []int32
+	lats     []float64
+	noCoords []int32
 	loadedAt time.Time
 	fileTime time.Time // modification time of the snapshot file, zero if unknown
 	// offsets, when set, is the campus time zone: datetimes are written as
@@ -157,6 +164,18 @@ func newIndex(s *snapshot.Snapshot, fileTime time.Time, budget int) *Index {
 	}
 	// The build sorts rooms; sort again so the index never depends on it.
 	slices.SortStableFunc(ix.rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
+	for i := range ix.rooms {
+		if ix.rooms[i].hasCoords {
+			ix.byLat = append(ix.byLat, int32(i))
+		} else {
+			ix.noCoords = append(ix.noCoords, int32(i))
+		}
+	}
+	slices.SortStableFunc(ix.byLat, func(a, b int32) int { return cmp.Compare(ix.rooms[a].lat, ix.rooms[b].lat) })
+	ix.lats = make([]float64, len(ix.byLat))
+	for k, i := range ix.byLat {
+		ix.lats[k] = ix.rooms[i].lat
+	}
 	return ix
 }
 
@@ -414,64 +433,59 @@ func haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	return earthRadius * c
 }
 
+// position is the query's side of haversine, computed once per query;
+// the room's side (latRad, cosLat) was computed at load. distance uses
+// haversine's expressions in the same order, so distances are
+// bit-for-bit equal.
+type position struct{ lat, lon, cosLat float64 }
+
+func newPosition(c *[2]float64) position {
+	return position{c[0], c[1], math.Cos(c[0] * math.Pi / 180)}
+}
+
+// hitFor returns r's hit (not yet checked for being free) for a query
+// from p (nil: no coordinates).
+func (r *room) hitFor(i int32, p *position) hit {
+	h := hit{room: i, freeUntil: -1}
+	if p != nil && r.hasCoords {
+		sφ := math.Sin((p.lat - r.lat) * math.Pi / 180 / 2)
+		sλ := math.Sin((p.lon - r.lon) * math.Pi / 180 / 2)
+		a := sφ*sφ + r.cosLat*p.cosLat*sλ*sλ
+		h.dist = earthRadius * (2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a)))
+		h.hasDist = true
+	}
+	h.key = distKey(h.dist, h.hasDist)
+	return h
+}
+
 // freeHits computes the free rooms for q into s.hits, in response order.
 func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 	s.ranges = mergeRanges(s.ranges, q.Ranges)
-	hits := s.hits[:0]
-	empty := len(q.Ranges) == 0
-	// With coordinates and a limit, hits is a max-heap of the limit
-	// nearest free rooms so far (see hitBefore): a room farther than its
-	// top is not even checked for being free.
-	topK := q.Coordinates != nil && q.Limit > 0
-	// The query's side of haversine, computed once; the room's side
-	// (latRad, cosLat) was computed at load. The expressions are
-	// haversine's, in the same order, so distances are bit-for-bit equal.
-	var lat2, lon2, cosLat2 float64
+	var p *position
 	if q.Coordinates != nil {
-		lat2, lon2 = q.Coordinates[0], q.Coordinates[1]
-		cosLat2 = math.Cos(lat2 * math.Pi / 180)
+		pos := newPosition(q.Coordinates)
+		p = &pos
+		if q.Limit > 0 {
+			s.hits = ix.nearestFree(q, p, s)
+			return s.hits
+		}
 	}
+	hits := s.hits[:0]
 	for i := range ix.rooms {
 		r := &ix.rooms[i]
 		if !r.matches(q.MinCapacity, q.Building, q.Type) {
 			continue
 		}
-		h := hit{room: int32(i), freeUntil: -1}
-		if q.Coordinates != nil && r.hasCoords {
-			sφ := math.Sin((lat2 - r.lat) * math.Pi / 180 / 2)
-			sλ := math.Sin((lon2 - r.lon) * math.Pi / 180 / 2)
-			a := sφ*sφ + r.cosLat*cosLat2*sλ*sλ
-			h.dist = earthRadius * (2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a)))
-			h.hasDist = true
-		}
-		h.key = distKey(h.dist, h.hasDist)
-		if topK && len(hits) == q.Limit && !hitBefore(h, hits[0]) {
+		h := r.hitFor(int32(i), p)
+		if !r.freeHit(&h, q, s.ranges) {
 			continue
 		}
-		if !empty {
-			free, next := r.free(s.ranges)
-			if !free {
-				continue
-			}
-			h.freeUntil = next
-		}
-		switch {
-		case !topK:
-			hits = append(hits, h)
-			if q.Coordinates == nil && len(hits) == q.Limit {
-				// In name order, the first limit rooms are the answer.
-				s.hits = hits
-				return hits
-			}
-		case len(hits) < q.Limit:
-			hits = append(hits, h)
-			siftUp(hits, len(hits)-1)
-		default:
-			hits[0] = h
-			siftDown(hits, 0)
+		hits = append(hits, h)
+		if p == nil && len(hits) == q.Limit {
+			break // in name order, the first limit rooms are the answer
 		}
 	}
-	if q.Coordinates != nil {
+	if p != nil {
 		// Nearest first; rooms without coordinates last; ties by name.
 		// The rooms are in name order, so comparing indices breaks ties:
 		// a total order, which lets an unstable sort (pdqsort, no
@@ -485,6 +499,112 @@ func (ix *Index) freeHits(q *FreeQuery, s *scratch) []hit {
 		})
 	}
 	s.hits = hits
+	return hits
+}
+
+// freeHit reports whether r is free in rs (every room is, for a query
+// without ranges) and sets h's free_until.
+func (r *room) freeHit(h *hit, q *FreeQuery, rs []slotRange) bool {
+	if len(q.Ranges) == 0 {
+		return true
+	}
+	free, next := r.free(rs)
+	h.freeUntil = next
+	return free
+}
+
+// nearestFree returns the q.Limit first free rooms of the answer's order
+// for a query from p, in that order, without computing every room's
+// distance. The great-circle distance to a room is at least the arc
+// between their latitudes, so the rooms are visited outward from p's
+// latitude, keeping the limit best so far in a max-heap (see hitBefore),
+// until that lower bound passes the heap's last; rooms without
+// coordinates, which come last, are visited only if too few rooms with
+// them are free. A distance that rounding made NaN, which the answer's
+// order puts first, can only occur within a hair of p's antipode: those
+// rooms are visited too.
+func (ix *Index) nearestFree(q *FreeQuery, p *position, s *scratch) []hit {
+	hits, k := s.hits[:0], q.Limit
+	visit := func(j int) {
+		i := ix.byLat[j]
+		r := &ix.rooms[i]
+		if !r.matches(q.MinCapacity, q.Building, q.Type) {
+			return
+		}
+		h := r.hitFor(i, p)
+		if len(hits) == k && !hitBefore(h, hits[0]) {
+			return
+		}
+		if !r.freeHit(&h, q, s.ranges) {
+			return
+		}
+		if len(hits) < k {
+			hits = append(hits, h)
+			siftUp(hits, len(hits)-1)
+		} else {
+			hits[0] = h
+			siftDown(hits, 0)
+		}
+	}
+	// farther reports whether every room at least dLat degrees of
+	// latitude away comes after the heap's last, with a margin far above
+	// rounding.
+	farther := func(dLat float64) bool {
+		if len(hits) < k || hits[0].key == 0 { // not full, or a NaN distance last
+			return false
+		}
+		return earthRadius*dLat*math.Pi/180 > hits[0].dist*(1+1e-9)+1e-6
+	}
+	lats := ix.lats
+	hi, _ := slices.BinarySearch(lats, p.lat)
+	lo := hi - 1
+	// lats[lo+1:hi] have been visited.
+	for lo >= 0 || hi < len(lats) {
+		up := hi < len(lats) && (lo < 0 || lats[hi]-p.lat <= p.lat-lats[lo])
+		dLat := p.lat - lats[max(lo, 0)]
+		if up {
+			dLat = lats[hi] - p.lat
+		}
+		if farther(dLat) {
+			// Every room left is farther, but for NaN distances near
+			// the antipode (a latitude of -p.lat).
+			const hair = 1e-4 // degrees; NaN needs under about 3e-6
+			from, _ := slices.BinarySearch(lats, -p.lat-hair)
+			for j := from; j < len(lats) && lats[j] <= -p.lat+hair; j++ {
+				if j <= lo || j >= hi {
+					visit(j)
+				}
+			}
+			break
+		}
+		if up {
+			visit(hi)
+			hi++
+		} else {
+			visit(lo)
+			lo--
+		}
+	}
+	// Rooms without coordinates come last, in name order.
+	for _, i := range ix.noCoords {
+		if len(hits) == k {
+			break
+		}
+		r := &ix.rooms[i]
+		if !r.matches(q.MinCapacity, q.Building, q.Type) {
+			continue
+		}
+		h := r.hitFor(i, p)
+		if r.freeHit(&h, q, s.ranges) {
+			hits = append(hits, h)
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Compare(a.room, b.room)
+	})
 	return hits
 }
 

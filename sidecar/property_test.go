@@ -112,11 +112,17 @@ func refFree(rooms []refRoom, q *sidecar.FreeQuery) []sidecar.FreeRoom {
 	return frs
 }
 
+// refHaversine is the reference API's formula, in its order of
+// operations: near a point's antipode the formula is ill-conditioned
+// (another order moves a distance by decimetres, and the order of two
+// rooms with it), and the answer must be the reference's.
 func refHaversine(lat1, lon1, lat2, lon2 float64) float64 {
-	rad := math.Pi / 180
-	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
-	a := math.Pow(math.Sin(dLat/2), 2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Pow(math.Sin(dLon/2), 2)
-	return 6371000 * 2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a))
+	φ1 := lat1 * math.Pi / 180
+	φ2 := lat2 * math.Pi / 180
+	Δφ := (lat2 - lat1) * math.Pi / 180
+	Δλ := (lon2 - lon1) * math.Pi / 180
+	a := math.Sin(Δφ/2)*math.Sin(Δφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(Δλ/2)*math.Sin(Δλ/2)
+	return 6371000 * (2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a)))
 }
 
 // refSoonest merges rounded bookings (touching or overlapping) and returns
@@ -206,6 +212,12 @@ func randomRelease(rng *rand.Rand, anchor time.Time) (*snapshot.Snapshot, []refR
 	if rng.IntN(4) == 0 { // enough rooms for a limit to select among
 		n = 10 + rng.IntN(30)
 	}
+	// Rooms on a campus, or anywhere on Earth (antipodes, the poles, the
+	// date line), which the nearest-first search must order the same way.
+	place := func() *[2]float64 { return &[2]float64{46.5 + rng.Float64()*0.05, 6.55 + rng.Float64()*0.05} }
+	if rng.IntN(4) == 0 {
+		place = func() *[2]float64 { return &[2]float64{rng.Float64()*180 - 90, rng.Float64()*360 - 180} }
+	}
 	for i := range n {
 		r := snapshot.Room{Name: fmt.Sprintf("R%02d", i), Type: []string{"AUDITOIRE", "salle"}[rng.IntN(2)], Building: []string{"BC", "CO"}[rng.IntN(2)]}
 		if rng.IntN(3) > 0 {
@@ -216,7 +228,7 @@ func randomRelease(rng *rand.Rand, anchor time.Time) (*snapshot.Snapshot, []refR
 			c := *s.Rooms[i-1].Coordinates // a tie in distance, broken by name
 			r.Coordinates = &c
 		case rng.IntN(3) > 0:
-			r.Coordinates = &[2]float64{46.5 + rng.Float64()*0.05, 6.55 + rng.Float64()*0.05}
+			r.Coordinates = place()
 		}
 		var bs []interval
 		for range rng.IntN(12) {
@@ -236,7 +248,7 @@ func TestSearchesMatchReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(42, 7))
-	for trial := range 400 {
+	for trial := range 1000 {
 		anchor := anchors[trial%len(anchors)]
 		snap, refs := randomRelease(rng, anchor)
 		// Round-trip through the file format, as the sidecar reads it.
@@ -261,6 +273,14 @@ func TestSearchesMatchReference(t *testing.T) {
 			}
 			if rng.IntN(2) == 0 {
 				q.Coordinates = &[2]float64{46.5 + rng.Float64()*0.05, 6.55 + rng.Float64()*0.05}
+				if c := refs[rng.IntN(len(refs))].coords; c != nil && rng.IntN(3) == 0 {
+					// Another room's position, or its antipode, where
+					// rounding can make a distance NaN.
+					q.Coordinates = &[2]float64{c[0], c[1]}
+					if rng.IntN(2) == 0 {
+						q.Coordinates = &[2]float64{-c[0], c[1] - math.Copysign(180, c[1])}
+					}
+				}
 			}
 			if rng.IntN(5) == 0 {
 				q.MinCapacity = ptr(rng.IntN(200))
@@ -401,4 +421,38 @@ func fmtSoonest(rs []sidecar.SoonestBooking) string {
 		s += "\n"
 	}
 	return s
+}
+
+// TestLimitKeepsNaNFirst: a distance that rounding makes NaN, a hair from
+// the query's antipode, comes first in the answer (as the reference's
+// sort puts it); with a limit the nearest-first search, which stops
+// walking out from the query's latitude once every room left is farther,
+// must still find it on the other side of the Earth.
+func TestLimitKeepsNaNFirst(t *testing.T) {
+	s := &snapshot.Snapshot{Release: "nan"}
+	for _, r := range []struct {
+		name     string
+		lat, lon float64
+	}{{"A", 30.25, 118.3084}, {"B", 30.26, 118.3084}, {"C", 31, 118}, {"Z", -30.25, -61.6916}} {
+		s.Rooms = append(s.Rooms, snapshot.Room{Name: r.name, Type: "salle", Building: "X", Coordinates: &[2]float64{r.lat, r.lon}})
+	}
+	ix := sidecar.NewIndex(s, time.Time{})
+	q := &sidecar.FreeQuery{Coordinates: &[2]float64{30.25, 118.3084}}
+	all := ix.FindFree(q)
+	if len(all) != 4 || all[0].Name != "Z" || all[0].Distance == nil || !math.IsNaN(*all[0].Distance) {
+		t.Fatalf("the whole answer starts with %s, want Z at a NaN distance (rounding): %s", all[0].Name, fmtFree(all))
+	}
+	for limit := 1; limit <= 5; limit++ {
+		q.Limit = limit
+		got := ix.FindFree(q)
+		want := all[:min(limit, len(all))]
+		if len(got) != len(want) {
+			t.Fatalf("limit %d: %s, want %s", limit, fmtFree(got), fmtFree(want))
+		}
+		for i := range got {
+			if got[i].Name != want[i].Name {
+				t.Fatalf("limit %d: %s, want %s", limit, fmtFree(got), fmtFree(want))
+			}
+		}
+	}
 }
