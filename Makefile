@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet fuzz soak bench loadtest nginx-test e2e browser-test s3-test s3-prebuild sample clean
+.PHONY: all build run test vet race-split fuzz soak bench loadtest nginx-test e2e browser-test s3-test s3-prebuild sample clean
 
 all: build
 
@@ -33,13 +33,31 @@ vet:
 # (SeaweedFS, built once into ~/.cache/occupancy: about 5 minutes of both
 # cores the first time, started first in the background at the lowest
 # priority, and waited for by s3-test).
-test: s3-prebuild vet
-	$(GO) test -race -count=1 -timeout 30m ./...
+test: s3-prebuild vet race-split
+	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 30m $(PLAIN_PKGS)
 	./scripts/nginx-test.sh
 	CHECK_ONLY=1 CHECKS=20 ./scripts/compare-postgres.sh
 	./scripts/e2e.sh
 	./scripts/browser-test.sh
 	./scripts/s3-test.sh
+
+# The race detector multiplies a test's CPU by 3 to 10. It runs on every
+# package that is concurrent: those that start goroutines, import sync or
+# are served concurrently (the sidecar); they call the others, which their
+# tests then run under it too. The others (readers, model, render,
+# snapshot format) run without it; race-split fails the run when a package
+# is in neither list or in both, or when one of PLAIN_PKGS starts a
+# goroutine or imports sync.
+RACE_PKGS := ./cmd/... ./generator/tree/... ./sidecar/... ./scripts/...
+PLAIN_PKGS := ./generator ./snapshot/... ./source/...
+race-split:
+	@all=$$($(GO) list ./... | sort); split=$$($(GO) list $(RACE_PKGS) $(PLAIN_PKGS) | sort); \
+	[ "$$all" = "$$split" ] || { echo "race-split: RACE_PKGS and PLAIN_PKGS in the Makefile must list every package once" >&2; exit 1; }
+	@bad=$$($(GO) list -f '{{.ImportPath}}{{range .Imports}}{{if or (eq . "sync") (eq . "sync/atomic") (eq . "golang.org/x/sync/errgroup")}} imports {{.}}{{end}}{{end}}' $(PLAIN_PKGS) | grep ' imports ' || true); \
+	files=$$($(GO) list -f '{{$$d := .Dir}}{{range .GoFiles}}{{$$d}}/{{.}} {{end}}' $(PLAIN_PKGS)); \
+	bad="$$bad $$(grep -lE '^\s*go [a-zA-Z_(]' $$files || true)"; \
+	[ -z "$$(echo $$bad)" ] || { echo "race-split: concurrent code in PLAIN_PKGS, move it to RACE_PKGS:$$bad" >&2; exit 1; }
 
 # Run each fuzzer for a while (FUZZTIME=30s by default; make test runs
 # their seed corpora). XLSX inputs are slow to minimize: keep that short.

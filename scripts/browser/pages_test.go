@@ -205,7 +205,7 @@ func checkFreeList(t *testing.T, tb *tab, srv server, want [][2]string) {
 		}
 	}
 	status := eval[string](tb, `document.getElementById('results-status').textContent`)
-	if len(rooms) > 0 && !strings.HasPrefix(status, fmt.Sprintf("%d room", len(rooms))) {
+	if len(rooms) > 0 && !strings.HasPrefix(status, fmt.Sprintf("%d room", len(rooms))) && !strings.HasPrefix(status, fmt.Sprintf("The %d nearest rooms", len(rooms))) {
 		t.Errorf("status %q does not give the count %d", status, len(rooms))
 	}
 }
@@ -277,6 +277,22 @@ func TestNearestFirst(t *testing.T) {
 	checkFreeList(t, tb, srv, [][2]string{{"2026-11-30T10:00", "2026-11-30T11:00"}})
 	if d := eval[string](tb, `document.querySelector('#results li .meta').textContent`); !strings.HasSuffix(d, " m away") {
 		t.Errorf("the nearest room's line %q gives no distance", d)
+	}
+	// A phone's screenful: the 30 nearest, then every free room on demand.
+	if !strings.Contains(query, `"limit":30`) {
+		t.Errorf("nearest first, the page asked %s, want a limit of 30", query)
+	}
+	if n := eval[int](tb, `document.querySelectorAll('#results li').length`); n != 30 {
+		t.Fatalf("nearest first, the page lists %d rooms, want the 30 nearest", n)
+	}
+	if st := eval[string](tb, `document.getElementById('results-status').textContent`); !strings.HasPrefix(st, "The 30 nearest rooms free from ") || !strings.HasSuffix(st, "Show every free room") {
+		t.Errorf("status %q", st)
+	}
+	tb.do(chromedp.Click(chromedp.CSS("#show-every")))
+	tb.wait(`!document.getElementById('results').dataset.query.includes('limit') && document.getElementById('results').dataset.state === 'done'`)
+	checkFreeList(t, tb, srv, [][2]string{{"2026-11-30T10:00", "2026-11-30T11:00"}})
+	if n := eval[int](tb, `document.querySelectorAll('#results li').length`); n <= 30 {
+		t.Errorf("every free room: %d listed, want more than the 30 nearest", n)
 	}
 	tb.clean(true)
 }

@@ -18,6 +18,9 @@ const clockEl = document.getElementById('now');
 const zoneEl = document.getElementById('zone');
 const APP = 'Free rooms';
 const MAX_LIST = 50;
+// Nearest first, the search asks for this many rooms: a phone's
+// screenful, whatever the campus (the sidecar's limit field).
+const NEAREST = 30;
 
 let cfg = null;
 let clock = null;
@@ -425,6 +428,8 @@ function resultsBlock() {
   const status = h('p', { class: 'status', id: 'results-status', role: 'status', 'aria-live': 'polite' });
   const list = h('ul', { class: 'results', id: 'results', 'aria-labelledby': 'results-status' });
   let seq = 0;
+  let every = false; // nearest first, the person asked for every free room
+  let last = null; // the last search's arguments, for "Show every free room"
   const fail = (message) => {
     seq++;
     list.replaceChildren();
@@ -432,10 +437,13 @@ function resultsBlock() {
     list.dataset.state = 'error';
     status.replaceChildren(h('span', { class: 'error', role: 'alert' }, message));
   };
-  const search = async (selection, ctx) => {
+  const search = async (selection, ctx, showEvery = false) => {
     const mine = ++seq;
+    every = showEvery;
+    last = [selection, ctx];
     const body = { selection: selection.map(([s, e]) => ({ start: T.isoLocal(s), end: T.isoLocal(e) })) };
     if (coords) body.coordinates = coords;
+    if (coords && !every) body.limit = NEAREST;
     if (filters.building) body.building = filters.building;
     if (filters.type) body.type = filters.type;
     if (filters.capacity !== '') {
@@ -469,6 +477,12 @@ function resultsBlock() {
     status.textContent = rooms.length
       ? `${rooms.length} room${rooms.length === 1 ? '' : 's'} free ${when}${coords ? ', nearest first' : ''}.`
       : `No room is free ${when} with these filters.`;
+    if (body.limit && rooms.length === body.limit) {
+      status.textContent = `The ${rooms.length} nearest rooms free ${when}. `;
+      const more = h('button', { type: 'button', class: 'link-button', id: 'show-every' }, 'Show every free room');
+      more.addEventListener('click', () => search(...last, true));
+      status.append(more);
+    }
   };
   return { status, list, search, fail };
 }
