@@ -434,7 +434,7 @@ func haversine(lat1, lon1, lat2, lon2 float64) float64 {
 }
 
 // position is the query's side of haversine, computed once per query;
-// the room's side (latRad, cosLat) was computed at load. distance uses
+// the room's side (latRad, cosLat) was computed at load. hitFor uses
 // haversine's expressions in the same order, so distances are
 // bit-for-bit equal.
 type position struct{ lat, lon, cosLat float64 }
