@@ -375,6 +375,13 @@ func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Opt
 			UserMetadata:     meta,
 			SendContentMd5:   true, // the store checks the bytes it received
 			DisableMultipart: true, // one part: the ETag stays the MD5 that later runs compare
+			// No streaming signature (aws-chunked) over plain http either:
+			// the request is signed as over https, its Content-MD5 among
+			// the signed headers. Some stores (versitygw 1.8) keep the
+			// aws-chunked coding in the object's Content-Encoding, which
+			// would then be served to browsers; each chunk's signature
+			// would also cost a SHA-256 of the bytes the MD5 already covers.
+			DisableContentSha256: true,
 		})
 		if err != nil {
 			return opError("upload", t.Key(s.Entry.Path), err, false)
