@@ -29,10 +29,10 @@ vet:
 # cross-check of the sidecar's answers against PostgreSQL's on the sample,
 # the end-to-end test (nginx before two sidecars, one killed and a release
 # published under load, zero failed requests), the page's browser tests in
-# headless Chromium, and publishing to a real S3-compatible server
-# (SeaweedFS, built once into ~/.cache/occupancy: about 5 minutes of both
-# cores the first time, started first in the background at the lowest
-# priority, and waited for by s3-test).
+# headless Chromium, and publishing to a real S3-compatible server (the
+# Versity S3 Gateway, built once into ~/.cache/occupancy: about 3
+# CPU-minutes the first time, started first in the background at the
+# lowest priority, and waited for by s3-test).
 test: s3-prebuild vet race-split
 	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 30m $(PLAIN_PKGS)
@@ -108,8 +108,8 @@ e2e:
 browser-test:
 	./scripts/browser-test.sh
 
-# Publishing to S3-compatible storage against SeaweedFS on loopback
-# (SEAWEEDFS_BIN=/path/to/weed to use a binary you have).
+# Publishing to S3-compatible storage against the Versity S3 Gateway on
+# loopback (VERSITYGW_BIN=/path/to/versitygw to use a binary you have).
 s3-test:
 	./scripts/s3-test.sh
 

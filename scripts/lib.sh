@@ -126,47 +126,39 @@ wait_http() {
 	return 1
 }
 
-# seaweedfs_bin VERSION prints the path of SeaweedFS's weed binary at that
-# module version (a pseudo-version of github.com/seaweedfs/seaweedfs):
-# $SEAWEEDFS_BIN when set, else a build cached under
-# ${XDG_CACHE_HOME:-~/.cache}/occupancy/seaweedfs-VERSION/weed, built from
-# the module proxy's source on first use (`go install` refuses the module:
-# its go.mod has replace directives). A caller that finds a build in
-# progress (make test starts one in the background) waits for it, under a
-# lock. Messages go to stderr.
+# versitygw_bin VERSION prints the path of the Versity S3 Gateway's binary
+# (github.com/versity/versitygw, Apache-2.0) at that module version:
+# $VERSITYGW_BIN when set, else a build cached under
+# ${XDG_CACHE_HOME:-~/.cache}/occupancy/versitygw-VERSION/versitygw,
+# installed from the module proxy on first use. A caller that finds a
+# build in progress (make test starts one in the background) waits for
+# it, under a lock. Messages go to stderr.
 #
 # The build leaves out inlining and debug information (-gcflags=all=-l,
-# -ldflags=-s -w): on 2 cores it took 315 s and 593 CPU-seconds, against
-# 467 s and 858 with the defaults. (Leaving out optimizations too, -N,
-# saved nothing more and made s3-test 50 s slower.)
-seaweedfs_bin() {
+# -ldflags=-s -w), which it does not need to serve tests.
+versitygw_bin() {
 	local version=$1
-	if [[ -n ${SEAWEEDFS_BIN:-} ]]; then
-		[[ -x $SEAWEEDFS_BIN ]] || { echo "SEAWEEDFS_BIN=$SEAWEEDFS_BIN is not an executable" >&2; return 1; }
-		echo "$SEAWEEDFS_BIN"
+	if [[ -n ${VERSITYGW_BIN:-} ]]; then
+		[[ -x $VERSITYGW_BIN ]] || { echo "VERSITYGW_BIN=$VERSITYGW_BIN is not an executable" >&2; return 1; }
+		echo "$VERSITYGW_BIN"
 		return 0
 	fi
-	local cache=${XDG_CACHE_HOME:-$HOME/.cache}/occupancy/seaweedfs-$version
+	local cache=${XDG_CACHE_HOME:-$HOME/.cache}/occupancy/versitygw-$version
 	mkdir -p "$cache"
 	(
 		flock 9
-		[[ -x $cache/weed ]] && exit 0
+		[[ -x $cache/versitygw ]] && exit 0
 		start=$SECONDS
-		echo "seaweedfs: building weed $version into $cache (once; several minutes)" >&2
-		dir=$(go mod download -json "github.com/seaweedfs/seaweedfs@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-		[[ -n $dir && -d $dir ]] || { echo "seaweedfs: go mod download of $version failed" >&2; exit 1; }
-		src=$cache/src # beside the cache, where a killed build's copy is found again
-		rm -rf "$src" && mkdir -p "$src"
-		cp -r "$dir/." "$src/"
-		chmod -R u+w "$src"
-		if ! (cd "$src" && go build -trimpath -gcflags='all=-l' -ldflags='-s -w' -o "$cache/weed.tmp" ./weed) >&2; then
-			rm -rf "$src" "$cache/weed.tmp"
-			echo "seaweedfs: build failed" >&2
+		echo "versitygw: building $version into $cache (once; a few minutes)" >&2
+		rm -rf "$cache/bin"
+		if ! GOBIN=$cache/bin go install -trimpath -gcflags='all=-l' -ldflags='-s -w' "github.com/versity/versitygw/cmd/versitygw@$version" >&2; then
+			rm -rf "$cache/bin"
+			echo "versitygw: build failed" >&2
 			exit 1
 		fi
-		mv "$cache/weed.tmp" "$cache/weed"
-		rm -rf "$src"
-		echo "seaweedfs: built in $((SECONDS - start)) s" >&2
+		mv "$cache/bin/versitygw" "$cache/versitygw"
+		rm -rf "$cache/bin"
+		echo "versitygw: built in $((SECONDS - start)) s" >&2
 	) 9>"$cache/build.lock" || return 1
-	echo "$cache/weed"
+	echo "$cache/versitygw"
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Publishing to S3-compatible object storage, against a real server:
-# SeaweedFS's S3 gateway (github.com/seaweedfs/seaweedfs, Apache-2.0),
-# built once into a cache (or SEAWEEDFS_BIN=/path/to/weed), started here on
-# loopback ports with its data in a temporary folder.
+# Publishing to S3-compatible object storage, against a real server: the
+# Versity S3 Gateway (github.com/versity/versitygw, Apache-2.0) over its
+# POSIX backend, built once into a cache (or VERSITYGW_BIN=/path/to/it),
+# started here on a loopback port with its data in a temporary folder.
 #
 #  1. the objstore package's tests tagged s3 (first upload, headers read
 #     back anonymously, the same release again, a new release under a
@@ -21,22 +21,22 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 export PATH="/usr/local/go/bin:$PATH"
 
-SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6 # the module proxy's; `weed version`: 30GB 4.53
+VERSITYGW_VERSION=v1.8.0
 KEEP=${KEEP:-} # KEEP=1 keeps the temporary folder
 # SKIP_GO_TESTS=1 runs only parts 2 and 3 (while working on the script).
 
-# -prebuild only builds weed into its cache, if it is not there yet: make
-# test starts it in the background, at the lowest priority, while the
-# other checks run.
+# -prebuild only builds the gateway into its cache, if it is not there
+# yet: make test starts it in the background, at the lowest priority,
+# while the other checks run.
 if [[ ${1:-} == -prebuild ]]; then
-	seaweedfs_bin "$SEAWEEDFS_VERSION" >/dev/null
+	versitygw_bin "$VERSITYGW_VERSION" >/dev/null
 	exit
 fi
 
 need_packages s3-test curl curl
 t0=$SECONDS
-weed=$(seaweedfs_bin "$SEAWEEDFS_VERSION")
-echo "s3-test: weed ready in $((SECONDS - t0)) s: $weed ($("$weed" version 2>/dev/null | head -1))"
+gw=$(versitygw_bin "$VERSITYGW_VERSION")
+echo "s3-test: versitygw ready in $((SECONDS - t0)) s: $gw ($("$gw" --version 2>/dev/null | head -1))"
 
 tmp=$(mktemp -d)
 pids=()
@@ -44,8 +44,6 @@ cleanup() {
 	local pid
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	# SeaweedFS puts its gRPC unix sockets in /tmp, named by port.
-	for p in "${ports[@]:-}"; do rm -f /tmp/seaweedfs-*-"$p".sock; done
 	if [[ -n $KEEP ]]; then echo "s3-test: kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -53,59 +51,50 @@ trap cleanup EXIT
 # --- the server -------------------------------------------------------
 export AWS_ACCESS_KEY_ID=occupancy-test AWS_SECRET_ACCESS_KEY=occupancy-test-secret-$RANDOM$RANDOM
 unset AWS_SESSION_TOKEN AWS_REGION
-cat >"$tmp/s3.json" <<EOF
-{"identities": [
-  {"name": "admin", "credentials": [{"accessKey": "$AWS_ACCESS_KEY_ID", "secretKey": "$AWS_SECRET_ACCESS_KEY"}],
-   "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
-  {"name": "anonymous", "actions": ["Read"]}
-]}
-EOF
 t0=$SECONDS
-# A free port may be taken by another process before weed binds it: up to
-# three attempts, each with new ports.
+# A free port may be taken by another process before the gateway binds
+# it: up to three attempts, each with a new port. Object metadata goes in
+# extended attributes, or where the temporary folder's file system has
+# none, in files beside the data (--sidecar: twice the gateway's CPU).
 started=
-ports=()
+meta=()
 for attempt in 1 2 3; do
-	mapfile -t more < <(free_ports 8)
-	ports+=("${more[@]}")
-	read -r mport mgrpc vport vgrpc fport fgrpc s3port s3grpc <<<"${more[*]}"
-	rm -rf "$tmp/weed" && mkdir -p "$tmp/weed"
-	# Its logs go to the temporary folder: this test's, not the system's.
-	TMPDIR="$tmp" "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$tmp/weed" \
-		-master.port="$mport" -master.port.grpc="$mgrpc" -master.telemetry=false -master.volumeSizeLimitMB=64 \
-		-volume.port="$vport" -volume.port.grpc="$vgrpc" -volume.max=200 \
-		-filer -filer.port="$fport" -filer.port.grpc="$fgrpc" -filer.localSocket="$tmp/filer.sock" \
-		-s3 -s3.port="$s3port" -s3.port.grpc="$s3grpc" -s3.config="$tmp/s3.json" -s3.localSocket="$tmp/s3.sock" \
-		-s3.port.iceberg=0 -s3.port.lance=0 >"$tmp/weed.log" 2>&1 &
-	wpid=$!
-	pids+=("$wpid")
+	s3port=$(free_port)
+	rm -rf "$tmp/s3" && mkdir -p "$tmp/s3/data" "$tmp/s3/meta"
+	ROOT_ACCESS_KEY=$AWS_ACCESS_KEY_ID ROOT_SECRET_KEY=$AWS_SECRET_ACCESS_KEY \
+		"$gw" --port "127.0.0.1:$s3port" posix "${meta[@]}" "$tmp/s3/data" >"$tmp/s3.log" 2>&1 &
+	gpid=$!
+	pids+=("$gpid")
 	endpoint=http://127.0.0.1:$s3port
-	for i in $(seq 600); do # at most 60 s
+	for i in $(seq 300); do # at most 30 s
 		curl -s -o /dev/null --max-time 1 "$endpoint/" && { started=1; break; }
-		kill -0 "$wpid" 2>/dev/null || break
+		kill -0 "$gpid" 2>/dev/null || break
 		sleep 0.1
 	done
 	[[ -n $started ]] && break
-	echo "s3-test: weed did not start (attempt $attempt): $(grep -m1 '^F' "$tmp/weed.log" || tail -1 "$tmp/weed.log")" >&2
-	kill "$wpid" 2>/dev/null || true
-	wait "$wpid" 2>/dev/null || true
+	kill "$gpid" 2>/dev/null || true
+	wait "$gpid" 2>/dev/null || true
+	if grep -q 'xattr check failed' "$tmp/s3.log" && ((${#meta[@]} == 0)); then
+		echo "s3-test: no extended attributes in $tmp: object metadata in files beside the data" >&2
+		meta=(--sidecar "$tmp/s3/meta")
+	else
+		echo "s3-test: versitygw did not start (attempt $attempt): $(tail -1 "$tmp/s3.log")" >&2
+	fi
 done
 [[ -n $started ]] || exit 1
-# The gateway answers before the filer and a volume are ready: wait until a
-# bucket can be created and written (bounded).
+# public_read BUCKET lets anyone read the bucket's objects (a bucket
+# policy), as a bucket a CDN and the sidecars read from is set up.
+public_read() {
+	local policy="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":[\"s3:GetObject\"],\"Resource\":[\"arn:aws:s3:::$1/*\"]}]}"
+	local sum
+	sum=$(printf '%s' "$policy" | sha256sum)
+	curl -sS --fail-with-body --max-time 10 --aws-sigv4 aws:amz:us-east-1:s3 --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-X PUT -H 'Content-Type: application/json' -H "x-amz-content-sha256: ${sum%% *}" --data-raw "$policy" "$endpoint/$1?policy=" # (curl 7.88 signs "?policy" wrongly)
+}
 go build -o "$tmp/bin/build" ./cmd/build
 go build -o "$tmp/bin/sidecar" ./cmd/sidecar
 go test -c -race -tags s3 -o "$tmp/objstore.test" ./generator/tree/objstore
-ready=
-for i in $(seq 60); do
-	if "$tmp/bin/build" -q -no-sync -out "$tmp/warmup" -s3 s3://warmup -s3-endpoint "$endpoint" -s3-create-bucket >/dev/null 2>&1; then
-		ready=1
-		break
-	fi
-	sleep 0.5
-done
-[[ -n $ready ]] || { echo "s3-test: SeaweedFS did not accept a write within 30 s" >&2; tail -20 "$tmp/weed.log"; exit 1; }
-echo "s3-test: SeaweedFS S3 on $endpoint, ready in $((SECONDS - t0)) s (builds included)"
+echo "s3-test: versitygw S3 on $endpoint, ready in $((SECONDS - t0)) s (builds included)"
 export OCCUPANCY_S3_ENDPOINT=$endpoint
 
 # --- 1. the package's tests against the server --------------------------
@@ -152,6 +141,7 @@ summary=$(grep '^s3://site/live\|^uploaded' <<<"$out" | tail -1)
 files=$(($(grep -c '"path"' "$tmp/out1/manifest.json") + 1))
 [[ $(field "$summary" files) == "$files" ]] || fail "first upload: $summary; the tree has $files files"
 echo "  first upload ($((SECONDS - t1)) s): $summary"
+public_read site
 check_bucket "$url" "$tmp/out1"
 
 # The same release: nothing uploaded.

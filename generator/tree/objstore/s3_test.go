@@ -1,10 +1,11 @@
 //go:build s3
 
 // Tests against a real S3-compatible server: run by scripts/s3-test.sh,
-// which starts SeaweedFS's S3 gateway on loopback and sets
-// OCCUPANCY_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+// which starts the Versity S3 Gateway on loopback over TLS and sets
+// OCCUPANCY_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+// SSL_CERT_FILE (its certificate).
 //
-//	go test -tags s3 -race -count=1 -v ./generator/objstore
+//	go test -tags s3 -race -count=1 -v ./generator/tree/objstore
 package objstore
 
 import (
@@ -68,6 +69,12 @@ func newBucket(t *testing.T, c *minio.Client) string {
 	name := fmt.Sprintf("occ-%d-%d", time.Now().UnixNano()%1e9, bucketSeq.Add(1))
 	if err := c.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
 		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	// Anyone may read its objects, as a CDN and the sidecars read a
+	// published bucket; checkHolds reads them so.
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/*"]}]}`, name)
+	if err := c.SetBucketPolicy(context.Background(), name, policy); err != nil {
+		t.Fatalf("make bucket %s readable by anyone: %v", name, err)
 	}
 	return name
 }
@@ -188,7 +195,7 @@ func listing(t *testing.T, c *minio.Client, tg Target) map[string]string {
 
 // checkHolds checks that the bucket holds exactly the tree at dir under
 // the target (no other key under its folders), each object read back
-// anonymously over plain HTTP with the right bytes and headers.
+// anonymously with the right bytes and headers.
 func checkHolds(t *testing.T, c *minio.Client, ep Endpoint, tg Target, dir string, foreign ...string) {
 	t.Helper()
 	local := localOf(t, dir)
@@ -205,6 +212,10 @@ func checkHolds(t *testing.T, c *minio.Client, ep Endpoint, tg Target, dir strin
 		}
 	}
 	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+	scheme := "http"
+	if ep.Secure {
+		scheme = "https"
+	}
 	paths := slices.Sorted(func(yield func(string) bool) {
 		for p := range want {
 			if !yield(p) {
@@ -227,7 +238,7 @@ func checkHolds(t *testing.T, c *minio.Client, ep Endpoint, tg Target, dir strin
 		} else if etag != local.MD5[p] {
 			fail("ETag %s, want the MD5 %s", etag, local.MD5[p])
 		}
-		resp, err := hc.Get(fmt.Sprintf("http://%s/%s/%s", ep.Host, tg.Bucket, tg.Key(p)))
+		resp, err := hc.Get(fmt.Sprintf("%s://%s/%s/%s", scheme, ep.Host, tg.Bucket, tg.Key(p)))
 		if err != nil {
 			return err
 		}
