@@ -202,6 +202,7 @@ func (st *Store) update(ctx context.Context, force bool) error {
 			return st.failedBody.err
 		}
 	}
+	start := time.Now()
 	s, err := snapshot.Parse(f.data)
 	if err != nil {
 		reason := err.Error() // "snapshot: …" from snapshot.Parse, no path
@@ -220,7 +221,9 @@ func (st *Store) update(ctx context.Context, force bool) error {
 	st.lastFail.Store(nil)
 	st.reloads.Add(1)
 	st.recovered()
-	attrs := []any{st.src.logKey(), st.src.location(), "release", ix.Release(), "rooms", ix.Len()}
+	// took: parsing and indexing, what a new release costs before it is
+	// served (the fetch is not counted).
+	attrs := []any{st.src.logKey(), st.src.location(), "release", ix.Release(), "rooms", ix.Len(), "bytes", len(f.data), "took", time.Since(start).Round(time.Microsecond)}
 	if f.etag != "" {
 		attrs = append(attrs, "etag", f.etag)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,7 +257,7 @@ func TestURLNewRelease(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("r2 served after %v with a 20ms poll", d)
 	}
-	if !strings.Contains(logs.String(), "release=r2 rooms=4 etag=") || !strings.Contains(logs.String(), "previous_release=r1") {
+	if !regexp.MustCompile(`release=r2 rooms=4 bytes=[1-9][0-9]* took=[0-9.]+[µm]?s etag=`).MatchString(logs.String()) || !strings.Contains(logs.String(), "previous_release=r1") {
 		t.Errorf("no load log line for r2:\n%s", logs)
 	}
 	if r := ts.do(t, "GET", "/readyz", ""); !strings.Contains(r.body, `"release":"r2"`) {
