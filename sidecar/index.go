@@ -305,15 +305,27 @@ func (ix *Index) FileTime() time.Time { return ix.fileTime }
 // slotRange is a half-open range of slots [lo, hi).
 type slotRange struct{ lo, hi uint32 }
 
-// hit is one room in a search result.
+// hit is one room in a search result: 24 bytes, which the sort of a
+// whole answer moves about.
 type hit struct {
 	// key orders hits when the query has coordinates: nearest first,
-	// rooms without coordinates last (see distKey).
+	// rooms without coordinates last. It holds the distance too (see
+	// distKey and distance).
 	key       uint64
-	room      int32
-	hasDist   bool
 	freeUntil int64 // slot, or -1 for none
-	dist      float64
+	room      int32
+}
+
+// distance returns the room's distance from the query's position, and
+// false when either has no coordinates.
+func (h *hit) distance() (float64, bool) {
+	switch h.key {
+	case math.MaxUint64:
+		return 0, false
+	case 0:
+		return math.NaN(), true
+	}
+	return math.Float64frombits(h.key - 1), true
 }
 
 // distKey maps a distance to an integer with the same order as
@@ -446,15 +458,13 @@ func newPosition(c *[2]float64) position {
 // hitFor returns r's hit (not yet checked for being free) for a query
 // from p (nil: no coordinates).
 func (r *room) hitFor(i int32, p *position) hit {
-	h := hit{room: i, freeUntil: -1}
+	h := hit{room: i, freeUntil: -1, key: distKey(0, false)}
 	if p != nil && r.hasCoords {
 		sφ := math.Sin((p.lat - r.lat) * math.Pi / 180 / 2)
 		sλ := math.Sin((p.lon - r.lon) * math.Pi / 180 / 2)
 		a := sφ*sφ + r.cosLat*p.cosLat*sλ*sλ
-		h.dist = earthRadius * (2 * math.Atan2(math.Sqrt(a), math.Sqrt(1-a)))
-		h.hasDist = true
+		h.key = distKey(earthRadius*(2*math.Atan2(math.Sqrt(a), math.Sqrt(1-a))), true)
 	}
-	h.key = distKey(h.dist, h.hasDist)
 	return h
 }
 
@@ -553,7 +563,8 @@ func (ix *Index) nearestFree(q *FreeQuery, p *position, s *scratch) []hit {
 		if len(hits) < k || hits[0].key == 0 { // not full, or a NaN distance last
 			return false
 		}
-		return earthRadius*dLat*math.Pi/180 > hits[0].dist*(1+1e-9)+1e-6
+		last, _ := hits[0].distance()
+		return earthRadius*dLat*math.Pi/180 > last*(1+1e-9)+1e-6
 	}
 	lats := ix.lats
 	hi, _ := slices.BinarySearch(lats, p.lat)
@@ -671,8 +682,10 @@ func (ix *Index) appendFree(dst []byte, q *FreeQuery, s *scratch) []byte {
 		dst = ix.appendTime(dst, h.freeUntil)
 		if q.Coordinates != nil {
 			dst = append(dst, `,"distance":`...)
-			if h.hasDist {
-				dst = appendFloat(dst, h.dist)
+			// JSON has no NaN: JSON.stringify writes null, as for a
+			// room without coordinates.
+			if d, ok := h.distance(); ok && d == d {
+				dst = appendFloat(dst, d)
 			} else {
 				dst = append(dst, "null"...)
 			}
@@ -753,8 +766,7 @@ func (ix *Index) FindFree(q *FreeQuery) []FreeRoom {
 			t := snapshot.SlotTime(uint32(h.freeUntil))
 			out[k].FreeUntil = &t
 		}
-		if h.hasDist {
-			d := h.dist
+		if d, ok := h.distance(); ok {
 			out[k].Distance = &d
 		}
 	}

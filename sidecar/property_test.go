@@ -2,6 +2,7 @@ package sidecar_test
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -423,12 +424,9 @@ func fmtSoonest(rs []sidecar.SoonestBooking) string {
 	return s
 }
 
-// TestLimitKeepsNaNFirst: a distance that rounding makes NaN, a hair from
-// the query's antipode, comes first in the answer (as the reference's
-// sort puts it); with a limit the nearest-first search, which stops
-// walking out from the query's latitude once every room left is farther,
-// must still find it on the other side of the Earth.
-func TestLimitKeepsNaNFirst(t *testing.T) {
+// antipodeIndex holds three rooms near (30.25, 118.3084) and Z, whose
+// distance from there rounding makes NaN.
+func antipodeIndex() *sidecar.Index {
 	s := &snapshot.Snapshot{Release: "nan"}
 	for _, r := range []struct {
 		name     string
@@ -436,7 +434,37 @@ func TestLimitKeepsNaNFirst(t *testing.T) {
 	}{{"A", 30.25, 118.3084}, {"B", 30.26, 118.3084}, {"C", 31, 118}, {"Z", -30.25, -61.6916}} {
 		s.Rooms = append(s.Rooms, snapshot.Room{Name: r.name, Type: "salle", Building: "X", Coordinates: &[2]float64{r.lat, r.lon}})
 	}
-	ix := sidecar.NewIndex(s, time.Time{})
+	return sidecar.NewIndex(s, time.Time{})
+}
+
+// TestNaNDistanceIsNull: JSON has no NaN; the reference's JSON.stringify
+// writes a NaN distance as null, and so must the answer, with or without
+// a limit (it once wrote NaN, which no client could parse).
+func TestNaNDistanceIsNull(t *testing.T) {
+	ix := antipodeIndex()
+	for _, limit := range []int{0, 1, 2} {
+		q := &sidecar.FreeQuery{Coordinates: &[2]float64{30.25, 118.3084}, Limit: limit}
+		body := ix.AppendFree(nil, q)
+		var rooms []struct {
+			Name     string   `json:"name"`
+			Distance *float64 `json:"distance"`
+		}
+		if err := json.Unmarshal(body, &rooms); err != nil {
+			t.Fatalf("limit %d: not JSON (%v): %s", limit, err, body)
+		}
+		if len(rooms) == 0 || rooms[0].Name != "Z" || rooms[0].Distance != nil {
+			t.Fatalf("limit %d: want Z first with a null distance: %s", limit, body)
+		}
+	}
+}
+
+// TestLimitKeepsNaNFirst: a distance that rounding makes NaN, a hair from
+// the query's antipode, comes first in the answer (as the reference's
+// sort puts it); with a limit the nearest-first search, which stops
+// walking out from the query's latitude once every room left is farther,
+// must still find it on the other side of the Earth.
+func TestLimitKeepsNaNFirst(t *testing.T) {
+	ix := antipodeIndex()
 	q := &sidecar.FreeQuery{Coordinates: &[2]float64{30.25, 118.3084}}
 	all := ix.FindFree(q)
 	if len(all) != 4 || all[0].Name != "Z" || all[0].Distance == nil || !math.IsNaN(*all[0].Distance) {
