@@ -42,6 +42,33 @@ func randomBusy(rng *rand.Rand, trial int) *roaring.Bitmap {
 	return b
 }
 
+// manyRuns returns a bitmap of 8 to 400 runs, a few slots to a few days
+// long and apart, from a random start (sometimes slot 0, sometimes
+// reaching the last slot), so that the blocks' window index is built
+// and used across windows of every size.
+func manyRuns(rng *rand.Rand, trial int) *roaring.Bitmap {
+	b := roaring.New()
+	lo := uint64(rng.Uint32())
+	if trial%3 == 0 {
+		lo = 0
+	}
+	gap := []int{4, 100, 2000, 1 << 20}[rng.IntN(4)]
+	for range 8 + rng.IntN(393) {
+		lo += uint64(1 + rng.IntN(gap))
+		n := uint64(1 + rng.IntN(1+rng.IntN(300)))
+		if lo+n > math.MaxUint32+1 {
+			break
+		}
+		b.AddRange(lo, lo+n)
+		lo += n
+	}
+	if trial%5 == 0 {
+		b.AddRange(math.MaxUint32-20, math.MaxUint32+1)
+	}
+	b.RunOptimize()
+	return b
+}
+
 // randomSlot draws a slot near a busy slot, a run edge or anywhere.
 func randomSlot(rng *rand.Rand, b *roaring.Bitmap) uint32 {
 	if b.IsEmpty() || rng.IntN(8) == 0 {
@@ -61,8 +88,11 @@ func randomSlot(rng *rand.Rand, b *roaring.Bitmap) uint32 {
 // container boundary and at both ends of the slot range.
 func TestBlocksMatchBitmap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for trial := range 700 {
+	for trial := range 1000 {
 		b := randomBusy(rng, trial)
+		if trial%10 >= 7 {
+			b = manyRuns(rng, trial)
+		}
 		bs, ok := appendBlocks(nil, b, math.MaxInt)
 		if !ok {
 			t.Fatal("appendBlocks refused an unlimited budget")
@@ -79,11 +109,16 @@ func TestBlocksMatchBitmap(t *testing.T) {
 		if card != b.GetCardinality() {
 			t.Fatalf("trial %d: blocks hold %d slots, bitmap %d", trial, card, b.GetCardinality())
 		}
+		_, _, n := blockWindows(bs)
+		ib := indexBlocks(bs, make([]uint32, n))
+		if len(bs) >= 8 && (len(ib.at) == 0 || len(ib.at) > 2*len(bs)+2) {
+			t.Fatalf("trial %d: %d runs indexed in %d windows", trial, len(bs), len(ib.at))
+		}
 		for range 30 {
 			s := randomSlot(rng, b)
 			at := snapshot.SlotTime(s)
 			ws, we, wok := soonest(b, at)
-			gs, ge, gok := soonestBlocks(bs, at)
+			gs, ge, gok := ib.soonest(at)
 			if gs != ws || ge != we || gok != wok {
 				t.Fatalf("trial %d: soonest from %d = [%d, %d) %v, bitmap [%d, %d) %v", trial, s, gs, ge, gok, ws, we, wok)
 			}
@@ -95,7 +130,7 @@ func TestBlocksMatchBitmap(t *testing.T) {
 			}
 			rs = mergeSlotRanges(rs)
 			wf, wn := freeUntil(b, rs)
-			gf, gn := freeUntilBlocks(bs, rs)
+			gf, gn := ib.freeUntil(rs)
 			if gf != wf || wf && gn != wn {
 				t.Fatalf("trial %d: freeUntil(%v) = %v, %d; bitmap %v, %d", trial, rs, gf, gn, wf, wn)
 			}

@@ -71,12 +71,12 @@ type room struct {
 	latRad, cosLat float64
 	busy           *roaring.Bitmap
 	// blocks are the room's maximal runs of busy slots in order, derived
-	// from busy at load (busy stays the source of truth). Both searches
-	// binary-search them, so their cost does not grow with the number of
-	// bookings or the length of the ranges. bitmapOnly is set when the
+	// from busy at load (busy stays the source of truth), with a coarse
+	// index. Both searches look them up, so their cost does not grow with
+	// the number of bookings or the length of the ranges. bitmapOnly is set when the
 	// index's block budget was spent (see maxIndexBlocks): the searches
 	// then walk busy instead.
-	blocks     []block
+	blocks     blocks
 	bitmapOnly bool
 	// prefix is the room's JSON object without its closing brace, with the
 	// keys of GET /api/rooms:
@@ -159,8 +159,15 @@ func newIndex(s *snapshot.Snapshot, fileTime time.Time, budget int) *Index {
 		ix.rooms[i] = r
 	}
 	all = slices.Clip(all)
+	windows := 0
+	for _, b := range bounds {
+		_, _, n := blockWindows(all[b[0]:b[1]])
+		windows += n
+	}
+	at := make([]uint32, windows) // one backing array for every room's index
 	for i, b := range bounds {
-		ix.rooms[i].blocks = all[b[0]:b[1]:b[1]]
+		ix.rooms[i].blocks = indexBlocks(all[b[0]:b[1]:b[1]], at)
+		at = at[len(ix.rooms[i].blocks.at):]
 	}
 	// The build sorts rooms; sort again so the index never depends on it.
 	slices.SortStableFunc(ix.rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
@@ -209,10 +216,76 @@ func appendBlocks(dst []block, busy *roaring.Bitmap, budget int) ([]block, bool)
 	return dst, true
 }
 
-// firstEndingFrom returns the index of the first block of bs whose last
-// slot is at or after s, or len(bs).
-func firstEndingFrom(bs []block, s uint32) int {
-	lo, hi := 0, len(bs)
+// blocks are a room's maximal runs of busy slots, in order, with a coarse
+// index over them: at[w] is the index of the first run ending at or after
+// slot base + w<<shift. A search for the first run ending at or after s
+// then only binary-searches the runs between at[w] and at[w+1] for s's
+// window w: two or three steps within a cache line or two, instead of
+// eight or nine across the room's runs (a search took a sixth of a campus
+// answer's time). The windows are 512 slots (5⅓ days), doubled until
+// there are at most twice as many as runs, which bounds the index's
+// memory by the runs' own.
+type blocks struct {
+	bs    []block
+	at    []uint32
+	base  uint32
+	shift uint8
+}
+
+// minBlockShift gives windows of 512 slots.
+const minBlockShift = 9
+
+// blockWindows returns the first slot, window size (as a shift) and
+// number of windows of bs's index: none for fewer than 8 runs, where a
+// binary search is as short.
+func blockWindows(bs []block) (base uint32, shift uint8, n int) {
+	if len(bs) < 8 {
+		return 0, 0, 0
+	}
+	base = bs[0].first
+	span := uint64(bs[len(bs)-1].last) - uint64(base) + 1
+	shift = minBlockShift
+	for span>>shift+1 > uint64(2*len(bs)+2) {
+		shift++
+	}
+	return base, shift, int(span>>shift + 1)
+}
+
+// indexBlocks indexes bs into at, which must hold blockWindows's n.
+func indexBlocks(bs []block, at []uint32) blocks {
+	b := blocks{bs: bs}
+	var n int
+	b.base, b.shift, n = blockWindows(bs)
+	if n == 0 {
+		return b
+	}
+	b.at = at[:n:n]
+	i := 0
+	for w := range b.at {
+		start := uint64(b.base) + uint64(w)<<b.shift
+		for i < len(bs) && uint64(bs[i].last) < start {
+			i++
+		}
+		b.at[w] = uint32(i)
+	}
+	return b
+}
+
+// firstEndingFrom returns the index of the first block whose last slot
+// is at or after s, or len(b.bs), knowing that it is at least from.
+func (b *blocks) firstEndingFrom(s uint32, from int) int {
+	lo, hi := from, len(b.bs)
+	if b.at != nil && s >= b.base {
+		if w := uint64(s-b.base) >> b.shift; w < uint64(len(b.at)) {
+			lo = max(lo, int(b.at[w]))
+			if w+1 < uint64(len(b.at)) {
+				hi = max(lo, int(b.at[w+1]))
+			}
+		} else {
+			return len(b.bs) // past the last window: past the last run
+		}
+	}
+	bs := b.bs
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if bs[m].last < s {
@@ -224,33 +297,34 @@ func firstEndingFrom(bs []block, s uint32) int {
 	return lo
 }
 
-// freeUntilBlocks is freeUntil on a room's blocks: a range [lo, hi) holds
-// a busy slot when the first block ending at or after lo starts before hi.
-// The ranges are sorted, so each search starts where the last one ended.
-func freeUntilBlocks(bs []block, rs []slotRange) (free bool, next int64) {
+// freeUntil is the package's freeUntil on a room's blocks: a range
+// [lo, hi) holds a busy slot when the first block ending at or after lo
+// starts before hi. The ranges are sorted, so each search starts where
+// the last one ended.
+func (b *blocks) freeUntil(rs []slotRange) (free bool, next int64) {
 	i := 0
 	for _, r := range rs {
-		i += firstEndingFrom(bs[i:], r.lo)
-		if i == len(bs) {
+		i = b.firstEndingFrom(r.lo, i)
+		if i == len(b.bs) {
 			return true, -1
 		}
-		if r.lo < r.hi && bs[i].first < r.hi {
+		if r.lo < r.hi && b.bs[i].first < r.hi {
 			return false, 0
 		}
 	}
 	// bs[i] is the first block ending at or after the last range's start
 	// and holds no slot of it: its first slot from there is the next busy one.
-	return true, int64(max(bs[i].first, rs[len(rs)-1].lo))
+	return true, int64(max(b.bs[i].first, rs[len(rs)-1].lo))
 }
 
-// soonestBlocks is soonest on a room's blocks: the first block ending at
-// or after Slot(t).
-func soonestBlocks(bs []block, t time.Time) (start, end uint32, ok bool) {
-	i := firstEndingFrom(bs, snapshot.Slot(t))
-	if i == len(bs) {
+// soonest is the package's soonest on a room's blocks: the first block
+// ending at or after Slot(t).
+func (b *blocks) soonest(t time.Time) (start, end uint32, ok bool) {
+	i := b.firstEndingFrom(snapshot.Slot(t), 0)
+	if i == len(b.bs) {
 		return 0, 0, false
 	}
-	return bs[i].first, uint32(min(uint64(bs[i].last)+1, math.MaxUint32)), true
+	return b.bs[i].first, uint32(min(uint64(b.bs[i].last)+1, math.MaxUint32)), true
 }
 
 // free is freeUntil for r, through its blocks when it has them.
@@ -258,7 +332,7 @@ func (r *room) free(rs []slotRange) (bool, int64) {
 	if r.bitmapOnly {
 		return freeUntil(r.busy, rs)
 	}
-	return freeUntilBlocks(r.blocks, rs)
+	return r.blocks.freeUntil(rs)
 }
 
 // soonest is soonest for r, through its blocks when it has them.
@@ -266,7 +340,7 @@ func (r *room) soonest(t time.Time) (start, end uint32, ok bool) {
 	if r.bitmapOnly {
 		return soonest(r.busy, t)
 	}
-	return soonestBlocks(r.blocks, t)
+	return r.blocks.soonest(t)
 }
 
 func jsonString(s string) []byte {
