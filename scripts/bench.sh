@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: every measurement of BENCHMARKS.md in one run, on this
-# machine, side by side. About 20 minutes on 2 cores (30 more with 100x).
+# machine, side by side. About 25 minutes on 2 cores (40 more with 100x).
 #
 #   1. the build: the command's wall time and peak memory at 1x, 3x, 10x
 #      and 30x campus (first build, the same release again, one course
@@ -8,8 +8,11 @@
 #      copies), then the Go benchmark
 #      of its parts (read, check, render, write only, publish, full) at
 #      campus size and 10x;
-#   2. the searches in-process: Go benchmarks through the handler;
-#   3. the searches over HTTP: scripts/loadtest.sh at both sizes;
+#   2. the searches in-process: Go benchmarks through the handler, and
+#      loading a snapshot (parse and index) at 1x, 3x, 10x and 30x;
+#   3. the searches over HTTP, every room and limit 20:
+#      scripts/loadtest.sh at each scale of SCALES (with the sidecar's
+#      memory and load time);
 #   4. the same searches in PostgreSQL: scripts/compare-postgres.sh at both
 #      sizes (cross-checked first).
 #
@@ -83,11 +86,14 @@ timing() {
 	go test -run '^$' -bench 'RepeatedRows' -benchtime=3x ./source | grep -E '^Benchmark'
 } 2>&1 | tee "$OUT/build.txt"
 
-section "2. searches in-process (through the handler)"
-go test -run '^$' -bench 'Request|Handler|FindFree|Soonest' -benchmem -benchtime=2000x ./sidecar 2>&1 | grep -E '^Benchmark|^ok' | tee "$OUT/searches.txt"
+section "2. searches in-process (through the handler), and loading a snapshot"
+{
+	go test -run '^$' -bench 'Request|Handler|FindFree|Soonest' -benchmem -benchtime=2000x ./sidecar
+	go test -run '^$' -bench 'Load' -benchmem -benchtime=5x ./sidecar
+} 2>&1 | grep -E '^Benchmark|^ok' | tee "$OUT/searches.txt"
 
-section "3. searches over HTTP (wrk) vs a constant server with the same body"
-for scale in 1 10; do
+section "3. searches over HTTP (wrk) vs a constant server with the same body, at each scale (SCALES)"
+for scale in $SCALES; do
 	echo "-- scale $scale"
 	SCALE=$scale ./scripts/loadtest.sh 2>/dev/null
 done | tee "$OUT/http.txt"

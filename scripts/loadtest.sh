@@ -81,8 +81,18 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 
+# The searches: what the Home page sends (two hourly cells from the user's
+# position: every free room, nearest first; every room's next booking),
+# and the same two limited to a screenful (limit 20), whose answers no
+# longer grow with the campus.
 free_body='{"selection":[{"start":"2026-11-26T10:00:00.000Z","end":"2026-11-26T11:00:00.000Z"},{"start":"2026-11-26T11:00:00.000Z","end":"2026-11-26T12:00:00.000Z"}],"coordinates":{"latitude":46.5191,"longitude":6.5668}}'
 soonest_body='{"after_date":"2026-11-26T10:30:00.000Z"}'
+searches=(
+	"free|find_free_rooms|$free_body"
+	"soonest|find_soonest_bookings|$soonest_body"
+	"free-20|find_free_rooms|${free_body%\}},\"limit\":20}"
+	"soonest-20|find_soonest_bookings|${soonest_body%\}},\"limit\":20}"
+)
 
 # lua METHOD BODY: a wrk script that sends BODY and prints one RESULT line.
 lua() {
@@ -101,55 +111,59 @@ end
 EOF
 }
 lua GET "" >"$work/const.lua"
-lua POST "$free_body" >"$work/free.lua"
-lua POST "$soonest_body" >"$work/soonest.lua"
 
-# The searches' responses, and three constant-body servers: a tiny body,
-# and each search's own response precomputed (the same bytes on the wire, no
-# search), the baseline the searches are compared with.
-curl -fsS -H 'Content-Type: application/json' -d "$free_body" "http://$sidecar_addr/api/rooms/find_free_rooms" >"$work/free.json"
-curl -fsS -H 'Content-Type: application/json' -d "$soonest_body" "http://$sidecar_addr/api/rooms/find_soonest_bookings" >"$work/soonest.json"
-free_size=$(wc -c <"$work/free.json")
-soonest_size=$(wc -c <"$work/soonest.json")
-"$work/constserver" -addr 127.0.0.1:0 >"$work/const.out" 2>&1 &
-pids+=($!)
-"$work/constserver" -addr 127.0.0.1:0 -body "$work/free.json" >"$work/constfree.out" 2>&1 &
-pids+=($!)
-"$work/constserver" -addr 127.0.0.1:0 -body "$work/soonest.json" >"$work/constsoonest.out" 2>&1 &
-pids+=($!)
-const_addr=$(wait_addr "$work/const.out" '^listening ')
-constfree_addr=$(wait_addr "$work/constfree.out" '^listening ')
-constsoonest_addr=$(wait_addr "$work/constsoonest.out" '^listening ')
-const_size=$(curl -fsS "http://$const_addr/" | wc -c)
+# start_const NAME [BODY_FILE]: a constant-body server; prints its address.
+start_const() {
+	"$work/constserver" -addr 127.0.0.1:0 ${2:+-body "$2"} >"$work/const-$1.out" 2>&1 &
+	pids+=($!)
+	wait_addr "$work/const-$1.out" '^listening '
+}
+
+# Each search's response, and a constant-body server returning it
+# precomputed (the same bytes on the wire, no search): the baseline the
+# search is compared with. Plus a tiny body: HTTP's own cost.
+targets=(const)
+declare -A url_of size_of name_of script_of
+start_const tiny >"$work/addr"
+url_of[const]="http://$(cat "$work/addr")/"
+size_of[const]=$(curl -fsS "${url_of[const]}" | wc -c)
+name_of[const]="constant tiny body"
+script_of[const]=const
+for s in "${searches[@]}"; do
+	IFS='|' read -r key route body <<<"$s"
+	lua POST "$body" >"$work/$key.lua"
+	curl -fsS -H 'Content-Type: application/json' -d "$body" "http://$sidecar_addr/api/rooms/$route" >"$work/$key.json"
+	start_const "$key" "$work/$key.json" >"$work/addr"
+	url_of[$key]="http://$sidecar_addr/api/rooms/$route"
+	url_of[const-$key]="http://$(cat "$work/addr")/"
+	size_of[$key]=$(wc -c <"$work/$key.json")
+	size_of[const-$key]=${size_of[$key]}
+	name_of[$key]=$route
+	[[ $key == *-20 ]] && name_of[$key]="$route limit 20"
+	name_of[const-$key]="constant, same body"
+	script_of[$key]=$key
+	script_of[const-$key]=const
+	targets+=("const-$key" "$key")
+done
 
 results=()
 status=0
 declare -A rps_of
-for target in const constfree free constsoonest soonest; do
-	case $target in
-	const) url="http://$const_addr/"; size=$const_size; name="constant tiny body"; script=const ;;
-	constfree) url="http://$constfree_addr/"; size=$free_size; name="constant, free's body"; script=const ;;
-	free) url="http://$sidecar_addr/api/rooms/find_free_rooms"; size=$free_size; name="find_free_rooms"; script=free ;;
-	constsoonest) url="http://$constsoonest_addr/"; size=$soonest_size; name="constant, soonest's body"; script=const ;;
-	soonest) url="http://$sidecar_addr/api/rooms/find_soonest_bookings"; size=$soonest_size; name="find_soonest_bookings"; script=soonest ;;
-	esac
-	echo "wrk $name for $DURATION..." >&2
-	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/$script.lua" "$url")
+for target in "${targets[@]}"; do
+	echo "wrk ${name_of[$target]} for $DURATION..." >&2
+	out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$work/${script_of[$target]}.lua" "${url_of[$target]}")
 	line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
 	read -r _ reqs rps p50 p90 p99 p999 max errs <<<"$line"
 	[[ $errs == 0 ]] || status=1
 	rps_of[$target]=$rps
 	ratio=""
-	case $target in
-	free) ratio=$(awk -v a="$rps" -v b="${rps_of[constfree]}" 'BEGIN{printf "%.2f", a/b}') ;;
-	soonest) ratio=$(awk -v a="$rps" -v b="${rps_of[constsoonest]}" 'BEGIN{printf "%.2f", a/b}') ;;
-	esac
-	results+=("$(printf '%-26s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s' "$name" "$size" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$reqs" "$errs" "$ratio")")
+	[[ -n ${rps_of[const-$target]:-} ]] && ratio=$(awk -v a="$rps" -v b="${rps_of[const-$target]}" 'BEGIN{printf "%.2f", a/b}')
+	results+=("$(printf '%-32s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s' "${name_of[$target]}" "${size_of[$target]}" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$reqs" "$errs" "$ratio")")
 done
 
 echo
 echo "rooms: $(curl -fsS "http://$sidecar_addr/readyz"), wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs"
-printf '%-26s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "p99.9 ms" "max ms" requests errors "ratio"
+printf '%-32s %8s %10s %8s %8s %8s %8s %9s %8s %6s %6s\n' target "resp B" "req/s" "p50 ms" "p90 ms" "p99 ms" "p99.9 ms" "max ms" requests errors "ratio"
 for r in "${results[@]}"; do
 	echo "$r"
 done
@@ -158,5 +172,6 @@ echo "ratio: the search's req/s over the constant server's with the same body (s
 rooms=$(curl -fsS "http://$sidecar_addr/readyz" | sed -E 's/.*"rooms":([0-9]+).*/\1/')
 snap=$(stat -c %s "$work/occupancy.snapshot")
 read -r hwm rss < <(awk '/^VmHWM/{h=$2} /^VmRSS/{r=$2} END{print h, r}' "/proc/${pids[0]}/status")
-echo "sidecar memory: peak RSS $((hwm / 1024)) MiB, RSS $((rss / 1024)) MiB after the load; snapshot $snap bytes for $rooms rooms ($((snap / rooms)) bytes/room)"
+took=$(sed -n 's/.*msg="snapshot loaded".* took=\([^ ]*\).*/\1/p' "$work/sidecar.log" | head -1)
+echo "sidecar memory: peak RSS $((hwm / 1024)) MiB, RSS $((rss / 1024)) MiB after the load; snapshot $snap bytes for $rooms rooms ($((snap / rooms)) bytes/room), loaded (parsed and indexed) in $took"
 exit $status

@@ -3,6 +3,7 @@ package sidecar_test
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -39,6 +40,17 @@ func synthetic(rooms int) *snapshot.Snapshot {
 // scale and parses the snapshot it writes.
 func builtSnapshot(b *testing.B, scale int) *snapshot.Snapshot {
 	b.Helper()
+	s, err := snapshot.Parse(builtSnapshotData(b, scale))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// builtSnapshotData is the snapshot file the build writes for the sample
+// generated at scale.
+func builtSnapshotData(b *testing.B, scale int) []byte {
+	b.Helper()
 	rel, err := source.Decode(sample.Generate(scale))
 	if err != nil {
 		b.Fatal(err)
@@ -50,11 +62,45 @@ func builtSnapshot(b *testing.B, scale int) *snapshot.Snapshot {
 	if sink.data == nil {
 		b.Fatal("the build wrote no snapshot")
 	}
-	s, err := snapshot.Parse(sink.data)
-	if err != nil {
-		b.Fatal(err)
+	return sink.data
+}
+
+// BenchmarkLoad measures what the sidecar does with a new snapshot file's
+// bytes before it answers from it (parse, check, build the index), at
+// campus size and 3, 10 and 30 times beyond; it reports the file's size
+// and the heap the index holds.
+func BenchmarkLoad(b *testing.B) {
+	for _, scale := range []int{1, 3, 10, 30} {
+		data := builtSnapshotData(b, scale)
+		b.Run(fmt.Sprintf("scale=%d", scale), func(b *testing.B) {
+			var ix *sidecar.Index
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := snapshot.Parse(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ix = sidecar.NewIndex(s, time.Time{})
+			}
+			b.StopTimer()
+			var before, after runtime.MemStats
+			ix = nil
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			s, err := snapshot.Parse(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ix = sidecar.NewIndex(s, time.Time{})
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(ix.Len()), "rooms")
+			b.ReportMetric(float64(len(data))/(1<<20), "file-MiB")
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MiB")
+			runtime.KeepAlive(ix)
+		})
 	}
-	return s
 }
 
 // snapshotSink keeps the snapshot of a render and drops the other files,
