@@ -8,8 +8,9 @@
 #      copies), then the Go benchmark
 #      of its parts (read, check, render, write only, publish, full) at
 #      campus size and 10x;
-#   2. the searches in-process: Go benchmarks through the handler, and
-#      loading a snapshot (parse and index) at 1x, 3x, 10x and 30x;
+#   2. the searches in-process: Go benchmarks through the handler, a
+#      realistic mix with and without the answer cache, and loading a
+#      snapshot (parse and index) at 1x, 3x, 10x and 30x;
 #   3. the searches over HTTP, every room and limit 20:
 #      scripts/loadtest.sh at each scale of SCALES (with the sidecar's
 #      memory and load time);
@@ -90,6 +91,7 @@ section "2. searches in-process (through the handler), and loading a snapshot"
 {
 	go test -run '^$' -bench 'Request|Handler|FindFree|Soonest' -benchmem -benchtime=2000x ./sidecar
 	go test -run '^$' -bench 'Load' -benchmem -benchtime=5x ./sidecar
+	go test -run '^$' -bench 'RequestMix' -benchmem -benchtime=100000x ./sidecar
 } 2>&1 | grep -E '^Benchmark|^ok' | tee "$OUT/searches.txt"
 
 section "3. searches over HTTP (wrk) vs a constant server with the same body, at each scale (SCALES)"

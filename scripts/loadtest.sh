@@ -12,6 +12,7 @@
 #   SCALE     size of the release built from the sample generator [1 = the
 #             embedded sample; 10 = ten times larger]
 #   SNAPSHOT  snapshot file to serve instead of building one
+#   ANSWER_CACHE  the sidecar's -answer-cache in bytes [0: off]
 #
 # Everything listens on 127.0.0.1 on ports chosen by the kernel; every
 # process started here is stopped on exit. Needs go and wrk
@@ -69,8 +70,11 @@ wait_addr() {
 }
 
 # The sidecar logs no line per request, only start, loads and shutdown.
-# wrk's connections all come from one address: no limit per address.
-"$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" -max-conns-per-ip 0 \
+# wrk's connections all come from one address: no limit per address. wrk
+# sends one query again and again, which the answer cache would answer
+# (soonest): it is off unless ANSWER_CACHE (bytes) asks for it, so that
+# the figures are the searches' (the cache's: BenchmarkRequestMix).
+"$work/sidecar" -addr 127.0.0.1:0 -snapshot "$work/occupancy.snapshot" -static "" -max-conns-per-ip 0 -answer-cache "${ANSWER_CACHE:-0}" \
 	>"$work/sidecar.out" 2>"$work/sidecar.log" &
 pids+=($!)
 sidecar_addr=$(wait_addr "$work/sidecar.log" 'msg=listening')

@@ -2,6 +2,7 @@ package sidecar_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,7 @@ func BenchmarkRequest(b *testing.B) {
 		cfg := sidecar.DefaultConfig()
 		cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
 		cfg.StaticDir = ""
+		cfg.AnswerCache = 0 // the same query again and again: the search's cost, not the cache's (see BenchmarkRequestMix)
 		writeSnapshot(b, cfg.SnapshotPath, builtSnapshot(b, size.scale))
 		srv, err := sidecar.New(cfg, nil)
 		if err != nil {
@@ -115,4 +117,102 @@ func BenchmarkRequest(b *testing.B) {
 			})
 		}
 	}
+}
+
+// mixBodies returns n requests as a campus's clients might send them over
+// an hour, in the order they arrive: half find_free_rooms (two thirds of
+// them from a phone's own position, each different), half
+// find_soonest_bookings; 80% about "now" (the time advances through four
+// 15-minute slots across the n requests; a selection lasts 30 minutes to
+// 2 hours), the rest about a random time of the semester.
+func mixBodies(n int) (routes, bodies []string) {
+	const layout = "2006-01-02T15:04:05.000Z"
+	rng := rand.New(rand.NewPCG(11, 12))
+	start := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		now := start.Add(time.Duration(i) * time.Hour / time.Duration(n))
+		at := now
+		if rng.IntN(5) == 0 {
+			at = time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(100*12*4)) * 15 * time.Minute)
+		}
+		if rng.IntN(2) == 0 {
+			end := at.Add(time.Duration(2+rng.IntN(7)) * 15 * time.Minute)
+			body := fmt.Sprintf(`{"selection":[{"start":%q,"end":%q}]`, at.Format(layout), end.Format(layout))
+			if rng.IntN(3) > 0 {
+				body += fmt.Sprintf(`,"coordinates":{"latitude":%.6f,"longitude":%.6f}`, 46.515+rng.Float64()/100, 6.56+rng.Float64()/100)
+			}
+			routes, bodies = append(routes, "find_free_rooms"), append(bodies, body+"}")
+			continue
+		}
+		routes, bodies = append(routes, "find_soonest_bookings"), append(bodies, fmt.Sprintf(`{"after_date":%q}`, at.Format(layout)))
+	}
+	return routes, bodies
+}
+
+// BenchmarkRequestMix measures the answer cache honestly: requests of
+// mixBodies, in order, through the handler, with the cache (the default
+// size) and without, at campus size and 10 times beyond. It reports the
+// share of requests answered from the cache.
+func BenchmarkRequestMix(b *testing.B) {
+	routes, bodies := mixBodies(100000)
+	for _, scale := range []int{1, 10} {
+		snap := builtSnapshot(b, scale)
+		for _, cache := range []int{0, sidecar.DefaultAnswerCache} {
+			b.Run(fmt.Sprintf("scale=%d/cache=%v", scale, cache > 0), func(b *testing.B) {
+				// A server of its own, whose cache starts empty.
+				cfg := sidecar.DefaultConfig()
+				cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
+				cfg.StaticDir = ""
+				cfg.AnswerCache = cache
+				writeSnapshot(b, cfg.SnapshotPath, snap)
+				srv, err := sidecar.New(cfg, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := srv.Handler()
+				var ctx fasthttp.RequestCtx
+				i := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx.Request.Reset()
+					ctx.Response.Reset()
+					ctx.Request.Header.SetMethod("POST")
+					ctx.Request.SetRequestURI("/api/rooms/" + routes[i%len(routes)])
+					ctx.Request.Header.SetContentType("application/json")
+					ctx.Request.SetBodyString(bodies[i%len(bodies)])
+					h(&ctx)
+					if ctx.Response.StatusCode() != 200 {
+						b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+					}
+					i++
+				}
+				b.StopTimer()
+				if cache > 0 {
+					b.ReportMetric(100*counter(string(metricsOf(b, h)), `result="hit"`)/float64(b.N), "%hits")
+				}
+			})
+		}
+	}
+}
+
+// metricsOf returns h's /metrics page.
+func metricsOf(b *testing.B, h fasthttp.RequestHandler) []byte {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod("GET")
+	ctx.Request.SetRequestURI("/metrics")
+	h(&ctx)
+	return append([]byte(nil), ctx.Response.Body()...)
+}
+
+// counter returns the value of the answer cache's request counter whose
+// line holds label.
+func counter(metrics, label string) float64 {
+	for line := range strings.Lines(metrics) {
+		if strings.HasPrefix(line, "occupancy_answer_cache_requests_total{") && strings.Contains(line, label) {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			return v
+		}
+	}
+	return 0
 }

@@ -176,6 +176,7 @@ func BenchmarkHandler(b *testing.B) {
 		s := bs.make(b)
 		cfg := sidecar.DefaultConfig()
 		cfg.SnapshotPath = filepath.Join(b.TempDir(), "occupancy.snapshot")
+		cfg.AnswerCache = 0 // the same query again and again (see BenchmarkRequestMix)
 		writeSnapshot(b, cfg.SnapshotPath, s)
 		srv, err := sidecar.New(cfg, nil)
 		if err != nil {

@@ -34,6 +34,8 @@ type Index struct {
 	// offsets, when set, is the campus time zone: datetimes are written as
 	// RFC 3339 with their true offset instead of wall-clock time with a Z.
 	offsets *time.Location
+	// cache, when set, keeps whole answers (see answerCache).
+	cache *answerCache
 }
 
 // WithOffsets returns a copy of ix that writes datetimes as RFC 3339 with
@@ -43,6 +45,22 @@ type Index struct {
 func (ix *Index) WithOffsets(loc *time.Location) *Index {
 	c := *ix
 	c.offsets = loc
+	if ix.cache != nil { // its answers are written the other way
+		c.cache = newAnswerCache(ix.cache.max)
+	}
+	return &c
+}
+
+// WithAnswerCache returns a copy of ix that keeps up to maxBytes of whole
+// answers of the searches that do not depend on a position (see
+// answerCache), in a cache of its own; maxBytes <= 0 keeps none. The copy
+// shares ix's rooms, which are read-only.
+func (ix *Index) WithAnswerCache(maxBytes int) *Index {
+	c := *ix
+	c.cache = nil
+	if maxBytes > 0 {
+		c.cache = newAnswerCache(maxBytes)
+	}
 	return &c
 }
 
@@ -422,6 +440,7 @@ type scratch struct {
 	ranges []slotRange
 	hits   []hit
 	out    []byte
+	key    []byte // the answer cache's key
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -744,6 +763,26 @@ func (ix *Index) AppendFree(dst []byte, q *FreeQuery) []byte {
 }
 
 func (ix *Index) appendFree(dst []byte, q *FreeQuery, s *scratch) []byte {
+	keep := false
+	if ix.cache != nil {
+		s.ranges = mergeRanges(s.ranges, q.Ranges)
+		if s.key, keep = freeKey(s.key[:0], q, s.ranges); keep {
+			var hit bool
+			if dst, hit = ix.cache.get(dst, s.key); hit {
+				return dst
+			}
+		}
+	}
+	start := len(dst)
+	dst = ix.appendFreeHits(dst, q, s)
+	if keep {
+		ix.cache.put(s.key, dst[start:])
+	}
+	return dst
+}
+
+// appendFreeHits is appendFree without the cache.
+func (ix *Index) appendFreeHits(dst []byte, q *FreeQuery, s *scratch) []byte {
 	hits := ix.freeHits(q, s)
 	dst = append(dst, '[')
 	for k, h := range hits {
@@ -961,6 +1000,31 @@ type SoonestBooking struct {
 // dst: for every room in name order,
 // {"name":…,"soonest_booking":{"start_datetime":…,"end_datetime":…}|null}.
 func (ix *Index) AppendSoonest(dst []byte, q *SoonestQuery) []byte {
+	s := getScratch()
+	defer putScratch(s)
+	return ix.appendSoonest(dst, q, s)
+}
+
+func (ix *Index) appendSoonest(dst []byte, q *SoonestQuery, s *scratch) []byte {
+	keep := false
+	if ix.cache != nil {
+		if s.key, keep = soonestKey(s.key[:0], q, snapshot.Slot(q.After)); keep {
+			var hit bool
+			if dst, hit = ix.cache.get(dst, s.key); hit {
+				return dst
+			}
+		}
+	}
+	start := len(dst)
+	dst = ix.appendSoonestRooms(dst, q)
+	if keep {
+		ix.cache.put(s.key, dst[start:])
+	}
+	return dst
+}
+
+// appendSoonestRooms is appendSoonest without the cache.
+func (ix *Index) appendSoonestRooms(dst []byte, q *SoonestQuery) []byte {
 	dst = append(dst, '[')
 	n := 0
 	for i := range ix.soonestRooms(q) {

@@ -145,6 +145,19 @@ func (m *metrics) write(b *bytes.Buffer, st *Store, now time.Time) {
 			b.WriteString("# TYPE occupancy_snapshot_age_seconds gauge\n")
 			fmt.Fprintf(b, "occupancy_snapshot_age_seconds %g\n", now.Sub(ft).Seconds())
 		}
+		if c := ix.cache; c != nil {
+			hits, misses, entries, bytes := c.stats()
+			b.WriteString("# HELP occupancy_answer_cache_requests_total Searches that could be answered from the answer cache, by result (they restart at 0 with each snapshot, whose cache starts empty).\n")
+			b.WriteString("# TYPE occupancy_answer_cache_requests_total counter\n")
+			fmt.Fprintf(b, "occupancy_answer_cache_requests_total{result=\"hit\"} %d\n", hits)
+			fmt.Fprintf(b, "occupancy_answer_cache_requests_total{result=\"miss\"} %d\n", misses)
+			b.WriteString("# HELP occupancy_answer_cache_entries Answers held by the answer cache.\n")
+			b.WriteString("# TYPE occupancy_answer_cache_entries gauge\n")
+			fmt.Fprintf(b, "occupancy_answer_cache_entries %d\n", entries)
+			b.WriteString("# HELP occupancy_answer_cache_bytes Bytes held by the answer cache (keys, answers, an estimate of the map's own), at most -answer-cache.\n")
+			b.WriteString("# TYPE occupancy_answer_cache_bytes gauge\n")
+			fmt.Fprintf(b, "occupancy_answer_cache_bytes %d\n", bytes)
+		}
 	}
 	b.WriteString("# HELP occupancy_snapshot_reloads_total Successful snapshot loads.\n")
 	b.WriteString("# TYPE occupancy_snapshot_reloads_total counter\n")

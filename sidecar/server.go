@@ -50,7 +50,8 @@ const (
 	DefaultPollInterval    = time.Second
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultStaticCache     = "public, max-age=300"
-	DefaultHeaderBytes     = 8 << 10 // fasthttp ReadBufferSize: the largest request head
+	DefaultHeaderBytes     = 8 << 10  // fasthttp ReadBufferSize: the largest request head
+	DefaultAnswerCache     = 16 << 20 // bytes of whole answers kept per snapshot
 )
 
 // Config configures a [Server]. Start from [DefaultConfig]; a zero field
@@ -89,6 +90,13 @@ type Config struct {
 	// SnapshotFetch configures fetching a snapshot from an http(s) URL
 	// (headers, timeout, size limit); zero means the defaults.
 	SnapshotFetch FetchOptions
+
+	// AnswerCache is how many bytes of whole answers each loaded snapshot
+	// keeps for the searches that depend on no position
+	// (find_soonest_bookings, find_free_rooms without coordinates); 0 (or
+	// less) keeps none. Unlike the fields above, zero is not replaced by
+	// the default.
+	AnswerCache int
 }
 
 // DefaultConfig returns the documented defaults.
@@ -110,6 +118,7 @@ func DefaultConfig() Config {
 		PollInterval:    DefaultPollInterval,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		StaticCache:     DefaultStaticCache,
+		AnswerCache:     DefaultAnswerCache,
 	}
 }
 
@@ -213,6 +222,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.RFC3339 {
 		s.store.Offsets = loc
 	}
+	s.store.AnswerCache = cfg.AnswerCache
 	s.freeHandler, s.soonestHandler = s.findFree, s.findSoonest
 	s.anyOrig = len(cfg.AllowedOrigins) == 0
 	for _, o := range cfg.AllowedOrigins {
@@ -534,7 +544,7 @@ func (s *Server) findSoonest(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	sc := getScratch()
-	sc.out = ix.AppendSoonest(sc.out[:0], &q)
+	sc.out = ix.appendSoonest(sc.out[:0], &q, sc)
 	s.writeJSON(ctx, sc.out)
 	putScratch(sc)
 }

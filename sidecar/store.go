@@ -31,6 +31,10 @@ type Store struct {
 	// Offsets, when set before the first load, makes every loaded index
 	// write datetimes with their true offset (see [Index.WithOffsets]).
 	Offsets *time.Location
+	// AnswerCache, when positive before the first load, gives every
+	// loaded index a cache of that many bytes of whole answers (see
+	// [Index.WithAnswerCache]); a new snapshot starts with an empty one.
+	AnswerCache int
 
 	cur atomic.Pointer[Index]
 
@@ -215,6 +219,9 @@ func (st *Store) update(ctx context.Context, force bool) error {
 	ix := NewIndex(s, f.modTime)
 	if st.Offsets != nil {
 		ix = ix.WithOffsets(st.Offsets)
+	}
+	if st.AnswerCache > 0 {
+		ix = ix.WithAnswerCache(st.AnswerCache)
 	}
 	old := st.cur.Swap(ix)
 	st.loadedSum, st.failedSum, st.failedBody = f.sum, [sha256.Size]byte{}, nil

@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.RFC3339, "rfc3339", cfg.RFC3339, "write datetimes with their true offset, as the build's -rfc3339 (use the same setting for both)")
 	fs.IntVar(&cfg.MaxBodyBytes, "max-body", cfg.MaxBodyBytes, "largest request body in `bytes`")
 	fs.IntVar(&cfg.MaxRanges, "max-ranges", cfg.MaxRanges, "most ranges in a selection")
+	fs.IntVar(&cfg.AnswerCache, "answer-cache", cfg.AnswerCache, "`bytes` of whole answers kept per snapshot for the searches that depend on no position (find_soonest_bookings, find_free_rooms without coordinates); 0 = none")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a request")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write a response")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "keep-alive idle time")

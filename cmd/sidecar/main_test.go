@@ -233,3 +233,41 @@ func TestRunSnapshotFIFO(t *testing.T) {
 	}
 	r.stop(t)
 }
+
+// TestRunAnswerCacheFlag checks that the answer cache is on by default
+// and that -answer-cache 0 turns it off, as /metrics shows.
+func TestRunAnswerCacheFlag(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 1})
+	data, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(dir, "occupancy.snapshot")
+	if err := os.WriteFile(snap, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{{nil, true}, {[]string{"-answer-cache", "0"}, false}} {
+		r := startRun(t, append([]string{"-snapshot", snap, "-static", ""}, tc.args...)...)
+		var metrics string
+		for i := 0; i < 100; i++ {
+			resp, err := client.Get("http://" + r.addr + "/metrics")
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if metrics = string(b); strings.Contains(metrics, "occupancy_snapshot_loaded 1") {
+					break
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := strings.Contains(metrics, "occupancy_answer_cache_bytes "); got != tc.want {
+			t.Errorf("%v: answer cache in /metrics = %v, want %v:\n%s", tc.args, got, tc.want, metrics)
+		}
+		r.stop(t)
+	}
+}
