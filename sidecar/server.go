@@ -99,6 +99,17 @@ type Config struct {
 	AnswerCache int
 }
 
+// ConfigError is a field of [Config] that [New] refused.
+type ConfigError struct {
+	Field string // the field's name in Config, such as "TimeZone"
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the field's error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
@@ -203,11 +214,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+		return nil, &ConfigError{Field: "TimeZone", Err: fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)}
 	}
 	store, err := NewStoreWith(cfg.SnapshotPath, cfg.SnapshotFetch, log)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Field: "SnapshotPath", Err: err}
 	}
 	s := &Server{
 		cfg:     cfg,

@@ -39,6 +39,13 @@ import (
 // version is set with -ldflags "-X main.version=…".
 var version = "dev"
 
+// flagOfField names the flag that sets each field of sidecar.Config that
+// sidecar.New may refuse.
+var flagOfField = map[string]string{
+	"TimeZone":     "-tz",
+	"SnapshotPath": "-snapshot",
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -133,12 +140,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.SnapshotFetch.Timeout <= 0 {
 		return errors.New("invalid -snapshot-timeout: want a positive duration")
 	}
-	if _, err := sidecar.NewStoreWith(cfg.SnapshotPath, cfg.SnapshotFetch, nil); err != nil {
-		return fmt.Errorf("invalid -snapshot: %w", err)
-	}
 	srv, err := sidecar.New(cfg, log)
 	if err != nil {
-		return fmt.Errorf("invalid -tz: %w", err)
+		// The configuration's fields are this command's flags.
+		if ce := (*sidecar.ConfigError)(nil); errors.As(err, &ce) && flagOfField[ce.Field] != "" {
+			return fmt.Errorf("invalid %s: %w", flagOfField[ce.Field], ce.Err)
+		}
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
