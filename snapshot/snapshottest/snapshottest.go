@@ -20,8 +20,8 @@ type Booking struct {
 type Options struct {
 	Rooms int    // number of rooms
 	Seed  uint64 // same seed, same snapshot
-	// BlocksPerWeek is the range of weekly sessions per room; zero means
-	// 20 to 30, the sample's scale.
+	// MinBlocks and MaxBlocks bound the weekly sessions of each room; zero
+	// means 20 to 30, the sample's scale.
 	MinBlocks, MaxBlocks int
 }
 
