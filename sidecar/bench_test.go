@@ -73,7 +73,6 @@ func BenchmarkLoad(b *testing.B) {
 	for _, scale := range []int{1, 3, 10, 30} {
 		data := builtSnapshotData(b, scale)
 		b.Run(fmt.Sprintf("scale=%d", scale), func(b *testing.B) {
-			var ix *sidecar.Index
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -81,18 +80,19 @@ func BenchmarkLoad(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				ix = sidecar.NewIndex(s, time.Time{})
+				if ix := sidecar.NewIndex(s, time.Time{}); ix.Len() != len(s.Rooms) {
+					b.Fatalf("%d rooms indexed of %d", ix.Len(), len(s.Rooms))
+				}
 			}
 			b.StopTimer()
 			var before, after runtime.MemStats
-			ix = nil
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			s, err := snapshot.Parse(data)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ix = sidecar.NewIndex(s, time.Time{})
+			ix := sidecar.NewIndex(s, time.Time{})
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(ix.Len()), "rooms")

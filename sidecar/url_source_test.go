@@ -516,11 +516,11 @@ func TestURLCredentialsNeverShown(t *testing.T) {
 		u, p, ok := r.BasicAuth()
 		switch {
 		case !ok || u != user || p != pass || r.URL.RawQuery != sig+"&X-Amz-Expires=60" || r.Header.Get("X-Token") != token:
-			http.Error(w, "forbidden", 403)
+			http.Error(w, "forbidden", http.StatusForbidden)
 		case r.URL.Path == "/redirect":
 			http.Redirect(w, r, other.URL+"/occupancy.snapshot", http.StatusFound)
 		case r.URL.Path == "/refuse":
-			http.Error(w, "forbidden "+r.URL.RawQuery, 403)
+			http.Error(w, "forbidden "+r.URL.RawQuery, http.StatusForbidden)
 		default:
 			w.Write(body)
 		}

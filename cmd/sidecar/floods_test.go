@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -26,7 +27,7 @@ func dialFrom(from, addr string) (net.Conn, error) {
 // probe sends n searches from 127.0.0.3, one after another, each with a
 // 2-second limit, and returns the failures.
 func probe(addr string, n int) []string {
-	tr := &http.Transport{DialContext: nil, Dial: func(_, a string) (net.Conn, error) { return dialFrom("127.0.0.3", a) }, DisableKeepAlives: true}
+	tr := &http.Transport{DialContext: func(_ context.Context, _, a string) (net.Conn, error) { return dialFrom("127.0.0.3", a) }, DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
 	var failed []string

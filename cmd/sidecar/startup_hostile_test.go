@@ -58,8 +58,8 @@ func TestRunBadSnapshot(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err != nil || status != 200 {
-		t.Fatalf("not alive: %d %v\n%s", status, err, stderr.String())
+	if err != nil || status != 200 || body != `{"status":"ok"}` {
+		t.Fatalf("not alive: %d %s %v\n%s", status, body, err, stderr.String())
 	}
 	status, body, _ = get("GET", "/readyz", "")
 	if want := `{"message":"No snapshot loaded: snapshot: corrupt snapshot: body length`; status != 503 || !strings.HasPrefix(body, want) || strings.Contains(body, dir) {

@@ -151,6 +151,9 @@ func (s *manifestStream) read(each func(*streamEntry)) (*Manifest, error) {
 	}
 	m := &Manifest{}
 	v, ok := s.field(" ", "version", true)
+	if !ok {
+		return fail()
+	}
 	if m.Version, ok = plainInt(v); !ok || m.Version != ManifestVersion {
 		return fail()
 	}

@@ -398,14 +398,6 @@ func (r *Report) changedKinds() []string {
 	return out
 }
 
-func totalBytes(files []File) int64 {
-	var n int64
-	for _, f := range files {
-		n += int64(len(f.Data))
-	}
-	return n
-}
-
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:

@@ -295,7 +295,10 @@ func filesInPlace(root string, m *Manifest) bool {
 	return err == nil && s.inPlace
 }
 
-// dirEntries converts what os.ReadDir returns, without inodes.
+// dirEntries converts what os.ReadDir returns, without inodes. (Linux reads
+// folders with getdents instead, so only other systems call it.)
+//
+//lint:ignore U1000 used by scan_readdir.go and scan_other.go, built for other systems
 func dirEntries(list []fs.DirEntry) []dirEntry {
 	entries := make([]dirEntry, len(list))
 	for i, e := range list {
