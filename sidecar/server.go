@@ -311,12 +311,91 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 	}
 }
 
-// route maps a request to its handler. Matching follows Express: the path
-// is case-insensitive and a trailing slash is optional; parameters keep
-// their case.
-func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestCtx)) {
+// handler serves one request.
+type handler = func(*fasthttp.RequestCtx)
+
+// endpoint is one line of the API's table (see endpoints).
+type endpoint struct {
+	// path is the URL path's segments, compared case-insensitively; "*"
+	// stands for any one segment.
+	path  []string
+	route route  // its label in the metrics
+	allow string // the methods it allows, for 405 and preflight answers
+	// get serves GET and HEAD, given the path's segments.
+	get func(s *Server, segs []string) handler
+	// post, when set, serves POST, under postRoute.
+	post      func(s *Server) handler
+	postRoute route
+}
+
+// endpoints is the API at a glance, matched in order: the first line
+// whose path matches serves the request. A request for a path of no line
+// is a 404; one with a method its line does not allow is a 405.
+var endpoints = []endpoint{
+	{path: []string{"healthz"}, route: routeHealthz, allow: allowGet, get: func(s *Server, _ []string) handler { return s.healthz }},
+	{path: []string{"readyz"}, route: routeReadyz, allow: allowGet, get: func(s *Server, _ []string) handler { return s.readyz }},
+	{path: []string{"metrics"}, route: routeMetrics, allow: allowGet, get: func(s *Server, _ []string) handler { return s.serveMetrics }},
+	// The page for people and its files.
+	{path: []string{""}, route: routeWeb, allow: allowGet, get: webIndex},
+	{path: []string{"index.html"}, route: routeWeb, allow: allowGet, get: webIndex},
+	{path: []string{"app", "*"}, route: routeWeb, allow: allowGet, get: func(s *Server, segs []string) handler { return s.staticApp(segs[1]) }},
+	// The API's description.
+	{path: []string{"api", "openapi.json"}, route: routeDocs, allow: allowGet, get: func(s *Server, _ []string) handler { return s.staticDoc(tree.OpenAPIPath, contentJSON) }},
+	{path: []string{"api", "docs"}, route: routeDocs, allow: allowGet, get: func(s *Server, _ []string) handler { return s.staticDoc(tree.APIDocsPath, contentHTML) }},
+	// The two searches; a GET of their URLs looks up a room of that name,
+	// as in the reference.
+	{path: []string{"api", "rooms", "find_free_rooms"}, route: routeRoom, allow: allowPost, get: roomDetail,
+		post: func(s *Server) handler { return s.freeHandler }, postRoute: routeFree},
+	{path: []string{"api", "rooms", "find_soonest_bookings"}, route: routeRoom, allow: allowPost, get: roomDetail,
+		post: func(s *Server) handler { return s.soonestHandler }, postRoute: routeSoonest},
+	// The static API.
+	{path: []string{"api", "rooms"}, route: routeRooms, allow: allowGet, get: listOf("rooms")},
+	{path: []string{"api", "rooms", "*"}, route: routeRoom, allow: allowGet, get: roomDetail},
+	{path: []string{"api", "courses"}, route: routeCourses, allow: allowGet, get: listOf("courses")},
+	{path: []string{"api", "courses", "*"}, route: routeCourse, allow: allowGet, get: func(s *Server, segs []string) handler {
+		return s.staticDetail("courses", segs[2], "Course not found")
+	}},
+	{path: []string{"api", "studyplans"}, route: routeStudyplans, allow: allowGet, get: listOf("studyplans")},
+	{path: []string{"api", "studyplans", "*"}, route: routeStudyplan, allow: allowGet, get: func(s *Server, segs []string) handler {
+		return s.staticDetail("studyplans", normalizeObjectID(segs[2]), "Studyplan not found")
+	}},
+}
+
+// webIndex, roomDetail and listOf(kind) serve lines of endpoints.
+func webIndex(s *Server, _ []string) handler { return s.staticDoc(tree.WebIndexPath, contentHTML) }
+
+func roomDetail(s *Server, segs []string) handler {
+	return s.staticDetail("rooms", segs[2], "Room not found")
+}
+
+func listOf(kind string) func(*Server, []string) handler {
+	return func(s *Server, _ []string) handler { return s.staticList(kind) }
+}
+
+// endpointOf returns the line of endpoints that segs match, or nil.
+func endpointOf(segs []string) *endpoint {
+next:
+	for i := range endpoints {
+		e := &endpoints[i]
+		if len(e.path) != len(segs) {
+			continue
+		}
+		for k, p := range e.path {
+			if p != "*" && !strings.EqualFold(p, segs[k]) {
+				continue next
+			}
+		}
+		return e
+	}
+	return nil
+}
+
+// route maps a request to its label and handler. Matching follows
+// Express: the path is case-insensitive and a trailing slash is optional;
+// parameters keep their case.
+func (s *Server) route(ctx *fasthttp.RequestCtx) (route, handler) {
 	// The two searches first, without converting or splitting the path:
-	// the same match as below for them, allocation-free.
+	// the same match as the table's for them, allocation-free.
 	if ctx.IsPost() {
 		p := ctx.Path()
 		if len(p) > 1 && p[len(p)-1] == '/' {
@@ -334,89 +413,22 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) (route, func(*fasthttp.RequestC
 		path = strings.TrimSuffix(path, "/")
 	}
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if ctx.IsOptions() {
-		allow := allowFor(segs)
-		if allow == "" {
-			return routeNotFound, s.notFound
-		}
-		return routePreflight, s.preflight(allow)
-	}
-	get := ctx.IsGet() || ctx.IsHead()
-	eq := strings.EqualFold
+	e := endpointOf(segs)
 	switch {
-	case len(segs) == 1 && eq(segs[0], "healthz"):
-		return routeHealthz, s.only(allowGet, get, s.healthz)
-	case len(segs) == 1 && eq(segs[0], "readyz"):
-		return routeReadyz, s.only(allowGet, get, s.readyz)
-	case len(segs) == 1 && eq(segs[0], "metrics"):
-		return routeMetrics, s.only(allowGet, get, s.serveMetrics)
-	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")):
-		// The page for people and its files.
-		return routeWeb, s.only(allowGet, get, s.staticDoc(tree.WebIndexPath, contentHTML))
-	case len(segs) == 2 && eq(segs[0], "app"):
-		return routeWeb, s.only(allowGet, get, s.staticApp(segs[1]))
-	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
+	case e == nil:
 		return routeNotFound, s.notFound
-	case len(segs) == 2 && eq(segs[1], "openapi.json"):
-		return routeDocs, s.only(allowGet, get, s.staticDoc(tree.OpenAPIPath, contentJSON))
-	case len(segs) == 2 && eq(segs[1], "docs"):
-		return routeDocs, s.only(allowGet, get, s.staticDoc(tree.APIDocsPath, contentHTML))
+	case ctx.IsOptions():
+		return routePreflight, s.preflight(e.allow)
+	case ctx.IsPost() && e.post != nil:
+		return e.postRoute, e.post(s)
+	case ctx.IsGet() || ctx.IsHead():
+		return e.route, e.get(s, segs)
 	}
-	kind := segs[1]
-	var param string
-	if len(segs) == 3 {
-		param = segs[2]
-	}
-	switch {
-	case eq(kind, "rooms") && len(segs) == 3 && ctx.IsPost() && eq(param, "find_free_rooms"):
-		return routeFree, s.findFree
-	case eq(kind, "rooms") && len(segs) == 3 && ctx.IsPost() && eq(param, "find_soonest_bookings"):
-		return routeSoonest, s.findSoonest
-	case eq(kind, "rooms") && len(segs) == 3 && (eq(param, "find_free_rooms") || eq(param, "find_soonest_bookings")):
-		// GET falls through to the room lookup, as in the reference.
-		return routeRoom, s.only(allowPost, get, s.staticDetail("rooms", param, "Room not found"))
-	case eq(kind, "rooms") && len(segs) == 2:
-		return routeRooms, s.only(allowGet, get, s.staticList("rooms"))
-	case eq(kind, "rooms"):
-		return routeRoom, s.only(allowGet, get, s.staticDetail("rooms", param, "Room not found"))
-	case eq(kind, "courses") && len(segs) == 2:
-		return routeCourses, s.only(allowGet, get, s.staticList("courses"))
-	case eq(kind, "courses"):
-		return routeCourse, s.only(allowGet, get, s.staticDetail("courses", param, "Course not found"))
-	case eq(kind, "studyplans") && len(segs) == 2:
-		return routeStudyplans, s.only(allowGet, get, s.staticList("studyplans"))
-	case eq(kind, "studyplans"):
-		return routeStudyplan, s.only(allowGet, get, s.staticDetail("studyplans", normalizeObjectID(param), "Studyplan not found"))
-	}
-	return routeNotFound, s.notFound
+	return e.route, s.methodNotAllowed(e.allow)
 }
 
-// allowFor returns the methods allowed on the route of segs (the path split
-// as in route), or "" when no route matches.
-func allowFor(segs []string) string {
-	eq := strings.EqualFold
-	switch {
-	case len(segs) == 1 && (eq(segs[0], "healthz") || eq(segs[0], "readyz") || eq(segs[0], "metrics")):
-		return allowGet
-	case len(segs) == 1 && (segs[0] == "" || eq(segs[0], "index.html")), len(segs) == 2 && eq(segs[0], "app"):
-		return allowGet // the page for people
-	case len(segs) < 2 || len(segs) > 3 || !eq(segs[0], "api"):
-		return ""
-	case len(segs) == 2 && (eq(segs[1], "openapi.json") || eq(segs[1], "docs")):
-		return allowGet
-	case !eq(segs[1], "rooms") && !eq(segs[1], "courses") && !eq(segs[1], "studyplans"):
-		return ""
-	case len(segs) == 3 && eq(segs[1], "rooms") && (eq(segs[2], "find_free_rooms") || eq(segs[2], "find_soonest_bookings")):
-		return allowPost
-	}
-	return allowGet
-}
-
-// only runs h when ok (the method is allowed), else answers 405 with allow.
-func (s *Server) only(allow string, ok bool, h func(*fasthttp.RequestCtx)) func(*fasthttp.RequestCtx) {
-	if ok {
-		return h
-	}
+// methodNotAllowed answers 405 with the methods allowed.
+func (s *Server) methodNotAllowed(allow string) handler {
 	return func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set("Allow", allow)
 		s.writeError(ctx, &RequestError{Status: fasthttp.StatusMethodNotAllowed,
