@@ -35,7 +35,7 @@ func BenchmarkBuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rel, err := source.Decode(raw)
+		rel, err := source.Check(raw)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func BenchmarkBuild(b *testing.B) {
 		})
 		b.Run(name+"/check", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := source.Decode(raw); err != nil {
+				if _, err := source.Check(raw); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -116,7 +116,7 @@ func BenchmarkBuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rel, err := source.Decode(raw)
+				rel, err := source.Check(raw)
 				if err != nil {
 					b.Fatal(err)
 				}

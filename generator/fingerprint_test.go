@@ -118,7 +118,7 @@ func TestFingerprintFollowsTheRelease(t *testing.T) {
 
 	raw := sourcetest.FixtureRaw()
 	raw.Rooms.Rows[0].Capacity = "251"
-	other, err := source.Decode(raw)
+	other, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

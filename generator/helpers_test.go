@@ -4,4 +4,4 @@ import "occupancy/source"
 
 func sourceID(unit, semester string) string { return source.StudyPlanID(unit, semester) }
 
-func decode(raw *source.Raw) (*source.Release, error) { return source.Decode(raw) }
+func check(raw *source.Raw) (*source.Release, error) { return source.Check(raw) }

@@ -54,7 +54,7 @@ func (r *renderer) newFeeds() (*feeds, error) {
 		}
 	}
 	// Room names and course codes ending in ".ics" are refused by
-	// source.Decode, so no feed can take a detail's URL.
+	// source.Check, so no feed can take a detail's URL.
 	f := &feeds{r: r, tzid: icalParam(loc.String())}
 	from, to := r.span()
 	f.tz = vtimezone(loc, from.Year(), to.Year())

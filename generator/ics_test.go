@@ -470,7 +470,7 @@ func TestFeedUIDs(t *testing.T) {
 	raw.Sessions.Rows[0].End = "10:30"
 	raw.Courses.Rows[0].Name = "Software engineering (new)"
 	raw.Bookings.Rows = append(raw.Bookings.Rows, source.BookingRow{Line: 9, Date: "2026-09-30", Start: "08:00", End: "09:00", Rooms: "CO1", Name: "Visit"})
-	rel, err := decode(raw)
+	rel, err := check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,14 +599,14 @@ func TestFeedNames(t *testing.T) {
 	// refused with a positioned error. Inner ".ics" is a plain name.
 	raw := fixtureRaw()
 	raw.Rooms.Rows = append(raw.Rooms.Rows, source.RoomRow{Line: 100, Name: "Lab.ICS", Type: "lab"})
-	if _, err := decode(raw); !errors.Is(err, source.ErrBadName) || !strings.Contains(err.Error(), "rooms row 100, column name") {
+	if _, err := check(raw); !errors.Is(err, source.ErrBadName) || !strings.Contains(err.Error(), "rooms row 100, column name") {
 		t.Fatalf("a room named Lab.ICS: %v", err)
 	}
 	raw = fixtureRaw()
 	for i, n := range []string{"a.ics.b", "ics", ".icsx"} {
 		raw.Rooms.Rows = append(raw.Rooms.Rows, source.RoomRow{Line: 100 + i, Name: n, Type: "lab"})
 	}
-	rel, err := decode(raw)
+	rel, err := check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // record inputs, and every file's bytes.
 func entityFiles(t *testing.T, raw *source.Raw, salt string) (inputs, data map[string]string) {
 	t.Helper()
-	rel, err := source.Decode(raw)
+	rel, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

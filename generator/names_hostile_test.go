@@ -30,7 +30,7 @@ func TestHostileNamesPublish(t *testing.T) {
 		raw.Rooms.Rows = append(raw.Rooms.Rows, source.RoomRow{Line: 100 + i, Name: n, Type: "lab"})
 		raw.Courses.Rows = append(raw.Courses.Rows, source.CourseRow{Line: 100 + i, Code: n, Name: "course " + n})
 	}
-	rel, err := decode(raw)
+	rel, err := check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func builtSnapshot(b *testing.B, scale int) *snapshot.Snapshot {
 // generated at scale.
 func builtSnapshotData(b *testing.B, scale int) []byte {
 	b.Helper()
-	rel, err := source.Decode(sample.Generate(scale))
+	rel, err := source.Check(sample.Generate(scale))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -332,7 +332,7 @@ type keyed[T any] struct {
 }
 
 // compare pairs the items of old and new with the same key, the first
-// with the first if a key repeats (a release from Decode has none), and
+// with the first if a key repeats (a release from Check has none), and
 // returns the indices of the unpaired ones.
 func (s keyed[T]) compare(old, new []T) (k KindChanges, added, removed []int) {
 	k.Kind = s.kind
@@ -735,7 +735,7 @@ func (k *keyBuilder) text(s string) *keyBuilder {
 }
 
 // number appends n with at least width digits; a negative number (which
-// no release from Decode has) sorts first.
+// no release from Check has) sorts first.
 func (k *keyBuilder) number(n, width int) {
 	if n < 0 {
 		k.b = append(k.b, '-')

@@ -48,7 +48,7 @@ func TestRepeatedRows(t *testing.T) {
 			raw := validRaw()
 			raw.Sessions = table("sessions", append(raw.Sessions.Rows, tt.Sessions...), func(r *source.SessionRow, l int) { r.Line = l })
 			raw.Bookings = table("bookings", append(raw.Bookings.Rows, tt.Bookings...), func(r *source.BookingRow, l int) { r.Line = l })
-			rel, warnings, err := source.DecodeWith(raw, source.DefaultLimits)
+			rel, warnings, err := source.CheckWith(raw, source.DefaultLimits)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestRepeatedRowsMany(t *testing.T) {
 		{Name: "AllDifferent", Same: false, Warns: 0},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
-			_, warnings, err := source.DecodeWith(repeatedSessions(50_000, tt.Same), source.Limits{MaxCourseOccurrences: 100_000})
+			_, warnings, err := source.CheckWith(repeatedSessions(50_000, tt.Same), source.Limits{MaxCourseOccurrences: 100_000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func BenchmarkRepeatedRows(b *testing.B) {
 		raw := repeatedSessions(n, true)
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, _, err := source.DecodeWith(raw, source.Limits{MaxCourseOccurrences: 100_000}); err != nil {
+				if _, _, err := source.CheckWith(raw, source.Limits{MaxCourseOccurrences: 100_000}); err != nil {
 					b.Fatal(err)
 				}
 			}

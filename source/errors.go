@@ -142,7 +142,7 @@ func (es *Errors) Unwrap() []error {
 
 // Merge returns the problems of every list in one, ordered by sheet (in
 // the order of [Sheets]) and row, without repeating a problem reported by
-// two steps (such as a missing sheet seen by a reader and by [Decode]).
+// two steps (such as a missing sheet seen by a reader and by [Check]).
 func Merge(lists ...*Errors) *Errors {
 	var out Errors
 	seen := map[string]bool{}

@@ -65,7 +65,7 @@ func (r *Release) Occurrences() []Occurrence {
 	for i := range r.Sessions {
 		s := &r.Sessions[i]
 		if r.SemesterByName(s.Semester) == nil {
-			continue // Decode never lets this happen
+			continue // Check never lets this happen
 		}
 		origin := &Origin{Course: s.Course, Label: s.Label, Rooms: s.Rooms, Semester: s.Semester}
 		for _, d := range dates[i] {

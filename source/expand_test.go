@@ -8,7 +8,7 @@ import (
 )
 
 func TestSessionDates(t *testing.T) {
-	rel, err := source.Decode(validRaw())
+	rel, err := source.Check(validRaw())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestSessionDatesWeekOneIsTheStartWeek(t *testing.T) {
 func TestOccurrencesWallClockAcrossDST(t *testing.T) {
 	// Wall-clock times do not move when Europe/Zurich leaves summer time on
 	// 2026-10-25: a 08:15 lecture is 08:15 on both sides.
-	rel, err := source.Decode(validRaw())
+	rel, err := source.Check(validRaw())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 	"occupancy/source"
 )
 
-// FuzzDecode puts arbitrary text into the cells of a valid release and
-// checks that Decode never panics, and either accepts the release or
+// FuzzCheck puts arbitrary text into the cells of a valid release and
+// checks that Check never panics, and either accepts the release or
 // reports only ParseErrors that point at a sheet and row.
-func FuzzDecode(f *testing.F) {
+func FuzzCheck(f *testing.F) {
 	f.Add("25:00", "2026-13-01", "Moonday", "1-99", "A/B", "-1", "maybe", "x..y")
 	f.Add("24:00", "46272", "Lu", "0", ".", "1e309", "yes", "2026-09-08..2026-09-07")
 	f.Add("8:15", "2026-09-07", "Sun", "3-1", "", "NaN", "", "")
@@ -32,7 +32,7 @@ func FuzzDecode(f *testing.F) {
 		raw.StudyPlans.Rows[0].ID = name
 		raw.Semesters.Serials = true
 		raw.Sessions.Serials = true
-		rel, err := source.Decode(raw)
+		rel, err := source.Check(raw)
 		if err == nil {
 			if rel == nil {
 				t.Fatal("nil release without error")

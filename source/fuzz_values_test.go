@@ -359,7 +359,7 @@ func FuzzDefaultBuilding(f *testing.F) {
 }
 
 // FuzzCoordinates puts arbitrary latitude and longitude cells into a valid
-// release: Decode either publishes both coordinates within range, or reports
+// release: Check either publishes both coordinates within range, or reports
 // positioned problems of those two columns only.
 func FuzzCoordinates(f *testing.F) {
 	for _, p := range [][2]string{
@@ -372,7 +372,7 @@ func FuzzCoordinates(f *testing.F) {
 		raw := validRaw()
 		raw.Rooms.Rows[0].Latitude = lat
 		raw.Rooms.Rows[0].Longitude = lon
-		rel, err := source.Decode(raw)
+		rel, err := source.Check(raw)
 		if err != nil {
 			var es *source.Errors
 			if !errors.As(err, &es) || es.Len() == 0 {
@@ -401,7 +401,7 @@ func FuzzCoordinates(f *testing.F) {
 }
 
 // FuzzNames puts two arbitrary names into the rooms and courses sheets of a
-// valid release: whatever Decode accepts is a set of names that each map
+// valid release: whatever Check accepts is a set of names that each map
 // to their own folder, on case-sensitive and case-insensitive file systems
 // alike.
 func FuzzNames(f *testing.F) {
@@ -419,7 +419,7 @@ func FuzzNames(f *testing.F) {
 		raw.Sessions.Rows[0].Rooms = "CO1"
 		raw.StudyPlans.Rows[0].Courses = "CS-305"
 		raw.Courses.Rows = append(raw.Courses.Rows, source.CourseRow{Line: 4, Code: b, Name: "B"})
-		rel, err := source.Decode(raw)
+		rel, err := source.Check(raw)
 		if err != nil {
 			var es *source.Errors
 			if !errors.As(err, &es) {

@@ -35,3 +35,38 @@ func TestCheckHeaderManyUnknownColumns(t *testing.T) {
 		t.Errorf("ten unknown columns: %q", warns)
 	}
 }
+
+// TestSheetsAsDocumented pins the specification that [source.Sheets]
+// derives from the row types' tags: renaming, reordering or making a column
+// optional or required changes what every timetable office must write, so
+// it must be a deliberate change here too (and in the README's table).
+func TestSheetsAsDocumented(t *testing.T) {
+	want := []string{
+		"semesters (required): name*, type*, start_date*, end_date*, skip_dates",
+		"rooms (required): name*, type*, capacity, building, level, latitude, longitude, link, available",
+		"teachers: name*, people_url",
+		"courses (required): code*, name*, credits, language, edu_url, teachers",
+		"studyplans: unit_code*, unit_name*, section, promo, semester*, courses, id",
+		"sessions: course*, label*, weekday*, start*, end*, rooms, semester, weeks",
+		"bookings: date*, start*, end*, rooms*, course, label, name, description",
+	}
+	var got []string
+	for _, spec := range source.Sheets {
+		line := spec.Name
+		if spec.Required {
+			line += " (required)"
+		}
+		var cols []string
+		for _, c := range spec.Columns {
+			if c.Required {
+				cols = append(cols, c.Name+"*")
+			} else {
+				cols = append(cols, c.Name)
+			}
+		}
+		got = append(got, line+": "+strings.Join(cols, ", "))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("source.Sheets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

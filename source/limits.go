@@ -35,7 +35,7 @@ type Limits struct {
 	MaxListings int
 }
 
-// DefaultLimits are the limits [Decode] applies, and those a zero field of
+// DefaultLimits are the limits [Check] applies, and those a zero field of
 // [Limits] stands for. They are well above what real releases need: the
 // sample at scale 100 (a hundred campuses) has at most 110 occurrences of
 // a course, 870 in a room and 460 in a study plan, and lists 9.6 million
@@ -144,7 +144,7 @@ func newCounter(rel *Release, lim Limits, es *Errors) *counter {
 		p := &rel.StudyPlans[i]
 		sem := semesters[p.Semester]
 		if sem == nil {
-			continue // Decode never lets this happen
+			continue // Check never lets this happen
 		}
 		for _, code := range p.Courses {
 			key := [2]string{code, p.Semester}
@@ -168,7 +168,7 @@ func (c *counter) count(sessionsFile, bookingsFile string) {
 		s := &c.rel.Sessions[i]
 		days := c.sems[s.Semester]
 		if days == nil {
-			continue // Decode never lets this happen
+			continue // Check never lets this happen
 		}
 		n := days.count(s)
 		if n == 0 {

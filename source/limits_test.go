@@ -93,7 +93,7 @@ func TestLimits(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			start := time.Now()
-			rel, _, err = source.DecodeWith(raw, tt.Limits)
+			rel, _, err = source.CheckWith(raw, tt.Limits)
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			t.Logf("%v, %d KiB allocated", took, (after.TotalAlloc-before.TotalAlloc)>>10)
@@ -108,7 +108,7 @@ func TestLimits(t *testing.T) {
 			}
 			var es *source.Errors
 			if rel != nil || !errors.As(err, &es) || !errors.Is(err, source.ErrTooMany) {
-				t.Fatalf("DecodeWith = %v, %v; want ErrTooMany", rel, err)
+				t.Fatalf("CheckWith = %v, %v; want ErrTooMany", rel, err)
 			}
 			if es.Len() != tt.Problems {
 				t.Errorf("%d problems, want %d:\n%v", es.Len(), tt.Problems, err)
@@ -126,17 +126,17 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-// TestDecodeUsesDefaultLimits: Decode, as existing callers use it, applies
+// TestCheckUsesDefaultLimits: Check, as existing callers use it, applies
 // DefaultLimits; a zero Limits means them too.
-func TestDecodeUsesDefaultLimits(t *testing.T) {
-	if _, err := source.Decode(MustIssue12Release(t)); !errors.Is(err, source.ErrTooMany) {
-		t.Errorf("Decode: %v, want ErrTooMany", err)
+func TestCheckUsesDefaultLimits(t *testing.T) {
+	if _, err := source.Check(MustIssue12Release(t)); !errors.Is(err, source.ErrTooMany) {
+		t.Errorf("Check: %v, want ErrTooMany", err)
 	}
-	if _, _, err := source.DecodeWith(MustIssue12Release(t), source.Limits{}); !errors.Is(err, source.ErrTooMany) {
-		t.Errorf("DecodeWith with zero limits: %v, want ErrTooMany", err)
+	if _, _, err := source.CheckWith(MustIssue12Release(t), source.Limits{}); !errors.Is(err, source.ErrTooMany) {
+		t.Errorf("CheckWith with zero limits: %v, want ErrTooMany", err)
 	}
-	if _, _, err := source.DecodeWith(MustIssue12Release(t), source.Limits{MaxCourseOccurrences: 7000}); err != nil {
-		t.Errorf("DecodeWith with room for the course: %v", err)
+	if _, _, err := source.CheckWith(MustIssue12Release(t), source.Limits{MaxCourseOccurrences: 7000}); err != nil {
+		t.Errorf("CheckWith with room for the course: %v", err)
 	}
 }
 
@@ -153,7 +153,7 @@ func TestTallyMatchesOccurrences(t *testing.T) {
 		{Name: "Sample", Raw: func() *source.Raw { return sample.Generate(1) }},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
-			rel, err := source.Decode(tt.Raw())
+			rel, err := source.Check(tt.Raw())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +209,7 @@ func TestDefaultLimitsFitLargeReleases(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes the sample at scale 30")
 	}
-	rel, err := source.Decode(sample.Generate(30))
+	rel, err := source.Check(sample.Generate(30))
 	if err != nil {
 		t.Fatal(err)
 	}

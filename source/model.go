@@ -1,8 +1,19 @@
-// Package source holds the domain of a timetable release: the sheets as read
-// ([Raw]), their checked form ([Release]), the dated occurrences a release
-// expands to, and the errors that point at a file, sheet, row and column.
-// It imports nothing but the standard library; the readers live in
-// source/csv and source/xlsx.
+// Package source holds the domain of a timetable release and its way from
+// the spreadsheets to checked data:
+//
+//   - the sheets as text records ([Sheet]), which the readers in source/csv
+//     and source/xlsx fill from their format;
+//   - the rows ([Raw], one [Table] per sheet of [Sheets]), decoded from the
+//     records by [Assemble];
+//   - the checked release ([Release]), from the rows by [Check];
+//   - the dated occurrences a release expands to ([Release.Occurrences]),
+//     the comparison of two releases ([Compare]) and the release record,
+//     the JSON form a build keeps beside each published tree
+//     ([MarshalRelease]).
+//
+// Every problem points at a file, sheet, row and column ([ParseError]).
+// Besides the standard library it imports gocsv, to decode rows, and a
+// faster encoding/json for the release record.
 package source
 
 import (

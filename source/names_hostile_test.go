@@ -55,10 +55,10 @@ func TestHostileNames(t *testing.T) {
 			raw.StudyPlans.Rows[0].Courses = "CS-305"
 			raw.Sessions.Rows[1].Course = tt.Value
 			raw.Bookings.Rows[1].Rooms = tt.Value
-			rel, err := source.Decode(raw)
+			rel, err := source.Check(raw)
 			if tt.WantErr == nil {
 				if err != nil {
-					t.Fatalf("Decode: %v", err)
+					t.Fatalf("Check: %v", err)
 				}
 				if rel.Rooms[1].Name != tt.Value || rel.Courses[1].Code != tt.Value {
 					t.Errorf("names changed: %q, %q", rel.Rooms[1].Name, rel.Courses[1].Code)
@@ -67,10 +67,10 @@ func TestHostileNames(t *testing.T) {
 			}
 			var es *source.Errors
 			if !errors.As(err, &es) {
-				t.Fatalf("Decode: %v", err)
+				t.Fatalf("Check: %v", err)
 			}
 			if len(es.List) != 2 {
-				t.Fatalf("Decode: %v; want 2 problems", err)
+				t.Fatalf("Check: %v; want 2 problems", err)
 			}
 			for i, want := range []struct{ sheet, column string }{{"rooms", "name"}, {"courses", "code"}} {
 				p := es.List[i]
@@ -105,10 +105,10 @@ func TestCaseDuplicates(t *testing.T) {
 		raw.StudyPlans.Rows = nil
 		raw.Sessions.Rows[0].Course = tt.First
 		raw.Sessions.Rows = raw.Sessions.Rows[:1]
-		_, err := source.Decode(raw)
+		_, err := source.Check(raw)
 		var es *source.Errors
 		if !errors.As(err, &es) || len(es.List) != 2 {
-			t.Fatalf("%q, %q: Decode: %v; want 2 problems", tt.First, tt.Second, err)
+			t.Fatalf("%q, %q: Check: %v; want 2 problems", tt.First, tt.Second, err)
 		}
 		for i, want := range []string{
 			`t.xlsx: rooms row 3, column name: "` + tt.Second + `" differs from "` + tt.First + `" (row 2) only by case`,
@@ -123,7 +123,7 @@ func TestCaseDuplicates(t *testing.T) {
 	// Exact duplicates keep their own message.
 	raw := validRaw()
 	raw.Rooms.Rows[1].Name = "CO1"
-	_, err := source.Decode(raw)
+	_, err := source.Check(raw)
 	if err == nil || !strings.Contains(err.Error(), `"CO1" is a duplicate of row 2`) || errors.Is(err, source.ErrCaseDuplicate) {
 		t.Errorf("exact duplicate: %v", err)
 	}

@@ -118,7 +118,7 @@ type bookingRecord struct {
 // "bookings":[…]}, every sheet in its order, fields named as the sheets'
 // columns. The same release always gives the same bytes. Row fields are
 // not recorded. It fails on a value the record cannot hold exactly, which
-// a release from [Decode] never has: a date that is not midnight UTC, a
+// a release from [Check] never has: a date that is not midnight UTC, a
 // clock outside 00:00…24:00, a weekday outside Sunday…Saturday, a week
 // range or skip-date range that ends before it starts, a number that is
 // not finite, or text that is not valid UTF-8.
@@ -147,7 +147,7 @@ func MarshalRelease(rel *Release) ([]byte, error) {
 // wrapping [ErrRecordVersion]), an unknown field, a value of the wrong
 // type or spelling, or anything after the object is an error that says
 // what is wrong and where. Empty lists come back nil and Row fields zero,
-// so that a release from [Decode] with its Row fields zeroed comes back
+// so that a release from [Check] with its Row fields zeroed comes back
 // deep-equal to itself.
 func UnmarshalRelease(data []byte) (*Release, error) {
 	var head recordHead
@@ -644,7 +644,7 @@ func fromRecords[R, T any](items []R, conv func(recPos, *R) T, name string) []T 
 	return out
 }
 
-// nilIfEmpty gives nil for an empty list, as Decode does.
+// nilIfEmpty gives nil for an empty list, as Check does.
 func nilIfEmpty[T any](s []T) []T {
 	if len(s) == 0 {
 		return nil

@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode"
 )
@@ -26,7 +27,7 @@ func (t *Table[R]) Has(column string) bool {
 	return ok
 }
 
-// Raw is a release as read, sheet by sheet, before [Decode] checks it.
+// Raw is a release as read, sheet by sheet, before [Check] checks it.
 type Raw struct {
 	Semesters  Table[SemesterRow]
 	Rooms      Table[RoomRow]
@@ -39,25 +40,27 @@ type Raw struct {
 	Warnings []string
 }
 
-// The row types hold one spreadsheet row each, as text. Their csv tags are
-// the normalized column names (see [NormalizeHeader]); Line is the 1-based
-// physical row, the header being row 1.
+// The row types hold one spreadsheet row each, as text, and are the one
+// place where the columns of a release are declared: each csv tag is a
+// column's documented name, in the order of the specification, and the tag
+// sheet:"required" marks the columns a sheet must have. [Sheets] is derived
+// from them. Line is the 1-based physical row, the header being row 1.
 
 // SemesterRow is one row of the semesters sheet.
 type SemesterRow struct {
 	Line      int    `csv:"-"`
-	Name      string `csv:"name"`
-	Type      string `csv:"type"`
-	StartDate string `csv:"startdate"`
-	EndDate   string `csv:"enddate"`
-	SkipDates string `csv:"skipdates"`
+	Name      string `csv:"name" sheet:"required"`
+	Type      string `csv:"type" sheet:"required"`
+	StartDate string `csv:"start_date" sheet:"required"`
+	EndDate   string `csv:"end_date" sheet:"required"`
+	SkipDates string `csv:"skip_dates"`
 }
 
 // RoomRow is one row of the rooms sheet.
 type RoomRow struct {
 	Line      int    `csv:"-"`
-	Name      string `csv:"name"`
-	Type      string `csv:"type"`
+	Name      string `csv:"name" sheet:"required"`
+	Type      string `csv:"type" sheet:"required"`
 	Capacity  string `csv:"capacity"`
 	Building  string `csv:"building"`
 	Level     string `csv:"level"`
@@ -70,29 +73,29 @@ type RoomRow struct {
 // TeacherRow is one row of the teachers sheet.
 type TeacherRow struct {
 	Line      int    `csv:"-"`
-	Name      string `csv:"name"`
-	PeopleURL string `csv:"peopleurl"`
+	Name      string `csv:"name" sheet:"required"`
+	PeopleURL string `csv:"people_url"`
 }
 
 // CourseRow is one row of the courses sheet.
 type CourseRow struct {
 	Line     int    `csv:"-"`
-	Code     string `csv:"code"`
-	Name     string `csv:"name"`
+	Code     string `csv:"code" sheet:"required"`
+	Name     string `csv:"name" sheet:"required"`
 	Credits  string `csv:"credits"`
 	Language string `csv:"language"`
-	EduURL   string `csv:"eduurl"`
+	EduURL   string `csv:"edu_url"`
 	Teachers string `csv:"teachers"`
 }
 
 // StudyPlanRow is one row of the studyplans sheet.
 type StudyPlanRow struct {
 	Line     int    `csv:"-"`
-	UnitCode string `csv:"unitcode"`
-	UnitName string `csv:"unitname"`
+	UnitCode string `csv:"unit_code" sheet:"required"`
+	UnitName string `csv:"unit_name" sheet:"required"`
 	Section  string `csv:"section"`
 	Promo    string `csv:"promo"`
-	Semester string `csv:"semester"`
+	Semester string `csv:"semester" sheet:"required"`
 	Courses  string `csv:"courses"`
 	ID       string `csv:"id"`
 }
@@ -100,11 +103,11 @@ type StudyPlanRow struct {
 // SessionRow is one row of the sessions sheet (weekly course sessions).
 type SessionRow struct {
 	Line     int    `csv:"-"`
-	Course   string `csv:"course"`
-	Label    string `csv:"label"`
-	Weekday  string `csv:"weekday"`
-	Start    string `csv:"start"`
-	End      string `csv:"end"`
+	Course   string `csv:"course" sheet:"required"`
+	Label    string `csv:"label" sheet:"required"`
+	Weekday  string `csv:"weekday" sheet:"required"`
+	Start    string `csv:"start" sheet:"required"`
+	End      string `csv:"end" sheet:"required"`
 	Rooms    string `csv:"rooms"`
 	Semester string `csv:"semester"`
 	Weeks    string `csv:"weeks"`
@@ -113,10 +116,10 @@ type SessionRow struct {
 // BookingRow is one row of the bookings sheet (dated bookings and events).
 type BookingRow struct {
 	Line        int    `csv:"-"`
-	Date        string `csv:"date"`
-	Start       string `csv:"start"`
-	End         string `csv:"end"`
-	Rooms       string `csv:"rooms"`
+	Date        string `csv:"date" sheet:"required"`
+	Start       string `csv:"start" sheet:"required"`
+	End         string `csv:"end" sheet:"required"`
+	Rooms       string `csv:"rooms" sheet:"required"`
 	Course      string `csv:"course"`
 	Label       string `csv:"label"`
 	Name        string `csv:"name"`
@@ -127,6 +130,7 @@ type BookingRow struct {
 type Column struct {
 	Name     string // as documented: "start_date"
 	Required bool
+	field    int // the index of the row type's field that holds it
 }
 
 // SheetSpec describes one sheet of a release: its name, whether the
@@ -135,21 +139,46 @@ type SheetSpec struct {
 	Name     string
 	Required bool
 	Columns  []Column
+	table    func(*Raw) sheetTable // the sheet's table in a Raw
 }
 
 // Key returns the normalized form of the column name.
 func (c Column) Key() string { return NormalizeHeader(c.Name) }
 
 // Sheets is the specification of a release, in the order the sheets are
-// read and reported.
+// read and reported. Each line names a sheet, says whether a release must
+// have it and where its table is in a [Raw]; the columns come from the
+// tags of the table's row type.
 var Sheets = []SheetSpec{
-	{"semesters", true, []Column{{"name", true}, {"type", true}, {"start_date", true}, {"end_date", true}, {"skip_dates", false}}},
-	{"rooms", true, []Column{{"name", true}, {"type", true}, {"capacity", false}, {"building", false}, {"level", false}, {"latitude", false}, {"longitude", false}, {"link", false}, {"available", false}}},
-	{"teachers", false, []Column{{"name", true}, {"people_url", false}}},
-	{"courses", true, []Column{{"code", true}, {"name", true}, {"credits", false}, {"language", false}, {"edu_url", false}, {"teachers", false}}},
-	{"studyplans", false, []Column{{"unit_code", true}, {"unit_name", true}, {"section", false}, {"promo", false}, {"semester", true}, {"courses", false}, {"id", false}}},
-	{"sessions", false, []Column{{"course", true}, {"label", true}, {"weekday", true}, {"start", true}, {"end", true}, {"rooms", false}, {"semester", false}, {"weeks", false}}},
-	{"bookings", false, []Column{{"date", true}, {"start", true}, {"end", true}, {"rooms", true}, {"course", false}, {"label", false}, {"name", false}, {"description", false}}},
+	specOf("semesters", true, func(r *Raw) *Table[SemesterRow] { return &r.Semesters }),
+	specOf("rooms", true, func(r *Raw) *Table[RoomRow] { return &r.Rooms }),
+	specOf("teachers", false, func(r *Raw) *Table[TeacherRow] { return &r.Teachers }),
+	specOf("courses", true, func(r *Raw) *Table[CourseRow] { return &r.Courses }),
+	specOf("studyplans", false, func(r *Raw) *Table[StudyPlanRow] { return &r.StudyPlans }),
+	specOf("sessions", false, func(r *Raw) *Table[SessionRow] { return &r.Sessions }),
+	specOf("bookings", false, func(r *Raw) *Table[BookingRow] { return &r.Bookings }),
+}
+
+// specOf returns the specification of the sheet named, whose table table
+// returns, with the columns declared by the tags of its row type R. It
+// panics when R is not a row type (a struct with an int field Line and
+// string fields for the columns): a mistake in this package.
+func specOf[R any](name string, required bool, table func(*Raw) *Table[R]) SheetSpec {
+	lineField[R]()
+	rt := reflect.TypeFor[R]()
+	var columns []Column
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		tag := f.Tag.Get("csv")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" || f.Type.Kind() != reflect.String || tag != strings.ToLower(tag) {
+			panic("source: field " + f.Name + " of " + rt.String() + " is not a column: it needs a lower-case csv tag and type string")
+		}
+		columns = append(columns, Column{Name: tag, Required: f.Tag.Get("sheet") == "required", field: i})
+	}
+	return SheetSpec{Name: name, Required: required, Columns: columns, table: func(r *Raw) sheetTable { return table(r) }}
 }
 
 // Spec returns the specification of the sheet named, or nil.
@@ -161,6 +190,45 @@ func Spec(sheet string) *SheetSpec {
 	}
 	return nil
 }
+
+// column returns the column whose normalized name is key, or nil.
+func (s *SheetSpec) column(key string) *Column {
+	for i := range s.Columns {
+		if s.Columns[i].Key() == key {
+			return &s.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Rows returns the rows of the sheet's table in raw, as a slice of its row
+// type ([]RoomRow for "rooms").
+func (s *SheetSpec) Rows(raw *Raw) any { return s.table(raw).rows() }
+
+// Len returns the number of rows of raw, in all its sheets.
+func (r *Raw) Len() int {
+	n := 0
+	for i := range Sheets {
+		n += Sheets[i].table(r).len()
+	}
+	return n
+}
+
+// sheetTable is the *[Table] of a sheet, whatever its row type: what the
+// package does with every sheet alike.
+type sheetTable interface {
+	decode(s *Sheet) (problems []*ParseError, warnings []string)
+	encode(spec *SheetSpec) [][]string
+	found() bool
+	file() string
+	rows() any
+	len() int
+}
+
+func (t *Table[R]) found() bool  { return t.Found }
+func (t *Table[R]) file() string { return t.File }
+func (t *Table[R]) rows() any    { return t.Rows }
+func (t *Table[R]) len() int     { return len(t.Rows) }
 
 // NormalizeHeader folds a header cell so that "Start Date", "start_date" and
 // "STARTDATE" match: lower case, without spaces, underscores or a BOM.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"occupancy/source/csv"
+	"occupancy/source"
 	"occupancy/source/xlsx"
 )
 
@@ -26,7 +26,7 @@ func TestMaxCellsFlag(t *testing.T) {
 		WantErr error
 	}{
 		{Name: "OverTheLimit", Args: []string{"-max-cells", "1000"},
-			Want: []string{"row ", "more than 1000 cells", "-max-cells"}, WantErr: csv.ErrTooLarge},
+			Want: []string{"row ", "more than 1000 cells", "-max-cells"}, WantErr: source.ErrTooLarge},
 		{Name: "Zero", Args: []string{"-max-cells", "0"}, Want: []string{"invalid -max-cells 0"}},
 		{Name: "Negative", Args: []string{"-max-cells", "-5"}, Want: []string{"invalid -max-cells -5"}},
 	} {

@@ -111,7 +111,7 @@ type Config struct {
 	// as soon as it passes the limit.
 	MaxOutput int64
 	// MaxCells bounds the cells read from the release (see
-	// csv.Options.MaxCells); zero means csv.DefaultMaxCells.
+	// csv.Options.MaxCells); zero means source.DefaultMaxCells.
 	MaxCells int
 	// MaxXMLPart and MaxSharedText bound an XLSX workbook's parts and the
 	// shared-string text its cells reference (see xlsx.Options); zero
@@ -146,7 +146,7 @@ const DefaultMaxOutput = 16 << 30
 // DefaultConfig is the configuration before flags.
 func DefaultConfig() Config {
 	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput,
-		MaxCells: csv.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText, MaxUnzip: xlsx.DefaultUnzipSizeLimit,
+		MaxCells: source.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText, MaxUnzip: xlsx.DefaultUnzipSizeLimit,
 		Limits: source.DefaultLimits}
 }
 
@@ -313,13 +313,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, w := range raw.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	p.step("read %s (%d rows)", name, rowCount(raw))
+	p.step("read %s (%d rows)", name, raw.Len())
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	// Check what could be read even when some of it could not, so that
 	// one run reports every problem.
-	rel, warnings, err := source.DecodeWith(raw, cfg.Limits)
+	rel, warnings, err := source.CheckWith(raw, cfg.Limits)
 	var checkErrs *source.Errors
 	if err != nil && !errors.As(err, &checkErrs) {
 		return err
@@ -656,9 +656,4 @@ func read(cfg Config) (*source.Raw, string, error) {
 func report(stderr io.Writer, name string, es *source.Errors) error {
 	fmt.Fprintln(stderr, es.Error())
 	return fmt.Errorf("%s: %d problem(s); nothing was published", name, es.Len())
-}
-
-func rowCount(raw *source.Raw) int {
-	return len(raw.Semesters.Rows) + len(raw.Rooms.Rows) + len(raw.Teachers.Rows) + len(raw.Courses.Rows) +
-		len(raw.StudyPlans.Rows) + len(raw.Sessions.Rows) + len(raw.Bookings.Rows)
 }

@@ -291,7 +291,7 @@ func TestTwoBuildsRace(t *testing.T) {
 	raw.Rooms.Rows[0].Capacity = "999" // a release that differs
 	src := writeRelease(t, filepath.Join(root, "release"), raw)
 	// The release id src's tree will have, from its files as rendered.
-	rel, err := source.Decode(raw)
+	rel, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

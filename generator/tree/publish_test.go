@@ -82,7 +82,7 @@ func TestPublishReportsChanges(t *testing.T) {
 	raw := sourcetest.FixtureRaw()
 	raw.Rooms.Rows[2].Available = "no"
 	raw.Rooms.Rows[0].Capacity = "300"
-	rel2, err := source.Decode(raw)
+	rel2, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestPublishReleaseLine(t *testing.T) {
 
 	raw := sourcetest.FixtureRaw()
 	raw.Rooms.Rows[0].Capacity = "300"
-	rel2, err := source.Decode(raw)
+	rel2, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

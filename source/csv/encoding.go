@@ -79,7 +79,7 @@ func utf16Order(data []byte) (isUTF16, bigEndian bool, bom int) {
 
 // utf16Problem returns the problem of a file that is UTF-16 text, at row
 // 1 with the first line decoded as its Value, or nil for any other file.
-func utf16Problem(s *Sheet, data []byte) *source.ParseError {
+func utf16Problem(s *source.Sheet, data []byte) *source.ParseError {
 	isUTF16, bigEndian, bom := utf16Order(data)
 	if !isUTF16 {
 		return nil
@@ -112,7 +112,7 @@ func utf16FirstLine(data []byte, bigEndian bool) string {
 		units = append(units, u)
 	}
 	line := strings.TrimPrefix(string(utf16.Decode(units)), "\ufeff")
-	return shorten([]byte(line))
+	return source.Excerpt([]byte(line))
 }
 
 // windows1252 maps the bytes 0x80 to 0x9F of Windows-1252 to their
@@ -173,7 +173,7 @@ func fromMacRoman(s string) string {
 func legacyError(text string, b byte) error {
 	return &encodingError{
 		text: fmt.Sprintf("(read as Windows-1252; as Mac Roman: %q) is not UTF-8 text (byte 0x%02X): "+
-			"the file looks like Latin-1/Windows-1252 or Mac Roman text; ", shorten([]byte(fromMacRoman(text))), b),
+			"the file looks like Latin-1/Windows-1252 or Mac Roman text; ", source.Excerpt([]byte(fromMacRoman(text))), b),
 		is: []error{ErrNotUTF8},
 	}
 }
@@ -203,7 +203,7 @@ type badByte struct {
 // check looks for the first bad byte in rec, a record read, and returns
 // its problem when rec holds it. Every cell of rec is then made valid UTF-8,
 // each run of bad bytes becoming U+FFFD.
-func (x *badByte) check(s *Sheet, rec []string, line int) *source.ParseError {
+func (x *badByte) check(s *source.Sheet, rec []string, line int) *source.ParseError {
 	if x.offset < 0 {
 		return nil
 	}
@@ -223,7 +223,7 @@ func (x *badByte) check(s *Sheet, rec []string, line int) *source.ParseError {
 			}
 			p = &source.ParseError{
 				File: s.File, Sheet: s.Name, Row: line, Column: columnOf(header, j),
-				Value: shorten([]byte(from1252(strings.TrimSpace(c)))),
+				Value: source.Excerpt([]byte(from1252(strings.TrimSpace(c)))),
 				Err:   legacyError(strings.TrimSpace(c), c[firstInvalid([]byte(c))]),
 			}
 		}
@@ -234,7 +234,7 @@ func (x *badByte) check(s *Sheet, rec []string, line int) *source.ParseError {
 
 // finish returns the problem of a first bad byte that no record held, as
 // on a line that is not valid CSV, at that line, or nil.
-func (x *badByte) finish(s *Sheet, data []byte) *source.ParseError {
+func (x *badByte) finish(s *source.Sheet, data []byte) *source.ParseError {
 	if x.offset < 0 || x.found {
 		return nil
 	}
@@ -243,7 +243,7 @@ func (x *badByte) finish(s *Sheet, data []byte) *source.ParseError {
 	line := string(lineAt(data, n))
 	return &source.ParseError{
 		File: s.File, Sheet: s.Name, Row: n,
-		Value: shorten([]byte(from1252(line))), Err: legacyError(line, data[x.offset]),
+		Value: source.Excerpt([]byte(from1252(line))), Err: legacyError(line, data[x.offset]),
 	}
 }
 
@@ -252,8 +252,8 @@ func (x *badByte) finish(s *Sheet, data []byte) *source.ParseError {
 func columnOf(header []string, j int) string {
 	if j < len(header) {
 		if h := strings.TrimSpace(from1252(header[j])); h != "" {
-			return shorten([]byte(h))
+			return source.Excerpt([]byte(h))
 		}
 	}
-	return columnName(j + 1)
+	return source.ColumnName(j + 1)
 }

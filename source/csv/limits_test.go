@@ -31,10 +31,10 @@ func TestDefaultCellLimitFitsLargeReleases(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadDir with the default options: %v", err)
 			}
-			if got := cellCount(raw); got > csv.DefaultMaxCells/2 {
-				t.Errorf("scale %d has %d cells, more than half the default limit %d", tt.Scale, got, csv.DefaultMaxCells)
+			if got := cellCount(raw); got > source.DefaultMaxCells/2 {
+				t.Errorf("scale %d has %d cells, more than half the default limit %d", tt.Scale, got, source.DefaultMaxCells)
 			} else {
-				t.Logf("scale %d: %d cells, default limit %d", tt.Scale, got, csv.DefaultMaxCells)
+				t.Logf("scale %d: %d cells, default limit %d", tt.Scale, got, source.DefaultMaxCells)
 			}
 		})
 	}

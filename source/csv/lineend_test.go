@@ -121,7 +121,7 @@ func TestLineEndsMixed(t *testing.T) {
 }
 
 // TestHeaderOnlySessionsCSV: a sessions.csv with only its header, in a
-// release whose courses no booking names, is refused by source.Decode at
+// release whose courses no booking names, is refused by source.Check at
 // the file's row 1, as a CR-only file used to read.
 func TestHeaderOnlySessionsCSV(t *testing.T) {
 	fsys := withLineEnds(base, "\n")
@@ -130,10 +130,10 @@ func TestHeaderOnlySessionsCSV(t *testing.T) {
 	if err != "" {
 		t.Fatalf("ReadFS: %s", err)
 	}
-	_, derr := source.Decode(raw)
+	_, derr := source.Check(raw)
 	want := `release/sessions.csv: sessions row 1: has no rows below its header, while the courses sheet lists 1 course: ` +
 		`an empty timetable is refused; check the file's line endings, or whether it was cut short`
 	if derr == nil || derr.Error() != want || !errors.Is(derr, source.ErrEmptySheet) {
-		t.Errorf("Decode error =\n%v\nwant\n%s", derr, want)
+		t.Errorf("Check error =\n%v\nwant\n%s", derr, want)
 	}
 }

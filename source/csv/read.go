@@ -1,3 +1,8 @@
+// Package csv reads and writes a timetable release held as a folder of CSV
+// files, one <sheet>.csv per sheet of [source.Sheets]. It turns each file
+// into text records, with their physical lines and the problems of the
+// file itself (encoding, quoting, size); [source.Assemble] decodes the
+// records into rows, as it does for workbooks.
 package csv
 
 import (
@@ -19,47 +24,28 @@ import (
 // [Options.MaxFileSize] is zero: 64 MiB.
 const DefaultMaxFileSize = 64 << 20
 
-// ErrTooLarge reports a file over a size limit: [Options.MaxFileSize] here,
-// the limits of the xlsx package's Options there.
-var ErrTooLarge = errors.New("file is over the size limit")
-
-// ErrNotRegular reports an input that is not a regular file, such as a
-// named pipe or a device: it is not opened, since opening a pipe waits
-// for a writer and reading a device may never end. The xlsx package
-// reports the same.
-var ErrNotRegular = errors.New("not a regular file")
-
 // ErrSyntax is the [source.ParseError.Err] of malformed CSV, such as a bare
 // quote; it wraps the error of encoding/csv (stdcsv.ErrBareQuote,
 // stdcsv.ErrQuote) and Value holds the offending line.
 var ErrSyntax = errors.New("is not valid CSV")
 
-// DefaultMaxCells is the cell limit of a release when [Options.MaxCells]
-// is zero: ten million cells. A large university's timetable (the sample
-// at scale 1) has about 61,000 cells, thirty campuses 1.84 million and a
-// hundred 6.1 million, so the default admits a hundred campuses with room
-// to spare. Each cell read costs about 100 to 200 bytes of memory until
-// the release is checked: at the limit, one to two GiB. cmd/build's
-// -max-cells flag sets it.
-const DefaultMaxCells = 10_000_000
-
 // Options tunes the reading of a CSV release. The zero value is ready to
 // use.
 type Options struct {
 	// MaxFileSize bounds the size of each CSV file, in bytes; reading a
-	// larger one fails with ErrTooLarge. Zero or less means
+	// larger one fails with source.ErrTooLarge. Zero or less means
 	// DefaultMaxFileSize.
 	MaxFileSize int64
 	// MaxCells bounds the number of cells read from all files; reading
-	// more fails with ErrTooLarge, naming the file, the row and the
+	// more fails with source.ErrTooLarge, naming the file, the row and the
 	// -max-cells flag of cmd/build that raises it. Zero or less means
-	// DefaultMaxCells.
+	// source.DefaultMaxCells.
 	MaxCells int
 }
 
 func (o Options) maxCells() int {
 	if o.MaxCells <= 0 {
-		return DefaultMaxCells
+		return source.DefaultMaxCells
 	}
 	return o.MaxCells
 }
@@ -92,7 +78,7 @@ func ReadDir(dir string, opt Options) (*source.Raw, error) {
 // file is one problem ([ErrUTF16]) at row 1 and is not read further; in
 // another file that is not UTF-8, the first bad byte is a problem
 // ([ErrNotUTF8]) at its row and column, showing the cell as Windows-1252
-// reads it. Cells are trimmed and blank rows skipped, as [Decode]
+// reads it. Cells are trimmed and blank rows skipped, as [source.Table.Decode]
 // does; rows keep their physical line, a quoted field spanning lines
 // included. Content problems (bad quoting, a missing required sheet or column, a
 // duplicate column…) are all collected, across every file, in a
@@ -104,7 +90,7 @@ func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	var sheets []Sheet
+	var sheets []source.Sheet
 	var warnings []string
 	cells := 0
 	for _, e := range entries {
@@ -116,7 +102,7 @@ func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
 			}
 			continue
 		}
-		s := Sheet{Name: sheet, File: path.Join(name, file), Found: true}
+		s := source.Sheet{Name: sheet, File: path.Join(name, file), Found: true}
 		if i := indexSheet(sheets, sheet); i >= 0 {
 			first := sheets[i]
 			first.Problems = append(first.Problems, &source.ParseError{
@@ -137,10 +123,10 @@ func ReadFS(fsys fs.FS, name string, opt Options) (*source.Raw, error) {
 	}
 	for _, spec := range source.Sheets {
 		if indexSheet(sheets, spec.Name) < 0 {
-			sheets = append(sheets, Sheet{Name: spec.Name, File: path.Join(name, spec.Name+".csv")})
+			sheets = append(sheets, source.Sheet{Name: spec.Name, File: path.Join(name, spec.Name+".csv")})
 		}
 	}
-	return Assemble(name, sheets, warnings)
+	return source.Assemble(name, sheets, warnings)
 }
 
 // sheetOf returns the sheet of source.Sheets held by the file named.
@@ -152,7 +138,7 @@ func sheetOf(file string) (string, bool) {
 	return sheet, source.Spec(sheet) != nil
 }
 
-func indexSheet(sheets []Sheet, name string) int {
+func indexSheet(sheets []source.Sheet, name string) int {
 	for i := range sheets {
 		if sheets[i].Name == name {
 			return i
@@ -162,10 +148,12 @@ func indexSheet(sheets []Sheet, name string) int {
 }
 
 // readFile reads the file of fsys named file, displayed as display, failing
-// with ErrTooLarge beyond limit bytes.
+// with source.ErrTooLarge beyond limit bytes.
 func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err error) {
-	if fi, err := fs.Stat(fsys, file); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("read %s: %w (%s): a release is read from regular files only", display, ErrNotRegular, describeMode(fi.Mode()))
+	if fi, err := fs.Stat(fsys, file); err == nil {
+		if err := source.CheckRegular(display, fi.Mode()); err != nil {
+			return nil, err
+		}
 	}
 	f, err := fsys.Open(file)
 	if err != nil {
@@ -177,37 +165,17 @@ func readFile(fsys fs.FS, file, display string, limit int64) (data []byte, err e
 		}
 	}()
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
-		return nil, fmt.Errorf("read %s: %w (%d bytes, more than %d, Options.MaxFileSize)", display, ErrTooLarge, fi.Size(), limit)
+		return nil, fmt.Errorf("read %s: %w (%d bytes, more than %d, Options.MaxFileSize)", display, source.ErrTooLarge, fi.Size(), limit)
 	}
 	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", display, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", display, ErrTooLarge, limit)
+		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", display, source.ErrTooLarge, limit)
 	}
 	return data, nil
 }
-
-// describeMode names the kind of file of a mode that is not regular.
-func describeMode(m fs.FileMode) string {
-	switch t := m.Type(); {
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case t&fs.ModeDevice != 0:
-		return "a device"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	case t&fs.ModeDir != 0:
-		return "a folder"
-	default:
-		return "of mode " + t.String()
-	}
-}
-
-// DescribeMode names the kind of file of a mode that is not regular ("a
-// named pipe"), for the xlsx package's errors.
-func DescribeMode(m fs.FileMode) string { return describeMode(m) }
 
 // parse reads the records of data into s, with their physical lines.
 // Problems go to s.Problems: a UTF-16 file, which is not read further; the
@@ -215,8 +183,8 @@ func DescribeMode(m fs.FileMode) string { return describeMode(m) }
 // for bad bytes); and each syntax error, after which reading goes on at
 // the next line. A syntax error before the first record stops the
 // reading, as the header is lost. The cells read are added to *cells;
-// beyond maxCells, parse stops with an ErrTooLarge error.
-func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
+// beyond maxCells, parse stops with an source.ErrTooLarge error.
+func parse(s *source.Sheet, data []byte, cells *int, maxCells int) error {
 	if p := utf16Problem(s, data); p != nil {
 		s.Problems = append(s.Problems, p)
 		return nil
@@ -274,7 +242,7 @@ func parse(s *Sheet, data []byte, cells *int, maxCells int) error {
 			s.Problems = append([]*source.ParseError{p}, s.Problems...)
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("row %d: %w (more than %d cells in the release; raise the limit with -max-cells, Options.MaxCells)", line, ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the release; raise the limit with -max-cells, Options.MaxCells)", line, source.ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, line)
@@ -300,8 +268,10 @@ func crToLF(data []byte) []byte {
 // not white space, the header of a sheet, or nil.
 func firstNonBlank(records [][]string) []string {
 	for _, rec := range records {
-		if _, blank := trim(rec); !blank {
-			return rec
+		for _, c := range rec {
+			if strings.TrimSpace(c) != "" {
+				return rec
+			}
 		}
 	}
 	return nil
@@ -334,7 +304,7 @@ func (x *lineFinder) line(data []byte, n int) string {
 	if n < 1 || n > len(x.starts) {
 		return ""
 	}
-	return shorten(lineAt(data[x.starts[n-1]:], 1))
+	return source.Excerpt(lineAt(data[x.starts[n-1]:], 1))
 }
 
 // offset returns the offset in data of the start of the 1-based line n,
@@ -360,16 +330,4 @@ func lineAt(data []byte, n int) []byte {
 		data = data[:i]
 	}
 	return bytes.TrimSuffix(data, []byte("\r"))
-}
-
-// shorten returns line as valid UTF-8 of at most 60 characters.
-func shorten(line []byte) string {
-	if len(line) > 240 {
-		line = line[:240]
-	}
-	s := strings.ToValidUTF8(string(line), "\ufffd")
-	if r := []rune(s); len(r) > 60 {
-		s = string(r[:60]) + "…"
-	}
-	return s
 }

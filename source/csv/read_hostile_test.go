@@ -66,7 +66,7 @@ func TestMillionRowsCSV(t *testing.T) {
 	var err error
 	alloc, took := measure(func() { raw, err = csv.ReadFS(fsys, "release", opt) })
 	t.Logf("%d MiB file: %v in %v, %d MiB allocated", len(b)>>20, err, took, alloc>>20)
-	if raw != nil || !errors.Is(err, csv.ErrTooLarge) {
+	if raw != nil || !errors.Is(err, source.ErrTooLarge) {
 		t.Fatalf("ReadFS = %v, %v; want ErrTooLarge", raw, err)
 	}
 	// courses.csv, read first, holds 4 cells; the header of rooms.csv 2,
@@ -101,13 +101,13 @@ func TestBlankLinesCSV(t *testing.T) {
 	}
 	commas := "name,type\n" + strings.Repeat(",\n", 60_000)
 	_, err = csv.ReadFS(releaseWith(map[string][]byte{"rooms.csv": []byte(commas)}), "release", csv.Options{MaxCells: 100_000})
-	if !errors.Is(err, csv.ErrTooLarge) || !strings.Contains(err.Error(), "row 49999") {
+	if !errors.Is(err, source.ErrTooLarge) || !strings.Contains(err.Error(), "row 49999") {
 		t.Errorf("600,000 rows of empty cells: %v", err)
 	}
 }
 
 // TestHugeCellCSV: a cell of 10 MiB is a problem at its file, sheet, row and
-// column, cut to csv.MaxCellBytes; rows after it keep their physical line,
+// column, cut to source.MaxCellBytes; rows after it keep their physical line,
 // even when the huge cell is a quoted field spanning many lines.
 func TestHugeCellCSV(t *testing.T) {
 	huge := strings.Repeat("x", 10<<20)
@@ -131,7 +131,7 @@ func TestHugeCellCSV(t *testing.T) {
 		{File: "release/bookings.csv", Sheet: "bookings", Row: 3, Column: "description", Value: strings.Repeat("é\n", 30) + "…"},
 	} {
 		got := es.List[i]
-		if got.File != want.File || got.Sheet != want.Sheet || got.Row != want.Row || got.Column != want.Column || got.Value != want.Value || !errors.Is(got.Err, csv.ErrCellTooLarge) {
+		if got.File != want.File || got.Sheet != want.Sheet || got.Row != want.Row || got.Column != want.Column || got.Value != want.Value || !errors.Is(got.Err, source.ErrCellTooLarge) {
 			t.Errorf("problem %d = %#v, want %#v", i, got, want)
 		}
 	}
@@ -140,7 +140,7 @@ func TestHugeCellCSV(t *testing.T) {
 	}
 	rows := raw.Bookings.Rows
 	if len(rows) != 3 || rows[2].Line != 4+1<<18 || rows[2].Description != "short" ||
-		len(rows[0].Description) != csv.MaxCellBytes || len(rows[1].Description) > csv.MaxCellBytes || !strings.HasPrefix(rows[1].Description, "é\né") {
+		len(rows[0].Description) != source.MaxCellBytes || len(rows[1].Description) > source.MaxCellBytes || !strings.HasPrefix(rows[1].Description, "é\né") {
 		t.Errorf("rows around the huge cells: %d rows, last on line %d", len(rows), rows[len(rows)-1].Line)
 	}
 	if alloc > 200<<20 || took > 60*time.Second {
@@ -172,10 +172,10 @@ func TestLineEndingsCSV(t *testing.T) {
 	if got := raw.Rooms.Rows; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows = %+v\nwant %+v", got, want)
 	}
-	_, err = source.Decode(raw)
+	_, err = source.Check(raw)
 	var es *source.Errors
 	if !errors.As(err, &es) || len(es.List) != 1 {
-		t.Fatalf("Decode: %v", err)
+		t.Fatalf("Check: %v", err)
 	}
 	if p := es.List[0]; p.Row != 8 || p.Column != "capacity" || !errors.Is(p, source.ErrBadInteger) {
 		t.Errorf("problem %v, want capacity at row 8", p)
@@ -210,7 +210,7 @@ func TestWrongDelimiterCSV(t *testing.T) {
 			}
 			_, err := csv.ReadFS(releaseWith(map[string][]byte{"rooms.csv": []byte(input)}), "release", csv.Options{})
 			if tt.Want == "" {
-				if errors.Is(err, csv.ErrDelimiter) {
+				if errors.Is(err, source.ErrDelimiter) {
 					t.Errorf("hint given for a comma-separated header: %v", err)
 				}
 				return
@@ -224,7 +224,7 @@ func TestWrongDelimiterCSV(t *testing.T) {
 				switch {
 				case errors.Is(p, source.ErrMissingColumn):
 					missing++
-				case errors.Is(p, csv.ErrDelimiter):
+				case errors.Is(p, source.ErrDelimiter):
 					hint++
 					if p.Error() != tt.Want {
 						t.Errorf("hint %q\nwant %q", p, tt.Want)

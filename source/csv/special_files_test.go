@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"occupancy/source"
 	"occupancy/source/csv"
 )
 
@@ -47,7 +48,7 @@ func TestSpecialFilesCSV(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("ReadDir still blocked after 10 s")
 			}
-			if !errors.Is(err, csv.ErrNotRegular) || !strings.Contains(err.Error(), "rooms.csv") || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, source.ErrNotRegular) || !strings.Contains(err.Error(), "rooms.csv") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("ReadDir: %v, want ErrNotRegular naming rooms.csv as %s", err, tc.want)
 			}
 		})

@@ -23,7 +23,7 @@ func WriteDir(dir string, raw *source.Raw) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	for _, s := range Encode(raw) {
+	for _, s := range source.Encode(raw) {
 		var buf bytes.Buffer
 		w := stdcsv.NewWriter(&buf)
 		if err := w.WriteAll(s.Records); err != nil {

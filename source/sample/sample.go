@@ -80,7 +80,7 @@ func Release() (*source.Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	return source.Decode(raw)
+	return source.Check(raw)
 }
 
 // WriteCSV writes each sheet of raw that is found to dir/<sheet>.csv, the

@@ -140,10 +140,10 @@ func TestValid(t *testing.T) {
 	}
 }
 
-// TestDecode runs the build's own checks on the sample.
-func TestDecode(t *testing.T) {
+// TestCheck runs the build's own checks on the sample.
+func TestCheck(t *testing.T) {
 	for _, scale := range []int{1, 3} {
-		rel, err := source.Decode(sample.Generate(scale))
+		rel, err := source.Check(sample.Generate(scale))
 		if err != nil {
 			t.Fatalf("scale %d: %v", scale, err)
 		}

@@ -39,25 +39,7 @@ func CheckErrors(tb testing.TB, err error, want []*source.ParseError) {
 }
 
 // RowsOf returns the rows of the sheet named, as a slice of its row type.
-func RowsOf(raw *source.Raw, sheet string) any {
-	switch sheet {
-	case "semesters":
-		return raw.Semesters.Rows
-	case "rooms":
-		return raw.Rooms.Rows
-	case "teachers":
-		return raw.Teachers.Rows
-	case "courses":
-		return raw.Courses.Rows
-	case "studyplans":
-		return raw.StudyPlans.Rows
-	case "sessions":
-		return raw.Sessions.Rows
-	case "bookings":
-		return raw.Bookings.Rows
-	}
-	panic("no sheet " + sheet)
-}
+func RowsOf(raw *source.Raw, sheet string) any { return source.Spec(sheet).Rows(raw) }
 
 // CheckLines checks that the rows of every table of raw have increasing
 // physical lines after the header row.
@@ -133,7 +115,7 @@ func FixtureRaw() *source.Raw {
 // Fixture is [FixtureRaw], checked.
 func Fixture(tb testing.TB) *source.Release {
 	tb.Helper()
-	rel, err := source.Decode(FixtureRaw())
+	rel, err := source.Check(FixtureRaw())
 	if err != nil {
 		tb.Fatal(err)
 	}

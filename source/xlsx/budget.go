@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"occupancy/source"
 )
 
 // Budgets checked before excelize reads a workbook. excelize holds an XML
@@ -41,7 +43,7 @@ func checkParts(zr *zip.Reader, name string, opt Options) error {
 	for _, f := range zr.File {
 		if f.UncompressedSize64 > limit {
 			return fmt.Errorf("read %s: %w (part %s unzips to %d bytes, more than %d for one part; raise the limit with -max-xml-part, Options.MaxXMLPart)",
-				name, ErrTooLarge, f.Name, f.UncompressedSize64, limit)
+				name, source.ErrTooLarge, f.Name, f.UncompressedSize64, limit)
 		}
 	}
 	return nil
@@ -99,7 +101,7 @@ func checkSharedText(zr *zip.Reader, name string, opt Options, endTags int64) er
 				where = fmt.Sprintf("sheet %q", title)
 			}
 			return fmt.Errorf("read %s: %s: row %d: %w (its cells and those before reference more than %d bytes of shared-string text, which each cell would copy; raise the limit with -max-shared-text, Options.MaxSharedText)",
-				name, where, row, ErrTooLarge, opt.MaxSharedText)
+				name, where, row, source.ErrTooLarge, opt.MaxSharedText)
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: not a readable XLSX workbook: part %s: %w", name, f.Name, err)

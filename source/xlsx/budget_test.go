@@ -134,7 +134,7 @@ func TestSharedTextBudget(t *testing.T) {
 				}
 				return
 			}
-			if raw != nil || !errors.Is(err, xlsx.ErrTooLarge) {
+			if raw != nil || !errors.Is(err, source.ErrTooLarge) {
 				t.Fatalf("Read = %v, %v; want ErrTooLarge", raw, err)
 			}
 			for _, want := range []string{"read text.xlsx: ", `sheet "rooms": `, fmt.Sprintf("row %d: ", tt.WantRow), "-max-shared-text", "Options.MaxSharedText"} {
@@ -191,7 +191,7 @@ func TestMaxXMLPart(t *testing.T) {
 				}
 				return
 			}
-			if raw != nil || !errors.Is(err, xlsx.ErrTooLarge) {
+			if raw != nil || !errors.Is(err, source.ErrTooLarge) {
 				t.Fatalf("Read = %v, %v; want ErrTooLarge", raw, err)
 			}
 			for _, want := range []string{"read parts.xlsx: ", "part ", "-max-xml-part", "Options.MaxXMLPart"} {

@@ -63,7 +63,7 @@ func TestTypedCells(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rel, err := source.Decode(raw)
+		rel, err := source.Check(raw)
 		if err != nil {
 			t.Fatalf("typed=%v: %v", typed, err)
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"occupancy/source"
-	"occupancy/source/csv"
 	"occupancy/source/sourcetest"
 	"occupancy/source/xlsx"
 )
@@ -215,7 +214,7 @@ func TestZipBomb(t *testing.T) {
 		Want     string
 		WantErr  error
 	}{
-		{Name: "Honest", Declared: size, Copies: 1, Want: "part " + firstSheetPart + " unzips to", WantErr: xlsx.ErrTooLarge},
+		{Name: "Honest", Declared: size, Copies: 1, Want: "part " + firstSheetPart + " unzips to", WantErr: source.ErrTooLarge},
 		// The sizes declared are small but the data inflates beyond them:
 		// archive/zip stops at the declared size, the check says so.
 		{Name: "LyingSmall", Declared: 1 << 10, Copies: 1, Want: "part " + firstSheetPart + " is corrupt"},
@@ -223,7 +222,7 @@ func TestZipBomb(t *testing.T) {
 		// Many entries, each within the limits of one part, that overlap
 		// in the archive as in non-recursive zip bombs: their sum is over
 		// the workbook's limit (1 GiB).
-		{Name: "ManyEntries", Declared: 100 << 20, Copies: 11, Want: "a workbook may unzip to", WantErr: xlsx.ErrTooLarge},
+		{Name: "ManyEntries", Declared: 100 << 20, Copies: 11, Want: "a workbook may unzip to", WantErr: source.ErrTooLarge},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
 			data := rewrite(t, good, func(name string) (*zip.FileHeader, []byte, bool) {
@@ -326,7 +325,7 @@ func TestMillionRows(t *testing.T) {
 		raw, err = xlsx.Read(bytes.NewReader(data), "big.xlsx", xlsx.Options{MaxCells: 20_000})
 	})
 	t.Logf("%v in %v, %d MiB allocated", err, took, alloc>>20)
-	if raw != nil || !errors.Is(err, xlsx.ErrTooLarge) {
+	if raw != nil || !errors.Is(err, source.ErrTooLarge) {
 		t.Fatalf("Read = %v, %v; want ErrTooLarge", raw, err)
 	}
 	for _, want := range []string{"read big.xlsx: ", `sheet "rooms"`, "row 10001", "Options.MaxCells"} {
@@ -374,14 +373,14 @@ func TestSparseLastCell(t *testing.T) {
 		t.Errorf("reading took %v and %d MiB", took, alloc>>20)
 	}
 	_, err = xlsx.Read(bytes.NewReader(data), "sparse.xlsx", xlsx.Options{MaxCells: 10_000})
-	if !errors.Is(err, xlsx.ErrTooLarge) || !strings.Contains(err.Error(), fmt.Sprintf("row %d:", last)) {
+	if !errors.Is(err, source.ErrTooLarge) || !strings.Contains(err.Error(), fmt.Sprintf("row %d:", last)) {
 		t.Errorf("with MaxCells 10000: %v; want ErrTooLarge at row %d", err, last)
 	}
 }
 
 // TestHugeCell: 10 MiB in one cell (1 MiB under the race detector) is a
 // problem at its sheet, row and column (the cell is cut to
-// csv.MaxCellBytes), read in bounded memory.
+// source.MaxCellBytes), read in bounded memory.
 func TestHugeCell(t *testing.T) {
 	size := 10 << 20
 	if raceEnabled {
@@ -398,9 +397,9 @@ func TestHugeCell(t *testing.T) {
 	alloc, took := measure(t, func() { raw, err = xlsx.Read(bytes.NewReader(data), "huge.xlsx", xlsx.Options{}) })
 	t.Logf("%v in %v, %d MiB allocated", err, took, alloc>>20)
 	sourcetest.CheckErrors(t, err, []*source.ParseError{{
-		File: "huge.xlsx", Sheet: "rooms", Row: 2, Column: "link", Value: strings.Repeat("x", 60) + "…", Err: csv.ErrCellTooLarge,
+		File: "huge.xlsx", Sheet: "rooms", Row: 2, Column: "link", Value: strings.Repeat("x", 60) + "…", Err: source.ErrCellTooLarge,
 	}})
-	if raw == nil || len(raw.Rooms.Rows) != 2 || len(raw.Rooms.Rows[0].Link) != csv.MaxCellBytes || raw.Rooms.Rows[1].Link != "https://plan.example/BC02" {
+	if raw == nil || len(raw.Rooms.Rows) != 2 || len(raw.Rooms.Rows[0].Link) != source.MaxCellBytes || raw.Rooms.Rows[1].Link != "https://plan.example/BC02" {
 		t.Errorf("rows not read around the huge cell")
 	}
 	if alloc > maxHeapGrowth || took > 60*time.Second {
@@ -461,7 +460,7 @@ func TestFormulas(t *testing.T) {
 			}
 		}
 	}
-	_, err = source.Decode(raw)
+	_, err = source.Check(raw)
 	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "formulas.xlsx", Sheet: "rooms", Row: 3, Column: "type", Err: source.ErrRequired},
 		{File: "formulas.xlsx", Sheet: "rooms", Row: 5, Column: "capacity", Value: "#DIV/0!", Err: source.ErrBadInteger},
@@ -499,7 +498,7 @@ func TestMergedCells(t *testing.T) {
 	if got := raw.Sessions.Rows; len(got) != 3 || got[0].Course != "CS-101" || got[1].Course != "" || got[2].Course != "" {
 		t.Fatalf("rows = %+v", got)
 	}
-	_, err = source.Decode(raw)
+	_, err = source.Check(raw)
 	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "merged.xlsx", Sheet: "sessions", Row: 3, Column: "course", Err: source.ErrRequired},
 		{File: "merged.xlsx", Sheet: "sessions", Row: 4, Column: "course", Err: source.ErrRequired},
@@ -526,14 +525,14 @@ func TestValuesAsText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = source.Decode(raw)
+	_, err = source.Check(raw)
 	sourcetest.CheckErrors(t, err, []*source.ParseError{
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "capacity", Value: "2 50", Err: source.ErrBadInteger},
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "level", Value: "1st", Err: source.ErrBadInteger},
 		{File: "text.xlsx", Sheet: "rooms", Row: 5, Column: "latitude", Value: "46,52", Err: source.ErrBadNumber},
 	})
 	raw.Rooms.Rows = raw.Rooms.Rows[:3]
-	rel, err := source.Decode(raw)
+	rel, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

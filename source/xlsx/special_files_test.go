@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"occupancy/source/csv"
+	"occupancy/source"
 	"occupancy/source/xlsx"
 )
 
@@ -38,7 +38,7 @@ func TestSpecialFilesXLSX(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("ReadFile(%s) still blocked after 10 s", path)
 		}
-		if !errors.Is(err, csv.ErrNotRegular) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+		if !errors.Is(err, source.ErrNotRegular) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
 			t.Errorf("ReadFile(%s): %v, want ErrNotRegular saying %s", path, err, want)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"occupancy/source"
-	"occupancy/source/csv"
 )
 
 // Write writes raw to w as a workbook with one sheet per sheet of
@@ -23,7 +22,7 @@ func Write(w io.Writer, raw *source.Raw) (err error) {
 			err = fmt.Errorf("write workbook: %w", cerr)
 		}
 	}()
-	for i, s := range csv.Encode(raw) {
+	for i, s := range source.Encode(raw) {
 		if i == 0 {
 			// Rename the default "Sheet1" rather than add and delete.
 			if err := f.SetSheetName(f.GetSheetName(0), s.Name); err != nil {

@@ -1,8 +1,9 @@
 // Package xlsx reads and writes a timetable release held as one workbook
 // (.xlsx) with a sheet per sheet of [source.Sheets]. It is the only importer
-// of github.com/xuri/excelize/v2. Rows are decoded by the code the csv
-// package uses for CSV files ([csv.Assemble]), so a release gives the same
-// [source.Raw] in either format, apart from Table.File and Table.Serials.
+// of github.com/xuri/excelize/v2. It turns each sheet into text records;
+// [source.Assemble] decodes them into rows, as it does for the csv package,
+// so a release gives the same [source.Raw] in either format, apart from
+// Table.File and Table.Serials.
 package xlsx
 
 import (
@@ -19,7 +20,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"occupancy/source"
-	"occupancy/source/csv"
 )
 
 // Default limits, used when the matching field of [Options] is zero.
@@ -35,14 +35,7 @@ const (
 	// DefaultUnzipXMLSizeLimit is the default Options.UnzipXMLSizeLimit:
 	// 16 MiB.
 	DefaultUnzipXMLSizeLimit = 16 << 20
-	// DefaultMaxCells is the default Options.MaxCells: ten million, as
-	// csv.DefaultMaxCells (a hundred campuses need 6.1 million).
-	DefaultMaxCells = csv.DefaultMaxCells
 )
-
-// ErrTooLarge reports a workbook over a limit of the options. It is
-// [csv.ErrTooLarge], so that one errors.Is test covers both formats.
-var ErrTooLarge = csv.ErrTooLarge
 
 // Options tunes the reading of a workbook. The zero value is ready to use;
 // each zero field means its default.
@@ -58,7 +51,7 @@ type Options struct {
 	// (DefaultUnzipXMLSizeLimit, or UnzipSizeLimit if that is smaller).
 	UnzipXMLSizeLimit int64
 	// MaxCells bounds the number of cells kept from all sheets
-	// (DefaultMaxCells): a workbook is small on disk even with a value in
+	// (source.DefaultMaxCells): a workbook is small on disk even with a value in
 	// the last column of every row, which would take a lot of memory.
 	MaxCells int
 	// MaxXMLPart bounds the unzipped size, in bytes, of each part of the
@@ -85,7 +78,7 @@ func (o Options) withDefaults() Options {
 		o.UnzipXMLSizeLimit = min(DefaultUnzipXMLSizeLimit, o.UnzipSizeLimit)
 	}
 	if o.MaxCells <= 0 {
-		o.MaxCells = DefaultMaxCells
+		o.MaxCells = source.DefaultMaxCells
 	}
 	if o.MaxXMLPart <= 0 {
 		o.MaxXMLPart = DefaultMaxXMLPart
@@ -109,7 +102,7 @@ func ReadFile(path string, opt Options) (*source.Raw, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("read %s: %w (%s): a release is read from regular files only", path, csv.ErrNotRegular, csv.DescribeMode(fi.Mode()))
+		return nil, source.CheckRegular(path, fi.Mode())
 	}
 	raw, err := Read(f, path, opt)
 	if cerr := f.Close(); cerr != nil && err == nil {
@@ -137,7 +130,7 @@ func Read(r io.Reader, name string, opt Options) (*source.Raw, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if int64(len(data)) > opt.MaxFileSize {
-		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", name, ErrTooLarge, opt.MaxFileSize)
+		return nil, fmt.Errorf("read %s: %w (more than %d bytes, Options.MaxFileSize)", name, source.ErrTooLarge, opt.MaxFileSize)
 	}
 	if err := checkArchive(data, name, opt); err != nil {
 		return nil, err
@@ -146,7 +139,7 @@ func Read(r io.Reader, name string, opt Options) (*source.Raw, error) {
 	if err != nil {
 		return nil, err
 	}
-	return csv.Assemble(name, sheets, warnings)
+	return source.Assemble(name, sheets, warnings)
 }
 
 // ErrEncrypted reports a password-protected workbook, which the reader
@@ -193,7 +186,7 @@ func checkArchive(data []byte, name string, opt Options) error {
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > limit || total > limit || total < f.UncompressedSize64 {
 			return fmt.Errorf("read %s: %w (part %s unzips to %d bytes; a workbook may unzip to %d bytes at most; raise the limit with -max-unzip, Options.UnzipSizeLimit)",
-				name, ErrTooLarge, f.Name, f.UncompressedSize64, limit)
+				name, source.ErrTooLarge, f.Name, f.UncompressedSize64, limit)
 		}
 	}
 	if err := checkParts(zr, name, opt); err != nil {
@@ -275,7 +268,7 @@ func (w *tailWriter) closesWorksheet() bool {
 
 // readSheets reads every sheet of the workbook data that is a sheet of the
 // release.
-func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warnings []string, err error) {
+func readSheets(data []byte, name string, opt Options) (sheets []source.Sheet, warnings []string, err error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    opt.UnzipSizeLimit,
@@ -313,7 +306,7 @@ func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warn
 		if visible, err := f.GetSheetVisible(title); err == nil && !visible {
 			warnings = append(warnings, fmt.Sprintf("%s: sheet %q is hidden; it is read all the same (delete it to leave it out)", name, title))
 		}
-		s := csv.Sheet{Name: sheet, File: name, Found: true, Serials: true}
+		s := source.Sheet{Name: sheet, File: name, Found: true, Serials: true}
 		if err := readRows(f, title, &s, &cells, opt.MaxCells); err != nil {
 			return nil, nil, fmt.Errorf("read %s: sheet %q: %w", name, title, err)
 		}
@@ -321,7 +314,7 @@ func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warn
 	}
 	for _, spec := range source.Sheets {
 		if indexSheet(sheets, spec.Name) < 0 {
-			sheets = append(sheets, csv.Sheet{Name: spec.Name, File: name, Serials: true})
+			sheets = append(sheets, source.Sheet{Name: spec.Name, File: name, Serials: true})
 		}
 	}
 	return sheets, warnings, nil
@@ -329,7 +322,7 @@ func readSheets(data []byte, name string, opt Options) (sheets []csv.Sheet, warn
 
 // readRows reads the non-blank rows of the sheet title into s, with their
 // physical row numbers, adding the cells kept to *cells.
-func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells int) (err error) {
+func readRows(f *excelize.File, title string, s *source.Sheet, cells *int, maxCells int) (err error) {
 	rows, err := f.Rows(title)
 	if err != nil {
 		return err
@@ -350,7 +343,7 @@ func readRows(f *excelize.File, title string, s *csv.Sheet, cells *int, maxCells
 			continue
 		}
 		if *cells += len(rec); *cells > maxCells {
-			return fmt.Errorf("row %d: %w (more than %d cells in the workbook; raise the limit with -max-cells, Options.MaxCells)", row, ErrTooLarge, maxCells)
+			return fmt.Errorf("row %d: %w (more than %d cells in the workbook; raise the limit with -max-cells, Options.MaxCells)", row, source.ErrTooLarge, maxCells)
 		}
 		s.Records = append(s.Records, rec)
 		s.Lines = append(s.Lines, row)
@@ -367,7 +360,7 @@ func blank(rec []string) bool {
 	return true
 }
 
-func indexSheet(sheets []csv.Sheet, name string) int {
+func indexSheet(sheets []source.Sheet, name string) int {
 	for i := range sheets {
 		if sheets[i].Name == name {
 			return i

@@ -273,7 +273,7 @@ func TestReadLimits(t *testing.T) {
 		if err == nil || raw != nil || !strings.HasPrefix(err.Error(), "read t.xlsx: ") {
 			t.Errorf("Read with %+v = %v, %v; want an error naming the file", opt, raw, err)
 		}
-		if opt.UnzipSizeLimit == 0 && !errors.Is(err, xlsx.ErrTooLarge) {
+		if opt.UnzipSizeLimit == 0 && !errors.Is(err, source.ErrTooLarge) {
 			t.Errorf("Read with %+v: error %v is not ErrTooLarge", opt, err)
 		}
 	}

@@ -118,7 +118,7 @@ func release(t *testing.T, name string, small bool, edit func(*source.Release)) 
 	var rel *source.Release
 	var err error
 	if small {
-		rel, err = source.Decode(sourcetest.FixtureRaw())
+		rel, err = source.Check(sourcetest.FixtureRaw())
 	} else {
 		rel, err = sample.Release()
 	}

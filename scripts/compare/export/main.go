@@ -1,7 +1,7 @@
 // Command export writes a timetable release as CSV files for PostgreSQL, for
 // the comparison benchmark of scripts/compare-postgres.sh. It reads the
 // release exactly as cmd/build does (csv.ReadFS of the embedded sample, or
-// csv.ReadDir of a folder, then source.Decode and Release.Occurrences) and
+// csv.ReadDir of a folder, then source.Check and Release.Occurrences) and
 // writes, into -out:
 //
 //	rooms.csv      name,type,capacity,lat,lon    available rooms only
@@ -54,7 +54,7 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	rel, err := source.Decode(raw)
+	rel, err := source.Check(raw)
 	if err != nil {
 		return err
 	}

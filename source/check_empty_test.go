@@ -10,11 +10,11 @@ import (
 	"occupancy/source"
 )
 
-// TestDecodeEmptySheets: a sessions sheet with only its header, while the
+// TestCheckEmptySheets: a sessions sheet with only its header, while the
 // courses sheet lists courses that no booking names, is a problem at the
 // header of the sessions sheet, as is a rooms sheet without rows; an
 // absent sessions sheet, or bookings of courses, are not.
-func TestDecodeEmptySheets(t *testing.T) {
+func TestCheckEmptySheets(t *testing.T) {
 	const emptySessions = `t.xlsx: sessions row 1: has no rows below its header, while the courses sheet lists 2 courses: ` +
 		`an empty timetable is refused; check the file's line endings, or whether it was cut short`
 	header := func(spec string) map[string]int {
@@ -69,15 +69,15 @@ func TestDecodeEmptySheets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := validRaw()
 			tt.break_(raw)
-			rel, err := source.Decode(raw)
+			rel, err := source.Check(raw)
 			if len(tt.want) == 0 {
 				if err != nil {
-					t.Fatalf("Decode: %v", err)
+					t.Fatalf("Check: %v", err)
 				}
 				return
 			}
 			if err == nil || rel != nil {
-				t.Fatalf("Decode = %v, %v; want problems", rel, err)
+				t.Fatalf("Check = %v, %v; want problems", rel, err)
 			}
 			if got := strings.Split(err.Error(), "\n"); !cmp.Equal(got, tt.want) {
 				t.Errorf("problems (-want +got):\n%s", cmp.Diff(tt.want, got))

@@ -94,14 +94,15 @@ func (s sheetErrs) required(row int, column, value string) bool {
 // mistake, and would multiply every weekly session.
 const MaxSemesterDays = 400
 
-// Decode checks every row of a release read from a file and returns the
-// release: it is DecodeWith(raw, DefaultLimits), without the warnings.
-func Decode(raw *Raw) (*Release, error) {
-	rel, _, err := DecodeWith(raw, DefaultLimits)
+// Check checks every row of a release read from a file (rows → checked
+// release) and returns the release: it is CheckWith(raw, DefaultLimits),
+// without the warnings.
+func Check(raw *Raw) (*Release, error) {
+	rel, _, err := CheckWith(raw, DefaultLimits)
 	return rel, err
 }
 
-// DecodeWith checks every row of a release read from a file, and what the
+// CheckWith checks every row of a release read from a file, and what the
 // release would publish against lim (see [Limits]; a zero field means its
 // default), and returns the release. Problems are collected across every
 // sheet and returned together as an *[Errors]; the release is nil then. A
@@ -112,23 +113,16 @@ func Decode(raw *Raw) (*Release, error) {
 // sessions or bookings that repeat an earlier row of their sheet field for
 // field, each published twice. The first [MaxDuplicateWarnings] of a
 // sheet are named with both rows, the others counted.
-func DecodeWith(raw *Raw, lim Limits) (*Release, []string, error) {
+func CheckWith(raw *Raw, lim Limits) (*Release, []string, error) {
 	var es Errors
-	for _, sheet := range []struct {
-		spec  string
-		found bool
-		file  string
-	}{
-		{"semesters", raw.Semesters.Found, raw.Semesters.File},
-		{"rooms", raw.Rooms.Found, raw.Rooms.File},
-		{"courses", raw.Courses.Found, raw.Courses.File},
-	} {
-		if !sheet.found {
-			es.Add(&ParseError{File: sheet.file, Sheet: sheet.spec, Err: ErrMissingSheet})
+	for i := range Sheets {
+		spec := &Sheets[i]
+		if t := spec.table(raw); spec.Required && !t.found() {
+			es.Add(&ParseError{File: t.file(), Sheet: spec.Name, Err: ErrMissingSheet})
 		}
 	}
 	rel := &Release{}
-	d := decoder{rel: rel, es: &es}
+	d := checker{rel: rel, es: &es}
 	d.semesters(&raw.Semesters)
 	emptyRooms(&es, &raw.Rooms)
 	d.rooms(&raw.Rooms)
@@ -192,7 +186,7 @@ func belowHeader(header map[string]int) string {
 	return ""
 }
 
-type decoder struct {
+type checker struct {
 	rel        *Release
 	es         *Errors
 	semIdx     map[string]int // name → index in Release, -1 for a broken row
@@ -201,7 +195,7 @@ type decoder struct {
 	courseIdx  map[string]int
 }
 
-func (d *decoder) semesters(t *Table[SemesterRow]) {
+func (d *checker) semesters(t *Table[SemesterRow]) {
 	e := errsFor(d.es, t, "semesters")
 	d.semIdx = map[string]int{}
 	first := map[string]int{}
@@ -264,7 +258,7 @@ func (d *decoder) semesters(t *Table[SemesterRow]) {
 	}
 }
 
-func (d *decoder) rooms(t *Table[RoomRow]) {
+func (d *checker) rooms(t *Table[RoomRow]) {
 	e := errsFor(d.es, t, "rooms")
 	d.roomIdx = map[string]int{}
 	first := map[string]int{}
@@ -348,7 +342,7 @@ func coordinate(e sheetErrs, row int, column, value string, limit float64) (floa
 	return f, true
 }
 
-func (d *decoder) teachers(t *Table[TeacherRow]) {
+func (d *checker) teachers(t *Table[TeacherRow]) {
 	e := errsFor(d.es, t, "teachers")
 	d.teacherIdx = map[string]int{}
 	first := map[string]int{}
@@ -361,7 +355,7 @@ func (d *decoder) teachers(t *Table[TeacherRow]) {
 	}
 }
 
-func (d *decoder) courses(t *Table[CourseRow]) {
+func (d *checker) courses(t *Table[CourseRow]) {
 	e := errsFor(d.es, t, "courses")
 	d.courseIdx = map[string]int{}
 	first := map[string]int{}
@@ -420,7 +414,7 @@ func isHexID(s string) bool {
 	return true
 }
 
-func (d *decoder) studyPlans(t *Table[StudyPlanRow]) {
+func (d *checker) studyPlans(t *Table[StudyPlanRow]) {
 	e := errsFor(d.es, t, "studyplans")
 	ids := map[string]int{}
 	units := map[[2]string]int{}
@@ -474,7 +468,7 @@ func (d *decoder) studyPlans(t *Table[StudyPlanRow]) {
 }
 
 // roomList checks a ";"-separated list of room names.
-func (d *decoder) roomList(e sheetErrs, row int, cell string) ([]string, bool) {
+func (d *checker) roomList(e sheetErrs, row int, cell string) ([]string, bool) {
 	var out []string
 	ok := true
 	seen := map[string]bool{}
@@ -517,7 +511,7 @@ func span(e sheetErrs, row int, start, end string, serials bool) (Clock, Clock, 
 	return s, en, ok
 }
 
-func (d *decoder) knownCourse(e sheetErrs, row int, code string) bool {
+func (d *checker) knownCourse(e sheetErrs, row int, code string) bool {
 	if _, known := d.courseIdx[code]; !known {
 		e.add(row, "course", code, ErrUnknownCourse)
 		return false
@@ -525,7 +519,7 @@ func (d *decoder) knownCourse(e sheetErrs, row int, code string) bool {
 	return true
 }
 
-func (d *decoder) sessions(t *Table[SessionRow]) {
+func (d *checker) sessions(t *Table[SessionRow]) {
 	e := errsFor(d.es, t, "sessions")
 	for _, r := range t.Rows {
 		s := Session{Course: r.Course, Label: r.Label, Row: r.Line}
@@ -589,7 +583,7 @@ func (d *decoder) sessions(t *Table[SessionRow]) {
 	}
 }
 
-func (d *decoder) bookings(t *Table[BookingRow]) {
+func (d *checker) bookings(t *Table[BookingRow]) {
 	e := errsFor(d.es, t, "bookings")
 	for _, r := range t.Rows {
 		b := Booking{Course: r.Course, Label: r.Label, Name: r.Name, Description: r.Description, Row: r.Line}

@@ -19,7 +19,7 @@ func table[R any](sheet string, rows []R, setLine func(*R, int)) source.Table[R]
 	return source.Table[R]{File: "t.xlsx", Sheet: sheet, Found: true, Rows: rows}
 }
 
-// validRaw is a small release that Decode accepts; each test breaks one
+// validRaw is a small release that Check accepts; each test breaks one
 // thing in it.
 func validRaw() *source.Raw {
 	return &source.Raw{
@@ -57,8 +57,8 @@ func validRaw() *source.Raw {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestDecodeValid(t *testing.T) {
-	rel, err := source.Decode(validRaw())
+func TestCheckValid(t *testing.T) {
+	rel, err := source.Check(validRaw())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,14 +93,14 @@ func TestDecodeValid(t *testing.T) {
 		},
 	}
 	if diff := cmp.Diff(want, rel); diff != "" {
-		t.Errorf("Decode mismatch (-want +got):\n%s", diff)
+		t.Errorf("Check mismatch (-want +got):\n%s", diff)
 	}
 	if id := source.StudyPlanID("IN-BA5", "Fall 2026"); len(id) != 24 || id != source.StudyPlanID("IN-BA5", "Fall 2026") || id == source.StudyPlanID("IN-BA5", "Spring 2027") {
 		t.Errorf("StudyPlanID not a stable 24-hex id per unit and semester: %q", id)
 	}
 }
 
-func TestDecodeErrors(t *testing.T) {
+func TestCheckErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		break_ func(r *source.Raw)
@@ -203,12 +203,12 @@ func TestDecodeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := validRaw()
 			tt.break_(raw)
-			rel, err := source.Decode(raw)
+			rel, err := source.Check(raw)
 			if err == nil {
-				t.Fatalf("Decode accepted it: %+v", rel)
+				t.Fatalf("Check accepted it: %+v", rel)
 			}
 			if rel != nil {
-				t.Errorf("Decode returned a release with an error")
+				t.Errorf("Check returned a release with an error")
 			}
 			var es *source.Errors
 			if !errors.As(err, &es) {
@@ -224,12 +224,12 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeSingleSemesterDefaults(t *testing.T) {
+func TestCheckSingleSemesterDefaults(t *testing.T) {
 	raw := validRaw()
 	raw.Semesters.Rows = raw.Semesters.Rows[:1]
 	raw.StudyPlans.Rows = raw.StudyPlans.Rows[:1]
 	raw.Sessions.Rows[1].Semester = ""
-	rel, err := source.Decode(raw)
+	rel, err := source.Check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestErrorsCap(t *testing.T) {
 		row.Line = i + 2
 		raw.Sessions.Rows = append(raw.Sessions.Rows, row)
 	}
-	_, err := source.Decode(raw)
+	_, err := source.Check(raw)
 	var es *source.Errors
 	if !errors.As(err, &es) {
 		t.Fatalf("err = %v", err)
