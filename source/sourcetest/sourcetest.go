@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"occupancy/source"
 )
 
@@ -121,3 +123,49 @@ func Fixture(tb testing.TB) *source.Release {
 	}
 	return rel
 }
+
+// WriterRaw is the release behind the writers' tests (source/csv and
+// source/xlsx): every sheet used, values that look like numbers and dates
+// ("0300", "4.5", "2025-09-08"), values that need CSV quoting (commas,
+// quotes, a line break). Lines are those the rows get when read back from
+// either format.
+func WriterRaw() *source.Raw {
+	return &source.Raw{
+		Semesters: source.Table[source.SemesterRow]{Rows: []source.SemesterRow{
+			{Line: 2, Name: "fall2025", Type: "fall", StartDate: "2025-09-08", EndDate: "2025-12-19", SkipDates: "2025-10-20..2025-10-24, 2025-11-11"},
+			{Line: 3, Name: "spring2026", Type: "spring", StartDate: "2026-02-16", EndDate: "2026-05-29"},
+		}},
+		Rooms: source.Table[source.RoomRow]{Rows: []source.RoomRow{
+			{Line: 2, Name: "BC01", Type: "office", Capacity: "4", Building: "BC", Level: "0", Latitude: "46.518", Longitude: "6.561", Link: "https://example.org/?a=1,2", Available: "yes"},
+			{Line: 3, Name: "CE 1 1", Type: `say "auditorium"`, Capacity: "0300"},
+		}},
+		Teachers: source.Table[source.TeacherRow]{Rows: []source.TeacherRow{
+			{Line: 2, Name: "Ada Lovelace", PeopleURL: "https://people.example.org/ada"},
+		}},
+		Courses: source.Table[source.CourseRow]{Rows: []source.CourseRow{
+			{Line: 2, Code: "CS-101", Name: "Intro, part 1", Credits: "4.5", Language: "en", EduURL: "https://edu.example.org/cs-101", Teachers: "Ada Lovelace"},
+		}},
+		StudyPlans: source.Table[source.StudyPlanRow]{Rows: []source.StudyPlanRow{
+			{Line: 2, UnitCode: "IN-BA5", UnitName: "Informatique", Section: "IN", Promo: "BA5", Semester: "fall2025", Courses: "CS-101", ID: "0123456789abcdef01234567"},
+		}},
+		Sessions: source.Table[source.SessionRow]{Rows: []source.SessionRow{
+			{Line: 2, Course: "CS-101", Label: "cours", Weekday: "Monday", Start: "08:15", End: "10:00", Rooms: "BC01,CE 1 1", Semester: "fall2025", Weeks: "1-6,8-14"},
+			{Line: 3, Course: "CS-101", Label: "exercice", Weekday: "Tue", Start: "10:15", End: "12:00", Rooms: "BC01"},
+		}},
+		Bookings: source.Table[source.BookingRow]{Rows: []source.BookingRow{
+			{Line: 2, Date: "2025-10-01", Start: "18:00", End: "20:00", Rooms: "CE 1 1", Name: "Talk", Description: "Two lines:\nfirst, then second"},
+		}},
+	}
+}
+
+// RowsOnly is a cmp option that compares tables on their rows only,
+// ignoring where they were read from.
+var RowsOnly = cmp.FilterPath(func(p cmp.Path) bool {
+	if sf, ok := p.Last().(cmp.StructField); ok {
+		switch sf.Name() {
+		case "File", "Sheet", "Found", "Header", "Serials":
+			return true
+		}
+	}
+	return false
+}, cmp.Ignore())

@@ -24,7 +24,7 @@ func FuzzReadXLSX(f *testing.F) {
 		seeds = append(seeds, MustWorkbook(f, tt.Sheets...))
 	}
 	var buf bytes.Buffer
-	if err := xlsx.Write(&buf, sample()); err != nil {
+	if err := xlsx.Write(&buf, sourcetest.WriterRaw()); err != nil {
 		f.Fatal(err)
 	}
 	seeds = append(seeds, buf.Bytes())
@@ -60,7 +60,7 @@ func FuzzReadXLSX(f *testing.F) {
 
 func TestStoredWorkbook(t *testing.T) {
 	var buf bytes.Buffer
-	if err := xlsx.Write(&buf, sample()); err != nil {
+	if err := xlsx.Write(&buf, sourcetest.WriterRaw()); err != nil {
 		t.Fatal(err)
 	}
 	want, err := xlsx.Read(bytes.NewReader(buf.Bytes()), "t.xlsx", xlsx.Options{})
