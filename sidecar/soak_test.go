@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"occupancy/sidecar"
+	"occupancy/sidecar/sidecartest"
 	"occupancy/snapshot"
 )
 
@@ -139,24 +140,6 @@ func checkFree(body []byte) (int, error) {
 	return g, nil
 }
 
-// syncBuffer is a log sink shared by the server and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // arrival is one kind of file that lands on the snapshot path.
 type arrival struct {
 	name  string
@@ -219,7 +202,7 @@ func reloadChurn(t *testing.T, total, every, poll time.Duration) {
 		t.Fatal(err)
 	}
 	write(first)
-	var logs syncBuffer
+	var logs sidecartest.LogBuffer
 	cfg := sidecar.DefaultConfig()
 	cfg.SnapshotPath = path
 	cfg.StaticDir = ""

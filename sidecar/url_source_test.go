@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"occupancy/sidecar"
+	"occupancy/sidecar/sidecartest"
 	"occupancy/snapshot"
 )
 
@@ -149,9 +150,9 @@ const urlTestMaxBytes = 64 << 10
 
 // newURLServer starts a sidecar (on an in-memory listener) whose snapshot is
 // the URL; its logs (info and above) are returned.
-func newURLServer(t *testing.T, rawURL string, edit func(*sidecar.Config)) (*testServer, *syncBuffer) {
+func newURLServer(t *testing.T, rawURL string, edit func(*sidecar.Config)) (*testServer, *sidecartest.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &sidecartest.LogBuffer{}
 	cfg := sidecar.DefaultConfig()
 	cfg.SnapshotPath = rawURL
 	cfg.StaticDir = ""

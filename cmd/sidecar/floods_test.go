@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -57,15 +56,8 @@ func probe(addr string, n int) []string {
 // the race detector.
 func TestConnectionFloods(t *testing.T) {
 	dir := t.TempDir()
-	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 40, Seed: 1})
-	data, err := s.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	snap := filepath.Join(dir, "occupancy.snapshot")
-	if err := os.WriteFile(snap, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	snapshottest.Put(t, snap, snapshottest.Bytes(t, snapshottest.Options{Rooms: 40, Seed: 1}))
 	r := startRun(t, "-snapshot", snap, "-static", "", "-max-conns", "600")
 	if f := probe(r.addr, 1); len(f) > 0 {
 		// The server is starting: give it a moment, once.

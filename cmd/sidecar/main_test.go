@@ -9,31 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"occupancy/sidecar/sidecartest"
 	"occupancy/snapshot/snapshottest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunFlagErrors(t *testing.T) {
 	tests := []struct {
@@ -70,9 +52,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := filepath.Join(dir, "occupancy.snapshot")
-	if err := os.WriteFile(snap, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	snapshottest.Put(t, snap, data)
 	r := startRun(t, "-snapshot", snap, "-static", dir)
 	addr, stderr := r.addr, r.stderr
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -105,12 +85,7 @@ func TestRun(t *testing.T) {
 	if data, err = s.MarshalBinary(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(snap+".tmp", snap); err != nil {
-		t.Fatal(err)
-	}
+	snapshottest.Put(t, snap, data)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +114,8 @@ func TestRun(t *testing.T) {
 
 // running is a run() of the command started by startRun.
 type running struct {
-	addr   string      // its -addr, a free loopback port
-	stderr *syncBuffer // its logs, in JSON
+	addr   string                 // its -addr, a free loopback port
+	stderr *sidecartest.LogBuffer // its logs, in JSON
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -156,7 +131,7 @@ func startRun(t *testing.T, args ...string) *running {
 	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(t.Context())
-	r := &running{addr: addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	r := &running{addr: addr, stderr: &sidecartest.LogBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	t.Cleanup(cancel)
 	go func() {
 		r.done <- run(ctx, append([]string{"-addr", addr, "-log-format", "json"}, args...), io.Discard, r.stderr)
@@ -218,12 +193,7 @@ func TestRunSnapshotFIFO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(snap+".tmp", snap); err != nil {
-		t.Fatal(err)
-	}
+	snapshottest.Put(t, snap, data)
 	for i := 0; i < 250 && !strings.Contains(body, "after-the-fifo"); i++ {
 		time.Sleep(20 * time.Millisecond)
 		_, body = readyz()
@@ -238,15 +208,8 @@ func TestRunSnapshotFIFO(t *testing.T) {
 // and that -answer-cache 0 turns it off, as /metrics shows.
 func TestRunAnswerCacheFlag(t *testing.T) {
 	dir := t.TempDir()
-	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 1})
-	data, err := s.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	snap := filepath.Join(dir, "occupancy.snapshot")
-	if err := os.WriteFile(snap, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	snapshottest.Put(t, snap, snapshottest.Bytes(t, snapshottest.Options{Rooms: 5, Seed: 1}))
 	client := &http.Client{Timeout: 2 * time.Second}
 	for _, tc := range []struct {
 		args []string

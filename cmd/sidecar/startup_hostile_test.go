@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,21 +16,9 @@ import (
 // valid file replaces it and the watcher loads it.
 func TestRunBadSnapshot(t *testing.T) {
 	dir := t.TempDir()
-	s, _ := snapshottest.Generate(snapshottest.Options{Rooms: 5, Seed: 2})
-	good, err := s.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := snapshottest.Bytes(t, snapshottest.Options{Rooms: 5, Seed: 2})
 	snap := filepath.Join(dir, "occupancy.snapshot")
-	put := func(data []byte) {
-		t.Helper()
-		if err := os.WriteFile(snap+".tmp", data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(snap+".tmp", snap); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := func(data []byte) { snapshottest.Put(t, snap, data) }
 	put(good[:len(good)-40]) // truncated: no checksum, part of the body
 	r := startRun(t, "-snapshot", snap, "-static", "", "-poll", "50ms")
 	addr, stderr := r.addr, r.stderr
@@ -52,6 +39,7 @@ func TestRunBadSnapshot(t *testing.T) {
 	}
 	var status int
 	var body string
+	var err error
 	for i := 0; i < 100; i++ {
 		if status, body, err = get("GET", "/healthz", ""); err == nil {
 			break

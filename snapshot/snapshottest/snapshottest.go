@@ -5,7 +5,9 @@ package snapshottest
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"testing"
 	"time"
 
 	"occupancy/snapshot"
@@ -110,4 +112,28 @@ func Generate(opt Options) (s *snapshot.Snapshot, bookings [][]Booking) {
 	}
 	s.Rooms = rooms
 	return s, bks
+}
+
+// Bytes returns the encoded snapshot that opt generates, failing tb if it
+// cannot be encoded.
+func Bytes(tb testing.TB, opt Options) []byte {
+	tb.Helper()
+	s, _ := Generate(opt)
+	data, err := s.MarshalBinary()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// Put writes data to path as a build publishes a snapshot: into a
+// temporary file beside it, renamed over it. It fails tb on error.
+func Put(tb testing.TB, path string, data []byte) {
+	tb.Helper()
+	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		tb.Fatal(err)
+	}
 }
