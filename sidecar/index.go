@@ -985,15 +985,18 @@ func runStart(busy *roaring.Bitmap, s uint32) uint32 {
 	}
 }
 
-// Booking is a block of busy time in campus wall-clock time labelled as UTC.
-type Booking struct {
+// BusyBlock is a block of busy time of one room: its bookings that touch
+// or overlap merged, on 15-minute slots, in campus wall-clock time
+// labelled as UTC. It is what the API calls a room's soonest booking.
+type BusyBlock struct {
 	Start, End time.Time
 }
 
-// SoonestBooking is one result of [Index.FindSoonest].
+// SoonestBooking is one result of [Index.FindSoonest]: the soonest_booking
+// of a room.
 type SoonestBooking struct {
-	Name    string
-	Booking *Booking // nil when the room has no booking ending after the date
+	Name  string
+	Block *BusyBlock // nil when the room has no busy time ending after the date
 }
 
 // AppendSoonest appends the JSON response of find_soonest_bookings for q to
@@ -1058,7 +1061,7 @@ func (ix *Index) FindSoonest(q *SoonestQuery) []SoonestBooking {
 	for i := range ix.soonestRooms(q) {
 		b := SoonestBooking{Name: ix.rooms[i].name}
 		if s, e, ok := ix.rooms[i].soonest(q.After); ok {
-			b.Booking = &Booking{snapshot.SlotTime(s), snapshot.SlotTime(e)}
+			b.Block = &BusyBlock{snapshot.SlotTime(s), snapshot.SlotTime(e)}
 		}
 		out = append(out, b)
 	}

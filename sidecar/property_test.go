@@ -164,7 +164,7 @@ func refSoonest(rooms []refRoom, q *sidecar.SoonestQuery) []sidecar.SoonestBooki
 		}
 		for _, m := range merged {
 			if m.end.After(after) {
-				out[i].Booking = &sidecar.Booking{Start: m.start, End: m.end}
+				out[i].Block = &sidecar.BusyBlock{Start: m.start, End: m.end}
 				break
 			}
 		}
@@ -379,10 +379,10 @@ func sameSoonest(a, b []sidecar.SoonestBooking) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || (a[i].Booking == nil) != (b[i].Booking == nil) {
+		if a[i].Name != b[i].Name || (a[i].Block == nil) != (b[i].Block == nil) {
 			return false
 		}
-		if a[i].Booking != nil && (!a[i].Booking.Start.Equal(b[i].Booking.Start) || !a[i].Booking.End.Equal(b[i].Booking.End)) {
+		if a[i].Block != nil && (!a[i].Block.Start.Equal(b[i].Block.Start) || !a[i].Block.End.Equal(b[i].Block.End)) {
 			return false
 		}
 	}
@@ -416,8 +416,8 @@ func fmtSoonest(rs []sidecar.SoonestBooking) string {
 	s := ""
 	for _, r := range rs {
 		s += r.Name
-		if r.Booking != nil {
-			s += fmt.Sprintf(" %s–%s", r.Booking.Start.Format(time.RFC3339), r.Booking.End.Format(time.RFC3339))
+		if r.Block != nil {
+			s += fmt.Sprintf(" %s–%s", r.Block.Start.Format(time.RFC3339), r.Block.End.Format(time.RFC3339))
 		}
 		s += "\n"
 	}
