@@ -552,7 +552,8 @@ func upload(ctx context.Context, cfg Config, p *progress, stdout, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
-	if err := objstore.EnsureBucket(ctx, client, s3.Target, s3.Region, s3.CreateBucket && !s3.DryRun); err != nil {
+	store := objstore.NewMinioStore(client)
+	if err := objstore.EnsureBucket(ctx, store, s3.Target, s3.Region, s3.CreateBucket && !s3.DryRun); err != nil {
 		return nil, err
 	}
 	opt := objstore.Options{Workers: s3.Workers, DryRun: s3.DryRun, Step: p.step}
@@ -564,7 +565,7 @@ func upload(ctx context.Context, cfg Config, p *progress, stdout, stderr io.Writ
 			fmt.Fprintf(stderr, "%s %s\n", op, s3.Target.Key(path))
 		}
 	}
-	res, err := objstore.Publish(ctx, client, s3.Target, cfg.Out, opt)
+	res, err := objstore.Publish(ctx, store, s3.Target, cfg.Out, opt)
 	if res != nil {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(stderr, "warning:", w)

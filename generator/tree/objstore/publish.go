@@ -1,7 +1,6 @@
 package objstore
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -17,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/minio/minio-go/v7"
 	"golang.org/x/sync/errgroup"
 
 	"occupancy/generator/tree"
@@ -118,23 +116,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-func opError(op, key string, err error, announced bool) error {
-	var resp minio.ErrorResponse
-	code := ""
-	if errors.As(err, &resp) {
-		code = resp.Code
-	}
-	return &Error{Op: op, Key: key, Code: code, Err: err, Announced: announced}
-}
-
-func errCode(err error) string {
-	var resp minio.ErrorResponse
-	if errors.As(err, &resp) {
-		return resp.Code
-	}
-	return ""
-}
-
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -194,12 +175,12 @@ func validTreePath(p string) bool {
 
 // ReadRemote lists the objects under the target and reads its manifest.
 // A missing manifest is no manifest; an unreadable one is a warning.
-func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []string, error) {
+func ReadRemote(ctx context.Context, s Store, t Target) (Remote, []string, error) {
 	remote := Remote{Objects: map[string]Object{}}
 	var warnings []string
-	for o := range c.ListObjects(ctx, t.Bucket, minio.ListObjectsOptions{Prefix: t.listPrefix(), Recursive: true}) {
-		if o.Err != nil {
-			return remote, nil, opError("list", t.String()+"/", o.Err, false)
+	for o, err := range s.List(ctx, t.Bucket, t.listPrefix()) {
+		if err != nil {
+			return remote, nil, opError("list", t.String()+"/", err, false)
 		}
 		p, ok := t.path(o.Key)
 		if !ok || strings.HasSuffix(p, "/") {
@@ -211,7 +192,7 @@ func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []strin
 		return remote, warnings, nil
 	}
 	key := t.Key(tree.ManifestName)
-	obj, err := c.GetObject(ctx, t.Bucket, key, minio.GetObjectOptions{})
+	obj, err := s.Get(ctx, t.Bucket, key)
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(io.LimitReader(obj, 256<<20))
@@ -235,10 +216,10 @@ func ReadRemote(ctx context.Context, c *minio.Client, t Target) (Remote, []strin
 }
 
 // stat reads the metadata of the objects at paths into remote.
-func stat(ctx context.Context, c *minio.Client, t Target, remote Remote, paths []string, workers int) error {
+func stat(ctx context.Context, s Store, t Target, remote Remote, paths []string, workers int) error {
 	var mu sync.Mutex
 	return parallel(ctx, paths, workers, func(ctx context.Context, p string) error {
-		info, err := c.StatObject(ctx, t.Bucket, t.Key(p), minio.StatObjectOptions{})
+		info, err := s.Stat(ctx, t.Bucket, t.Key(p))
 		if code := errCode(err); code == "NoSuchKey" || code == "NotFound" {
 			mu.Lock()
 			delete(remote.Objects, p)
@@ -284,7 +265,7 @@ func parallel(ctx context.Context, items []string, workers int, f func(context.C
 
 // EnsureBucket checks that the target's bucket exists, and creates it
 // when create is set.
-func EnsureBucket(ctx context.Context, c *minio.Client, t Target, region string, create bool) error {
+func EnsureBucket(ctx context.Context, c Buckets, t Target, region string, create bool) error {
 	ok, err := c.BucketExists(ctx, t.Bucket)
 	if err != nil {
 		return opError("bucket", t.Bucket, err, false)
@@ -295,7 +276,7 @@ func EnsureBucket(ctx context.Context, c *minio.Client, t Target, region string,
 	if !create {
 		return &Error{Op: "bucket", Key: t.Bucket, Code: "NoSuchBucket", Err: errors.New("the bucket does not exist")}
 	}
-	if err := c.MakeBucket(ctx, t.Bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+	if err := c.MakeBucket(ctx, t.Bucket, region); err != nil {
 		return opError("create bucket", t.Bucket, err, false)
 	}
 	return nil
@@ -308,7 +289,7 @@ func EnsureBucket(ctx context.Context, c *minio.Client, t Target, region string,
 // new one no longer has. When it fails before the snapshot is uploaded the
 // bucket still announces its previous release, whose files are all in
 // place; running it again completes the work.
-func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Options) (*Result, error) {
+func Publish(ctx context.Context, c Store, t Target, dir string, opt Options) (*Result, error) {
 	start := time.Now()
 	workers := opt.Workers
 	if workers <= 0 {
@@ -368,21 +349,7 @@ func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Opt
 		if release {
 			meta[MetaRelease] = local.Manifest.Release
 		}
-		_, err := c.PutObject(ctx, t.Bucket, t.Key(s.Entry.Path), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
-			ContentType:      s.Headers.ContentType,
-			ContentEncoding:  s.Headers.ContentEncoding,
-			CacheControl:     s.Headers.CacheControl,
-			UserMetadata:     meta,
-			SendContentMd5:   true, // the store checks the bytes it received
-			DisableMultipart: true, // one part: the ETag stays the MD5 that later runs compare
-			// No streaming signature (aws-chunked) over plain http either:
-			// the request is signed as over https, its Content-MD5 among
-			// the signed headers. Some stores (versitygw 1.8) keep the
-			// aws-chunked coding in the object's Content-Encoding, which
-			// would then be served to browsers; each chunk's signature
-			// would also cost a SHA-256 of the bytes the MD5 already covers.
-			DisableContentSha256: true,
-		})
+		err := c.Put(ctx, t.Bucket, t.Key(s.Entry.Path), data, s.Headers, meta)
 		if err != nil {
 			return opError("upload", t.Key(s.Entry.Path), err, false)
 		}
@@ -432,7 +399,7 @@ func Publish(ctx context.Context, c *minio.Client, t Target, dir string, opt Opt
 				return opError("delete", t.Key(p), err, true)
 			}
 		}
-		if err := c.RemoveObject(ctx, t.Bucket, t.Key(p), minio.RemoveObjectOptions{}); err != nil {
+		if err := c.Remove(ctx, t.Bucket, t.Key(p)); err != nil {
 			return opError("delete", t.Key(p), err, true)
 		}
 		deleted.Add(1)

@@ -458,7 +458,7 @@ func TestS3Publish(t *testing.T) {
 	l1 := localOf(t, v1)
 	var rec recorder
 	start := time.Now()
-	res, err := Publish(ctx, c, tg, v1, Options{Op: rec.op})
+	res, err := Publish(ctx, NewMinioStore(c), tg, v1, Options{Op: rec.op})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestS3Publish(t *testing.T) {
 	fmt.Printf("FIGURE first upload: %d files, %s in %s\n", res.Uploaded, mib(res.UploadedBytes), time.Since(start).Round(time.Millisecond))
 
 	// The same release again: nothing.
-	res, err = Publish(ctx, c, tg, v1, Options{})
+	res, err = Publish(ctx, NewMinioStore(c), tg, v1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +497,7 @@ func TestS3Publish(t *testing.T) {
 	time.Sleep(2 * time.Second) // a check or two before the start
 	rec = recorder{}
 	start = time.Now()
-	res, err = Publish(ctx, c, tg, v2, Options{Op: rec.op, Workers: 4, before: func(string, string) error {
+	res, err = Publish(ctx, NewMinioStore(c), tg, v2, Options{Op: rec.op, Workers: 4, before: func(string, string) error {
 		time.Sleep(40 * time.Millisecond) // widen the window the poller looks at
 		return nil
 	}})
@@ -531,7 +531,7 @@ func TestS3Publish(t *testing.T) {
 	if err := c.RemoveObject(ctx, bucket, tg.Key(gone), minio.RemoveObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = Publish(ctx, c, tg, v2, Options{})
+	res, err = Publish(ctx, NewMinioStore(c), tg, v2, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestS3Interrupted(t *testing.T) {
 	v2 := release(t, "fixture, room 0 hidden", true, hideRoom(0))
 	l1, l2 := localOf(t, v1), localOf(t, v2)
 	trees := map[string]Local{l1.Manifest.Release: l1, l2.Manifest.Release: l2}
-	if _, err := Publish(ctx, c, tg, v1, Options{}); err != nil {
+	if _, err := Publish(ctx, NewMinioStore(c), tg, v1, Options{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -567,7 +567,7 @@ func TestS3Interrupted(t *testing.T) {
 	}
 	for _, failAt := range []string{"file", "manifest", "snapshot"} {
 		var n atomic.Int64
-		_, err := Publish(ctx, c, tg, v2, Options{Workers: 2, before: func(op, p string) error {
+		_, err := Publish(ctx, NewMinioStore(c), tg, v2, Options{Workers: 2, before: func(op, p string) error {
 			switch {
 			case failAt == "file" && op == "put" && n.Add(1) == 5,
 				failAt == "manifest" && p == tree.ManifestName,
@@ -584,7 +584,7 @@ func TestS3Interrupted(t *testing.T) {
 		check(l1.Manifest.Release)
 	}
 	var rec recorder
-	res, err := Publish(ctx, c, tg, v2, Options{Op: rec.op})
+	res, err := Publish(ctx, NewMinioStore(c), tg, v2, Options{Op: rec.op})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,7 +602,7 @@ func TestS3Interrupted(t *testing.T) {
 	v3 := release(t, "fixture, room 1 hidden", true, hideRoom(1))
 	l3 := localOf(t, v3)
 	trees[l3.Manifest.Release] = l3
-	_, err = Publish(ctx, c, tg, v3, Options{before: func(op, p string) error {
+	_, err = Publish(ctx, NewMinioStore(c), tg, v3, Options{before: func(op, p string) error {
 		if op == "delete" {
 			return errors.New("injected failure")
 		}
@@ -617,7 +617,7 @@ func TestS3Interrupted(t *testing.T) {
 	if err != nil || !ok || problem != "" || rel != l3.Manifest.Release {
 		t.Fatalf("after the failed deletes: announced %.12s: %s %v %v", rel, problem, ok, err)
 	}
-	res, err = Publish(ctx, c, tg, v3, Options{})
+	res, err = Publish(ctx, NewMinioStore(c), tg, v3, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -636,12 +636,12 @@ func TestS3Errors(t *testing.T) {
 
 	// A missing bucket is an error unless asked to create it.
 	missing := Target{Bucket: fmt.Sprintf("occ-missing-%d", time.Now().UnixNano()%1e9), Prefix: "p"}
-	err := EnsureBucket(ctx, c, missing, "", false)
+	err := EnsureBucket(ctx, NewMinioStore(c), missing, "", false)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "NoSuchBucket" {
 		t.Errorf("missing bucket: %v", err)
 	}
-	if err := EnsureBucket(ctx, c, missing, "", true); err != nil {
+	if err := EnsureBucket(ctx, NewMinioStore(c), missing, "", true); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := c.BucketExists(ctx, missing.Bucket); !ok || err != nil {
@@ -653,7 +653,7 @@ func TestS3Errors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Publish(ctx, bad, missing, dir, Options{})
+	_, err = Publish(ctx, NewMinioStore(bad), missing, dir, Options{})
 	if !errors.As(err, &e) || e.Code == "" {
 		t.Fatalf("wrong secret: %v", err)
 	}
@@ -664,7 +664,7 @@ func TestS3Errors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Publish(ctx, anon, missing, dir, Options{})
+	_, err = Publish(ctx, NewMinioStore(anon), missing, dir, Options{})
 	if !errors.As(err, &e) || e.Code == "" {
 		t.Fatalf("anonymous: %v", err)
 	}
