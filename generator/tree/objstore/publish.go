@@ -248,7 +248,7 @@ func stat(ctx context.Context, s Store, t Target, remote Remote, paths []string,
 // parallel runs f on each item with at most workers at once, and returns
 // the first error (the others are cancelled), or the cause of ctx's end
 // when it ended before every item ran.
-func parallel(ctx context.Context, items []string, workers int, f func(context.Context, string) error) error {
+func parallel[T any](ctx context.Context, items []T, workers int, f func(context.Context, T) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(workers, 1))
 	for _, it := range items {
@@ -289,136 +289,212 @@ func EnsureBucket(ctx context.Context, c Buckets, t Target, region string, creat
 // new one no longer has. When it fails before the snapshot is uploaded the
 // bucket still announces its previous release, whose files are all in
 // place; running it again completes the work.
-func Publish(ctx context.Context, c Store, t Target, dir string, opt Options) (*Result, error) {
-	start := time.Now()
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = 8
+func Publish(ctx context.Context, s Store, t Target, dir string, opt Options) (*Result, error) {
+	p := newPublication(s, t, dir, opt)
+	if err := p.readLocal(); err != nil {
+		return nil, err
 	}
-	step := opt.Step
-	if step == nil {
-		step = func(string, ...any) {}
-	}
-	local, err := ReadLocal(dir)
+	remote, err := p.readRemote(ctx)
 	if err != nil {
 		return nil, err
 	}
-	step("read %s: %d files, release %.12s", dir, len(local.Manifest.Files)+1, local.Manifest.Release)
+	plan, err := p.plan(ctx, remote)
+	if err != nil {
+		return nil, err
+	}
+	if opt.DryRun || plan.Empty() {
+		return p.finish(nil)
+	}
+	// Each phase starts only when the one before it succeeded.
+	if err := p.uploadFiles(ctx, plan.Files); err != nil {
+		return p.finish(err)
+	}
+	if err := p.announce(ctx, plan.Manifest, plan.Snapshot); err != nil {
+		return p.finish(err)
+	}
+	return p.finish(p.deleteStale(ctx, plan.Deletes))
+}
 
-	remote, warnings, err := ReadRemote(ctx, c, t)
+// publication is one run of [Publish]: where it goes, what it read, and
+// what it has done so far.
+type publication struct {
+	store  Store
+	target Target
+	dir    string
+	opt    Options // with Workers and Step set
+	start  time.Time
+	local  Local
+	res    *Result
+
+	uploaded, upBytes, deleted atomic.Int64
+}
+
+func newPublication(s Store, t Target, dir string, opt Options) *publication {
+	if opt.Workers <= 0 {
+		opt.Workers = 8
+	}
+	if opt.Step == nil {
+		opt.Step = func(string, ...any) {}
+	}
+	return &publication{store: s, target: t, dir: dir, opt: opt, start: time.Now(),
+		res: &Result{Target: t, DryRun: opt.DryRun}}
+}
+
+// readLocal reads the tree at dir, checked against its manifest.
+func (p *publication) readLocal() error {
+	local, err := ReadLocal(p.dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res := &Result{Target: t, Release: local.Manifest.Release, Warnings: warnings, DryRun: opt.DryRun}
+	p.local, p.res.Release = local, local.Manifest.Release
+	p.opt.Step("read %s: %d files, release %.12s", p.dir, len(local.Manifest.Files)+1, local.Manifest.Release)
+	return nil
+}
+
+// readRemote lists the target and reads the bucket's manifest.
+func (p *publication) readRemote(ctx context.Context) (Remote, error) {
+	remote, warnings, err := ReadRemote(ctx, p.store, p.target)
+	if err != nil {
+		return Remote{}, err
+	}
+	p.res.Warnings = warnings
 	if remote.Manifest != nil {
-		res.Previous = remote.Manifest.Release
+		p.res.Previous = remote.Manifest.Release
 	}
-	need := NeedStat(local, remote)
-	if err := stat(ctx, c, t, remote, need, workers); err != nil {
+	return remote, nil
+}
+
+// plan reads the metadata of the objects the listing leaves in doubt
+// ([NeedStat]), then plans the work ([MakePlan]).
+func (p *publication) plan(ctx context.Context, remote Remote) (*Plan, error) {
+	need := NeedStat(p.local, remote)
+	if err := stat(ctx, p.store, p.target, remote, need, p.opt.Workers); err != nil {
 		return nil, err
 	}
-	res.Stated = len(need)
-	plan := MakePlan(local, remote)
-	res.Plan = plan
+	plan := MakePlan(p.local, remote)
+	p.res.Stated, p.res.Plan = len(need), plan
 	stated := ""
 	if len(need) > 0 {
 		stated = fmt.Sprintf(" (metadata of %d read)", len(need))
 	}
-	step("listed %d objects under %s%s: %d to upload (%s), %d to delete, %d unchanged",
-		len(remote.Objects), t, stated, plan.Uploads(), mib(plan.Bytes), len(plan.Deletes), plan.Unchanged)
-	if opt.DryRun || plan.Empty() {
-		res.Elapsed = time.Since(start)
-		return res, nil
-	}
+	p.opt.Step("listed %d objects under %s%s: %d to upload (%s), %d to delete, %d unchanged",
+		len(remote.Objects), p.target, stated, plan.Uploads(), mib(plan.Bytes), len(plan.Deletes), plan.Unchanged)
+	return plan, nil
+}
 
-	var uploaded, upBytes atomic.Int64
-	put := func(ctx context.Context, s Step, release bool) error {
-		if opt.before != nil {
-			if err := opt.before("put", s.Entry.Path); err != nil {
-				return opError("upload", t.Key(s.Entry.Path), err, false)
-			}
-		}
-		data := local.ManifestData
-		if s.Entry.Path != tree.ManifestName {
-			var err error
-			if data, err = readEntry(dir, s.Entry); err != nil {
-				return err
-			}
-		}
-		meta := map[string]string{MetaSHA256: s.Entry.SHA256, MetaPath: s.Entry.Path}
-		if release {
-			meta[MetaRelease] = local.Manifest.Release
-		}
-		err := c.Put(ctx, t.Bucket, t.Key(s.Entry.Path), data, s.Headers, meta)
-		if err != nil {
-			return opError("upload", t.Key(s.Entry.Path), err, false)
-		}
-		uploaded.Add(1)
-		upBytes.Add(int64(len(data)))
-		if opt.Op != nil {
-			opt.Op("put", s.Entry.Path)
-		}
-		return nil
+// uploadFiles uploads, in parallel, the files the new manifest and
+// snapshot will point at. The bucket announces its previous release
+// meanwhile: its files are still all in place.
+func (p *publication) uploadFiles(ctx context.Context, files []Step) error {
+	err := parallel(ctx, files, p.opt.Workers, func(ctx context.Context, s Step) error {
+		return p.put(ctx, s, false)
+	})
+	if err != nil {
+		return err
 	}
-	done := func() {
-		res.Uploaded, res.UploadedBytes = int(uploaded.Load()), upBytes.Load()
-		res.Elapsed = time.Since(start)
+	if len(files) > 0 {
+		p.opt.Step("uploaded %d files (%s)", p.uploaded.Load(), mib(p.upBytes.Load()))
 	}
+	return nil
+}
 
-	byPath := make(map[string]Step, len(plan.Files))
-	paths := make([]string, len(plan.Files))
-	for i, s := range plan.Files {
-		byPath[s.Entry.Path], paths[i] = s, s.Entry.Path
-	}
-	if err := parallel(ctx, paths, workers, func(ctx context.Context, p string) error { return put(ctx, byPath[p], false) }); err != nil {
-		done()
-		return res, err
-	}
-	if len(paths) > 0 {
-		step("uploaded %d files (%s)", uploaded.Load(), mib(upBytes.Load()))
-	}
-	for _, s := range []*Step{plan.Manifest, plan.Snapshot} {
+// announce uploads manifest.json then occupancy.snapshot (each nil when
+// the bucket holds its bytes), one after the other, once every file is
+// in place: when the snapshot is in, sidecars follow the new release.
+func (p *publication) announce(ctx context.Context, steps ...*Step) error {
+	for _, s := range steps {
 		if s == nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			done()
-			return res, err
+			return err
 		}
-		if err := put(ctx, *s, true); err != nil {
-			done()
-			return res, err
+		if err := p.put(ctx, *s, true); err != nil {
+			return err
 		}
-		step("uploaded %s", s.Entry.Path)
+		p.opt.Step("uploaded %s", s.Entry.Path)
 	}
+	return nil
+}
 
-	var deleted atomic.Int64
-	err = parallel(ctx, plan.Deletes, workers, func(ctx context.Context, p string) error {
-		if opt.before != nil {
-			if err := opt.before("delete", p); err != nil {
-				return opError("delete", t.Key(p), err, true)
-			}
-		}
-		if err := c.Remove(ctx, t.Bucket, t.Key(p)); err != nil {
-			return opError("delete", t.Key(p), err, true)
-		}
-		deleted.Add(1)
-		if opt.Op != nil {
-			opt.Op("delete", p)
-		}
-		return nil
-	})
-	res.Deleted = int(deleted.Load())
-	done()
-	if err != nil {
+// deleteStale deletes, in parallel, the keys the new tree no longer has.
+// The new release is announced by then: a failure here is
+// [Error.Announced].
+func (p *publication) deleteStale(ctx context.Context, paths []string) error {
+	if err := parallel(ctx, paths, p.opt.Workers, p.remove); err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
-			err = &Error{Op: "delete", Key: t.String(), Err: err, Announced: true}
+			err = &Error{Op: "delete", Key: p.target.String(), Err: err, Announced: true}
 		}
-		return res, err
+		return err
 	}
-	if len(plan.Deletes) > 0 {
-		step("deleted %d stale objects", res.Deleted)
+	if len(paths) > 0 {
+		p.opt.Step("deleted %d stale objects", p.deleted.Load())
 	}
-	return res, nil
+	return nil
+}
+
+// put uploads one file of the tree with its headers, and its SHA-256 and
+// path as metadata; with release (manifest.json, the snapshot) also the
+// release id.
+func (p *publication) put(ctx context.Context, s Step, release bool) error {
+	key := p.target.Key(s.Entry.Path)
+	if p.opt.before != nil {
+		if err := p.opt.before("put", s.Entry.Path); err != nil {
+			return opError("upload", key, err, false)
+		}
+	}
+	data, err := p.bytes(s.Entry)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{MetaSHA256: s.Entry.SHA256, MetaPath: s.Entry.Path}
+	if release {
+		meta[MetaRelease] = p.local.Manifest.Release
+	}
+	if err := p.store.Put(ctx, p.target.Bucket, key, data, s.Headers, meta); err != nil {
+		return opError("upload", key, err, false)
+	}
+	p.uploaded.Add(1)
+	p.upBytes.Add(int64(len(data)))
+	if p.opt.Op != nil {
+		p.opt.Op("put", s.Entry.Path)
+	}
+	return nil
+}
+
+// bytes returns the bytes of a file of the tree: manifest.json's as
+// read, any other's read again and checked against the manifest.
+func (p *publication) bytes(e tree.ManifestEntry) ([]byte, error) {
+	if e.Path == tree.ManifestName {
+		return p.local.ManifestData, nil
+	}
+	return readEntry(p.dir, e)
+}
+
+// remove deletes the object of one tree path.
+func (p *publication) remove(ctx context.Context, path string) error {
+	key := p.target.Key(path)
+	if p.opt.before != nil {
+		if err := p.opt.before("delete", path); err != nil {
+			return opError("delete", key, err, true)
+		}
+	}
+	if err := p.store.Remove(ctx, p.target.Bucket, key); err != nil {
+		return opError("delete", key, err, true)
+	}
+	p.deleted.Add(1)
+	if p.opt.Op != nil {
+		p.opt.Op("delete", path)
+	}
+	return nil
+}
+
+// finish records what was done and how long it took, and returns the
+// result with err.
+func (p *publication) finish(err error) (*Result, error) {
+	p.res.Uploaded, p.res.UploadedBytes = int(p.uploaded.Load()), p.upBytes.Load()
+	p.res.Deleted = int(p.deleted.Load())
+	p.res.Elapsed = time.Since(p.start)
+	return p.res, err
 }
