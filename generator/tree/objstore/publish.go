@@ -104,6 +104,8 @@ type Error struct {
 	Announced bool
 }
 
+// Error returns "<op> <key>: ", the S3 error code when the message does
+// not hold it, and the message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: ", e.Op, e.Key)
@@ -114,6 +116,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the error of the request.
 func (e *Error) Unwrap() error { return e.Err }
 
 func sha256Hex(b []byte) string {
