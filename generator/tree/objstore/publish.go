@@ -96,7 +96,7 @@ func mib(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }
 // Error is a failed request to the object store.
 type Error struct {
 	Op   string // "list", "read", "stat", "upload", "delete", "bucket"
-	Key  string // the object key, or the bucket for Op "bucket" and "list"
+	Key  string // the object key; the bucket for Op "bucket"; s3://bucket/prefix/ for Op "list"
 	Code string // the S3 error code (AccessDenied, NoSuchBucket, …), "" when none came back
 	Err  error
 	// Announced is true when the failure came after the new snapshot was
