@@ -315,9 +315,12 @@ func TestLosses(t *testing.T) {
 		{source.Loss{"sessions", 1300, 1300, 0}, "sessions: emptied (1,300 before, none after)"},
 		{source.Loss{"teachers", 3, 3, 0}, "teachers: emptied (3 before, none after)"},
 	} {
-		if got := tc.loss.String(); got != tc.want {
-			t.Errorf("%+v: %q, want %q", tc.loss, got, tc.want)
-		}
+		name := fmt.Sprintf("String %s %d before %d removed %d after", tc.loss.Kind, tc.loss.Before, tc.loss.Removed, tc.loss.After)
+		t.Run(name, func(t *testing.T) {
+			if got := tc.loss.String(); got != tc.want {
+				t.Errorf("%+v: %q, want %q", tc.loss, got, tc.want)
+			}
+		})
 	}
 
 	// Every session moved: nothing lost.

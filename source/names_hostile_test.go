@@ -94,31 +94,33 @@ func TestCaseDuplicates(t *testing.T) {
 		{"Straße", "STRAẞE"}, // capital sharp s folds to ß (the Kelvin sign, which folds to K, is refused as not NFC)
 		{"σ", "Σ"},
 	} {
-		raw := validRaw()
-		raw.Rooms.Rows[0].Name = tt.First
-		raw.Rooms.Rows[1].Name = tt.Second
-		raw.Sessions.Rows[0].Rooms = tt.First
-		raw.Bookings.Rows = raw.Bookings.Rows[1:]
-		raw.Bookings.Rows[0].Rooms = tt.First
-		raw.Courses.Rows[0].Code = tt.First
-		raw.Courses.Rows[1].Code = tt.Second
-		raw.StudyPlans.Rows = nil
-		raw.Sessions.Rows[0].Course = tt.First
-		raw.Sessions.Rows = raw.Sessions.Rows[:1]
-		_, err := source.Check(raw)
-		var es *source.Errors
-		if !errors.As(err, &es) || len(es.List) != 2 {
-			t.Fatalf("%q, %q: Check: %v; want 2 problems", tt.First, tt.Second, err)
-		}
-		for i, want := range []string{
-			`t.xlsx: rooms row 3, column name: "` + tt.Second + `" differs from "` + tt.First + `" (row 2) only by case`,
-			`t.xlsx: courses row 3, column code: "` + tt.Second + `" differs from "` + tt.First + `" (row 2) only by case`,
-		} {
-			p := es.List[i]
-			if p.Error() != want || !errors.Is(p, source.ErrCaseDuplicate) || !errors.Is(p, source.ErrDuplicate) {
-				t.Errorf("problem %q\nwant %q", p, want)
+		t.Run(tt.First+" "+tt.Second, func(t *testing.T) {
+			raw := validRaw()
+			raw.Rooms.Rows[0].Name = tt.First
+			raw.Rooms.Rows[1].Name = tt.Second
+			raw.Sessions.Rows[0].Rooms = tt.First
+			raw.Bookings.Rows = raw.Bookings.Rows[1:]
+			raw.Bookings.Rows[0].Rooms = tt.First
+			raw.Courses.Rows[0].Code = tt.First
+			raw.Courses.Rows[1].Code = tt.Second
+			raw.StudyPlans.Rows = nil
+			raw.Sessions.Rows[0].Course = tt.First
+			raw.Sessions.Rows = raw.Sessions.Rows[:1]
+			_, err := source.Check(raw)
+			var es *source.Errors
+			if !errors.As(err, &es) || len(es.List) != 2 {
+				t.Fatalf("%q, %q: Check: %v; want 2 problems", tt.First, tt.Second, err)
 			}
-		}
+			for i, want := range []string{
+				`t.xlsx: rooms row 3, column name: "` + tt.Second + `" differs from "` + tt.First + `" (row 2) only by case`,
+				`t.xlsx: courses row 3, column code: "` + tt.Second + `" differs from "` + tt.First + `" (row 2) only by case`,
+			} {
+				p := es.List[i]
+				if p.Error() != want || !errors.Is(p, source.ErrCaseDuplicate) || !errors.Is(p, source.ErrDuplicate) {
+					t.Errorf("problem %q\nwant %q", p, want)
+				}
+			}
+		})
 	}
 	// Exact duplicates keep their own message.
 	raw := validRaw()

@@ -13,9 +13,12 @@ import (
 // each span it finds is that sheet's list.
 func TestRecordLayout(t *testing.T) {
 	tricky := `x]}"[{\ ,"rooms":[] ` + "\u00e9\t\\"
-	for _, rel := range []*Release{
-		{},
-		{
+	for _, tt := range []struct {
+		name string
+		rel  *Release
+	}{
+		{"empty", &Release{}},
+		{"tricky text", &Release{
 			Semesters:  []Semester{{Name: tricky, Type: Fall}},
 			Rooms:      []Room{{Name: "CO1", Type: tricky, Capacity: new(int), Coordinates: &[2]float64{46.5, 6.5}, Available: true}},
 			Teachers:   []Teacher{{Name: tricky, PeopleURL: "]"}},
@@ -23,25 +26,28 @@ func TestRecordLayout(t *testing.T) {
 			StudyPlans: []StudyPlan{{ID: "p", UnitCode: "}", Courses: []string{"CS-101"}}},
 			Sessions:   []Session{{Course: "CS-101", Label: tricky, Start: 480, End: 540, Rooms: []string{"CO1"}, Weeks: []WeekRange{{1, 2}}}},
 			Bookings:   []Booking{{Start: 480, End: 540, Label: "event", Name: `"`, Description: tricky}},
-		},
+		}},
 	} {
-		data, err := MarshalRelease(rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at, ok := recordLayout(data)
-		if !ok {
-			t.Fatalf("record not recognised: %s", data)
-		}
-		var whole map[string]json.RawMessage
-		if err := json.Unmarshal(data, &whole); err != nil {
-			t.Fatal(err)
-		}
-		for k, sheet := range recordSheets {
-			if got, want := string(data[at[k][0]:at[k][1]]), string(whole[sheet.name]); got != want {
-				t.Errorf("%s: span %s, want %s", sheet.name, got, want)
+		t.Run(tt.name, func(t *testing.T) {
+			rel := tt.rel
+			data, err := MarshalRelease(rel)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			at, ok := recordLayout(data)
+			if !ok {
+				t.Fatalf("record not recognised: %s", data)
+			}
+			var whole map[string]json.RawMessage
+			if err := json.Unmarshal(data, &whole); err != nil {
+				t.Fatal(err)
+			}
+			for k, sheet := range recordSheets {
+				if got, want := string(data[at[k][0]:at[k][1]]), string(whole[sheet.name]); got != want {
+					t.Errorf("%s: span %s, want %s", sheet.name, got, want)
+				}
+			}
+		})
 	}
 	for _, bad := range []string{
 		``,
@@ -73,31 +79,37 @@ func TestMarshalReleaseByRow(t *testing.T) {
 		Sessions:   []Session{{Course: odd, Label: odd, Start: 480, End: 1440, Rooms: []string{odd}, Semester: odd, Weeks: []WeekRange{{1, 14}}}},
 		Bookings:   []Booking{{Start: 0, End: 15, Rooms: []string{odd}, Course: odd, Label: odd, Name: odd, Description: odd}},
 	}
-	for _, rel := range []*Release{rel, {}} {
-		got, err := MarshalRelease(rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var w recordWriter
-		whole := releaseRecord{
-			Format: ReleaseFormat, Version: ReleaseVersion,
-			Semesters: toRecords(rel.Semesters, w.semester), Rooms: toRecords(rel.Rooms, w.room),
-			Teachers: toRecords(rel.Teachers, w.teacher), Courses: toRecords(rel.Courses, w.course),
-			StudyPlans: toRecords(rel.StudyPlans, w.studyPlan), Sessions: toRecords(rel.Sessions, w.session),
-			Bookings: toRecords(rel.Bookings, w.booking),
-		}
-		if w.err != nil {
-			t.Fatal(w.err)
-		}
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(&whole); err != nil {
-			t.Fatal(err)
-		}
-		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-			t.Errorf("record by row\n%s\nwhole\n%s", got, w)
-		}
+	for _, tt := range []struct {
+		name string
+		rel  *Release
+	}{{"odd text", rel}, {"empty", &Release{}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			rel := tt.rel
+			got, err := MarshalRelease(rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var w recordWriter
+			whole := releaseRecord{
+				Format: ReleaseFormat, Version: ReleaseVersion,
+				Semesters: toRecords(rel.Semesters, w.semester), Rooms: toRecords(rel.Rooms, w.room),
+				Teachers: toRecords(rel.Teachers, w.teacher), Courses: toRecords(rel.Courses, w.course),
+				StudyPlans: toRecords(rel.StudyPlans, w.studyPlan), Sessions: toRecords(rel.Sessions, w.session),
+				Bookings: toRecords(rel.Bookings, w.booking),
+			}
+			if w.err != nil {
+				t.Fatal(w.err)
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(&whole); err != nil {
+				t.Fatal(err)
+			}
+			if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+				t.Errorf("record by row\n%s\nwhole\n%s", got, w)
+			}
+		})
 	}
 }
 

@@ -38,17 +38,32 @@ func TestParseClock(t *testing.T) {
 		{in: "1.5", serials: true, wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := source.ParseClock(tt.in, tt.serials, tt.end)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseClock(%q, %v, %v) error = %v, want error %v", tt.in, tt.serials, tt.end, err, tt.wantErr)
-			continue
+		name := tt.in
+		if name == "" {
+			name = "empty"
 		}
-		if err != nil && !errors.Is(err, source.ErrBadTime) {
-			t.Errorf("ParseClock(%q) error = %v, want ErrBadTime", tt.in, err)
+		if tt.serials {
+			name += " serials"
 		}
-		if err == nil && got != tt.want {
-			t.Errorf("ParseClock(%q) = %v, want %v", tt.in, got, tt.want)
+		if tt.end {
+			name += " end"
 		}
+		if tt.wantErr {
+			name += " refused"
+		}
+		t.Run(name, func(t *testing.T) {
+			got, err := source.ParseClock(tt.in, tt.serials, tt.end)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("ParseClock(%q, %v, %v) error = %v, want error %v", tt.in, tt.serials, tt.end, err, tt.wantErr)
+				return
+			}
+			if err != nil && !errors.Is(err, source.ErrBadTime) {
+				t.Errorf("ParseClock(%q) error = %v, want ErrBadTime", tt.in, err)
+			}
+			if err == nil && got != tt.want {
+				t.Errorf("ParseClock(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -70,10 +85,16 @@ func TestParseDate(t *testing.T) {
 		{in: "0", serials: true, wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := source.ParseDate(tt.in, tt.serials)
-		if (err != nil) != tt.wantErr || err == nil && !got.Equal(tt.want) {
-			t.Errorf("ParseDate(%q, %v) = %v, %v; want %v, error %v", tt.in, tt.serials, got, err, tt.want, tt.wantErr)
+		name := tt.in
+		if tt.serials {
+			name += " serials"
 		}
+		t.Run(name, func(t *testing.T) {
+			got, err := source.ParseDate(tt.in, tt.serials)
+			if (err != nil) != tt.wantErr || err == nil && !got.Equal(tt.want) {
+				t.Errorf("ParseDate(%q, %v) = %v, %v; want %v, error %v", tt.in, tt.serials, got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -92,20 +113,22 @@ func TestParseWeeks(t *testing.T) {
 		{in: ",", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := source.ParseWeeks(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseWeeks(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if len(got) != len(tt.want) {
-			t.Errorf("ParseWeeks(%q) = %v, want %v", tt.in, got, tt.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("ParseWeeks(%q) = %v, want %v", tt.in, got, tt.want)
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := source.ParseWeeks(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("ParseWeeks(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+				return
 			}
-		}
+			if len(got) != len(tt.want) {
+				t.Errorf("ParseWeeks(%q) = %v, want %v", tt.in, got, tt.want)
+				return
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("ParseWeeks(%q) = %v, want %v", tt.in, got, tt.want)
+				}
+			}
+		})
 	}
 }
 
@@ -115,10 +138,12 @@ func TestParseWeekday(t *testing.T) {
 		"Ma": time.Tuesday, "mardi": time.Tuesday, "Me": time.Wednesday, "Je": time.Thursday,
 		"Ve": time.Friday, "Sa": time.Saturday, "Di": time.Sunday, "SUNDAY": time.Sunday, "dimanche": time.Sunday,
 	} {
-		got, err := source.ParseWeekday(in)
-		if err != nil || got != want {
-			t.Errorf("ParseWeekday(%q) = %v, %v; want %v", in, got, err, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			got, err := source.ParseWeekday(in)
+			if err != nil || got != want {
+				t.Errorf("ParseWeekday(%q) = %v, %v; want %v", in, got, err, want)
+			}
+		})
 	}
 	for _, in := range []string{"", "Mo2", "funday", "1"} {
 		if _, err := source.ParseWeekday(in); !errors.Is(err, source.ErrBadWeekday) {
@@ -149,9 +174,11 @@ func TestDefaultBuilding(t *testing.T) {
 		"CO1": "CO", "BC01": "BC", "INM202": "INM", "GC_A1_416": "GC A", "PO-01": "PO", "AULA": "AULA", "12": "",
 		"STCC 08328": "STCC", "MA_A1_10": "MA A",
 	} {
-		if got := source.DefaultBuilding(in); got != want {
-			t.Errorf("DefaultBuilding(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := source.DefaultBuilding(in); got != want {
+				t.Errorf("DefaultBuilding(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }
 
@@ -159,8 +186,10 @@ func TestNormalizeHeader(t *testing.T) {
 	for in, want := range map[string]string{
 		"start_date": "startdate", "Start Date": "startdate", "\ufeffSTART_DATE": "startdate", " people_url ": "peopleurl",
 	} {
-		if got := source.NormalizeHeader(in); got != want {
-			t.Errorf("NormalizeHeader(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := source.NormalizeHeader(in); got != want {
+				t.Errorf("NormalizeHeader(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }
