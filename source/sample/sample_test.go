@@ -198,11 +198,13 @@ func TestValidateCatches(t *testing.T) {
 		"uppercase plan id": func(r *source.Raw) { r.StudyPlans.Rows[0].ID = "6B090E389C963B7FEE731DBE" },
 	}
 	for name, breakIt := range breakers {
-		raw := sample.Generate(1)
-		breakIt(raw)
-		if len(validate(raw)) == 0 {
-			t.Errorf("%s: validate found no problem", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			raw := sample.Generate(1)
+			breakIt(raw)
+			if len(validate(raw)) == 0 {
+				t.Errorf("%s: validate found no problem", name)
+			}
+		})
 	}
 }
 
