@@ -27,19 +27,21 @@ func TestSpecialFilesXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{pipe: "a named pipe", device: "a device"} {
-		var err error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_, err = xlsx.ReadFile(path, xlsx.Options{})
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("ReadFile(%s) still blocked after 10 s", path)
-		}
-		if !errors.Is(err, source.ErrNotRegular) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
-			t.Errorf("ReadFile(%s): %v, want ErrNotRegular saying %s", path, err, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			var err error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, err = xlsx.ReadFile(path, xlsx.Options{})
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("ReadFile(%s) still blocked after 10 s", path)
+			}
+			if !errors.Is(err, source.ErrNotRegular) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+				t.Errorf("ReadFile(%s): %v, want ErrNotRegular saying %s", path, err, want)
+			}
+		})
 	}
 }

@@ -264,18 +264,24 @@ func TestReadCorrupt(t *testing.T) {
 
 func TestReadLimits(t *testing.T) {
 	data := MustWorkbook(t, semesters, rooms, courses)
-	for _, opt := range []xlsx.Options{
-		{MaxFileSize: int64(len(data) - 1)},
-		{MaxCells: 5},
-		{UnzipSizeLimit: 1000},
+	for _, tt := range []struct {
+		name string
+		opt  xlsx.Options
+	}{
+		{"MaxFileSize", xlsx.Options{MaxFileSize: int64(len(data) - 1)}},
+		{"MaxCells", xlsx.Options{MaxCells: 5}},
+		{"UnzipSizeLimit", xlsx.Options{UnzipSizeLimit: 1000}},
 	} {
-		raw, err := xlsx.Read(bytes.NewReader(data), "t.xlsx", opt)
-		if err == nil || raw != nil || !strings.HasPrefix(err.Error(), "read t.xlsx: ") {
-			t.Errorf("Read with %+v = %v, %v; want an error naming the file", opt, raw, err)
-		}
-		if opt.UnzipSizeLimit == 0 && !errors.Is(err, source.ErrTooLarge) {
-			t.Errorf("Read with %+v: error %v is not ErrTooLarge", opt, err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			opt := tt.opt
+			raw, err := xlsx.Read(bytes.NewReader(data), "t.xlsx", opt)
+			if err == nil || raw != nil || !strings.HasPrefix(err.Error(), "read t.xlsx: ") {
+				t.Errorf("Read with %+v = %v, %v; want an error naming the file", opt, raw, err)
+			}
+			if opt.UnzipSizeLimit == 0 && !errors.Is(err, source.ErrTooLarge) {
+				t.Errorf("Read with %+v: error %v is not ErrTooLarge", opt, err)
+			}
+		})
 	}
 }
 
