@@ -43,12 +43,14 @@ func TestSlot(t *testing.T) {
 		{"2026-11-28T08:10:00Z", 1995392, 1995393},
 	}
 	for _, tt := range tests {
-		if got := snapshot.Slot(at(tt.in)); got != tt.slot {
-			t.Errorf("Slot(%s) = %d, want %d", tt.in, got, tt.slot)
-		}
-		if got := snapshot.SlotCeil(at(tt.in)); got != tt.slotCeil {
-			t.Errorf("SlotCeil(%s) = %d, want %d", tt.in, got, tt.slotCeil)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			if got := snapshot.Slot(at(tt.in)); got != tt.slot {
+				t.Errorf("Slot(%s) = %d, want %d", tt.in, got, tt.slot)
+			}
+			if got := snapshot.SlotCeil(at(tt.in)); got != tt.slotCeil {
+				t.Errorf("SlotCeil(%s) = %d, want %d", tt.in, got, tt.slotCeil)
+			}
+		})
 	}
 	if got, want := snapshot.Slot(at("2026-01-27T00:00:00Z"))%65536, uint32(0); got != want {
 		t.Errorf("2026-01-27T00:00Z is not a container boundary: slot %% 65536 = %d", got)
@@ -181,9 +183,11 @@ func TestMarshalErrors(t *testing.T) {
 		{"NaN", snapshot.Snapshot{Rooms: []snapshot.Room{{Name: "A", Coordinates: &[2]float64{math.NaN(), 0}}}}},
 	}
 	for _, tt := range tests {
-		if _, err := tt.s.MarshalBinary(); err == nil {
-			t.Errorf("%s: MarshalBinary succeeded, want error", tt.name)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := tt.s.MarshalBinary(); err == nil {
+				t.Errorf("%s: MarshalBinary succeeded, want error", tt.name)
+			}
+		})
 	}
 }
 
