@@ -142,97 +142,99 @@ var uidRe = regexp.MustCompile(`^[0-9a-f]{32}@occupancy\.invalid$`)
 func TestFeedsMatchJSON(t *testing.T) {
 	zurich := mustZone(t, "Europe/Zurich")
 	for _, opt := range []generator.Options{{}, {RFC3339: true, Location: zurich}} {
-		files := mustRender(t, fixture(t), opt)
-		feeds := feedsOf(files)
-		want := []string{
-			"api/courses/CS-305.ics", "api/courses/HUM-200.ics", "api/courses/MATH-101.ics",
-			"api/rooms/BC01.ics", "api/rooms/CO1.ics", "api/rooms/GC_A1_416.ics",
-			"api/studyplans/6b090e389c963b7fee731dbe.ics", "api/studyplans/" + sourceID("IN-BA6", "Semestre de printemps 2027") + ".ics",
-		}
-		if got := slices.Sorted(maps.Keys(feeds)); !slices.Equal(got, want) {
-			t.Fatalf("feeds %v, want %v (OLD1 is unavailable: no feed)", got, want)
-		}
-		for p, f := range feeds {
-			checkLines(t, p, f.Data)
-			cal := parseFeed(t, p, f.Data)
-			if tz := cal.Timezones(); len(tz) != 1 || prop(&tz[0].ComponentBase, "TZID") != "Europe/Zurich" {
-				t.Errorf("%s: want one VTIMEZONE Europe/Zurich", p)
+		t.Run(optionsName(opt), func(t *testing.T) {
+			files := mustRender(t, fixture(t), opt)
+			feeds := feedsOf(files)
+			want := []string{
+				"api/courses/CS-305.ics", "api/courses/HUM-200.ics", "api/courses/MATH-101.ics",
+				"api/rooms/BC01.ics", "api/rooms/CO1.ics", "api/rooms/GC_A1_416.ics",
+				"api/studyplans/6b090e389c963b7fee731dbe.ics", "api/studyplans/" + sourceID("IN-BA6", "Semestre de printemps 2027") + ".ics",
 			}
-			var d detail
-			jsonPath := strings.TrimSuffix(p, tree.FeedExt) + "/index.json"
-			if err := json.Unmarshal(files[jsonPath].Data, &d); err != nil {
-				t.Fatalf("%s: %v", jsonPath, err)
+			if got := slices.Sorted(maps.Keys(feeds)); !slices.Equal(got, want) {
+				t.Fatalf("feeds %v, want %v (OLD1 is unavailable: no feed)", got, want)
 			}
-			events := cal.Events()
-			if len(events) != len(d.Schedules) {
-				t.Errorf("%s has %d events, %s %d schedules", p, len(events), jsonPath, len(d.Schedules))
-				continue
-			}
-			uids := map[string]bool{}
-			for i, ev := range events {
-				s := d.Schedules[i]
-				uid := ev.Id()
-				if !uidRe.MatchString(uid) || uids[uid] {
-					t.Errorf("%s event %d: UID %q malformed or repeated", p, i, uid)
+			for p, f := range feeds {
+				checkLines(t, p, f.Data)
+				cal := parseFeed(t, p, f.Data)
+				if tz := cal.Timezones(); len(tz) != 1 || prop(&tz[0].ComponentBase, "TZID") != "Europe/Zurich" {
+					t.Errorf("%s: want one VTIMEZONE Europe/Zurich", p)
 				}
-				uids[uid] = true
-				if prop(&ev.ComponentBase, "DTSTAMP") != "20260907T000000Z" {
-					t.Errorf("%s event %d: DTSTAMP %q, want the release's first day", p, i, prop(&ev.ComponentBase, "DTSTAMP"))
+				var d detail
+				jsonPath := strings.TrimSuffix(p, tree.FeedExt) + "/index.json"
+				if err := json.Unmarshal(files[jsonPath].Data, &d); err != nil {
+					t.Fatalf("%s: %v", jsonPath, err)
 				}
-				for _, which := range []string{"DTSTART", "DTEND"} {
-					dt := ev.GetProperty(ics.ComponentProperty(which))
-					if dt == nil || len(dt.ICalParameters["TZID"]) != 1 || dt.ICalParameters["TZID"][0] != "Europe/Zurich" {
-						t.Errorf("%s event %d: %s without TZID=Europe/Zurich", p, i, which)
+				events := cal.Events()
+				if len(events) != len(d.Schedules) {
+					t.Errorf("%s has %d events, %s %d schedules", p, len(events), jsonPath, len(d.Schedules))
+					continue
+				}
+				uids := map[string]bool{}
+				for i, ev := range events {
+					s := d.Schedules[i]
+					uid := ev.Id()
+					if !uidRe.MatchString(uid) || uids[uid] {
+						t.Errorf("%s event %d: UID %q malformed or repeated", p, i, uid)
+					}
+					uids[uid] = true
+					if prop(&ev.ComponentBase, "DTSTAMP") != "20260907T000000Z" {
+						t.Errorf("%s event %d: DTSTAMP %q, want the release's first day", p, i, prop(&ev.ComponentBase, "DTSTAMP"))
+					}
+					for _, which := range []string{"DTSTART", "DTEND"} {
+						dt := ev.GetProperty(ics.ComponentProperty(which))
+						if dt == nil || len(dt.ICalParameters["TZID"]) != 1 || dt.ICalParameters["TZID"][0] != "Europe/Zurich" {
+							t.Errorf("%s event %d: %s without TZID=Europe/Zurich", p, i, which)
+						}
+					}
+					start, err1 := ev.GetStartAt()
+					end, err2 := ev.GetEndAt()
+					if err := errors.Join(err1, err2); err != nil {
+						t.Fatalf("%s event %d: %v", p, i, err)
+					}
+					if got, want := wallClock(start, zurich), fakeUTC(t, opt, s.Start, zurich); !got.Equal(want) {
+						t.Errorf("%s event %d starts at %s local, want %s", p, i, got, want)
+					}
+					if got, want := wallClock(end, zurich), fakeUTC(t, opt, s.End, zurich); !got.Equal(want) {
+						t.Errorf("%s event %d ends at %s local, want %s", p, i, got, want)
+					}
+					summary, code := s.Name, ""
+					if s.Course != nil {
+						summary, code = s.Course.Code+" "+s.Course.Name, s.Course.Code
+					} else if d.Code != "" { // a course's own schedule
+						summary, code = d.Code+" ", d.Code
+					}
+					if got := prop(&ev.ComponentBase, "SUMMARY"); !strings.HasPrefix(got, summary) || code != "" && !strings.HasPrefix(got, code+" ") {
+						t.Errorf("%s event %d: SUMMARY %q, want %q", p, i, got, summary)
+					}
+					desc := s.Label
+					if s.Description != "" {
+						desc += "\n" + s.Description
+					}
+					if got := prop(&ev.ComponentBase, "DESCRIPTION"); got != desc {
+						t.Errorf("%s event %d: DESCRIPTION %q, want %q", p, i, got, desc)
+					}
+					if got := prop(&ev.ComponentBase, "CATEGORIES"); got != s.Label {
+						t.Errorf("%s event %d: CATEGORIES %q, want %q", p, i, got, s.Label)
+					}
+					loc := prop(&ev.ComponentBase, "LOCATION")
+					if strings.Contains(loc, "OLD1") {
+						t.Errorf("%s event %d names the unavailable room: %q", p, i, loc)
+					}
+					if strings.HasPrefix(p, "api/rooms/") && !slices.Contains(strings.Split(loc, ", "), d.Name) {
+						t.Errorf("%s event %d: LOCATION %q lacks the room", p, i, loc)
+					}
+					if s.Rooms != nil {
+						var names []string
+						for _, r := range s.Rooms {
+							names = append(names, r.Name)
+						}
+						if want := strings.Join(names, ", "); loc != want {
+							t.Errorf("%s event %d: LOCATION %q, want %q", p, i, loc, want)
+						}
 					}
 				}
-				start, err1 := ev.GetStartAt()
-				end, err2 := ev.GetEndAt()
-				if err := errors.Join(err1, err2); err != nil {
-					t.Fatalf("%s event %d: %v", p, i, err)
-				}
-				if got, want := wallClock(start, zurich), fakeUTC(t, opt, s.Start, zurich); !got.Equal(want) {
-					t.Errorf("%s event %d starts at %s local, want %s", p, i, got, want)
-				}
-				if got, want := wallClock(end, zurich), fakeUTC(t, opt, s.End, zurich); !got.Equal(want) {
-					t.Errorf("%s event %d ends at %s local, want %s", p, i, got, want)
-				}
-				summary, code := s.Name, ""
-				if s.Course != nil {
-					summary, code = s.Course.Code+" "+s.Course.Name, s.Course.Code
-				} else if d.Code != "" { // a course's own schedule
-					summary, code = d.Code+" ", d.Code
-				}
-				if got := prop(&ev.ComponentBase, "SUMMARY"); !strings.HasPrefix(got, summary) || code != "" && !strings.HasPrefix(got, code+" ") {
-					t.Errorf("%s event %d: SUMMARY %q, want %q", p, i, got, summary)
-				}
-				desc := s.Label
-				if s.Description != "" {
-					desc += "\n" + s.Description
-				}
-				if got := prop(&ev.ComponentBase, "DESCRIPTION"); got != desc {
-					t.Errorf("%s event %d: DESCRIPTION %q, want %q", p, i, got, desc)
-				}
-				if got := prop(&ev.ComponentBase, "CATEGORIES"); got != s.Label {
-					t.Errorf("%s event %d: CATEGORIES %q, want %q", p, i, got, s.Label)
-				}
-				loc := prop(&ev.ComponentBase, "LOCATION")
-				if strings.Contains(loc, "OLD1") {
-					t.Errorf("%s event %d names the unavailable room: %q", p, i, loc)
-				}
-				if strings.HasPrefix(p, "api/rooms/") && !slices.Contains(strings.Split(loc, ", "), d.Name) {
-					t.Errorf("%s event %d: LOCATION %q lacks the room", p, i, loc)
-				}
-				if s.Rooms != nil {
-					var names []string
-					for _, r := range s.Rooms {
-						names = append(names, r.Name)
-					}
-					if want := strings.Join(names, ", "); loc != want {
-						t.Errorf("%s event %d: LOCATION %q, want %q", p, i, loc, want)
-					}
-				}
 			}
-		}
+		})
 	}
 }
 
@@ -412,26 +414,28 @@ func (z *zoneRules) resolve(tb testing.TB, local string) time.Time {
 // half-hour offset, and UTC.
 func TestFeedVTimezone(t *testing.T) {
 	for _, name := range []string{"Europe/Zurich", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Australia/Adelaide", "UTC"} {
-		loc := mustZone(t, name)
-		files := mustRender(t, dstRelease(), generator.Options{Location: loc})
-		data := files["api/rooms/CO1.ics"].Data
-		cal := parseFeed(t, name, data)
-		z := observances(t, cal)
-		if got := prop(&cal.Timezones()[0].ComponentBase, "TZID"); got != name {
-			t.Errorf("%s: TZID %q", name, got)
-		}
-		if !bytes.Contains(data, []byte("DTSTART;TZID="+name+":20261012T081500\r\n")) {
-			t.Errorf("%s: the first lecture is not at 08:15 local with the TZID", name)
-		}
-		from := time.Date(2026, 1, 1, 0, 0, 0, 0, loc)
-		to := time.Date(2028, 1, 1, 0, 0, 0, 0, loc)
-		for u := from; u.Before(to); u = u.Add(time.Hour) {
-			i := z.at(u)
-			_, off := u.Zone()
-			if i < 0 || z.offsets[i] != off || z.dst[i] != u.IsDST() {
-				t.Fatalf("%s at %s: VTIMEZONE observance %d, Go says offset %d dst %v", name, u.UTC(), i, off, u.IsDST())
+		t.Run(name, func(t *testing.T) {
+			loc := mustZone(t, name)
+			files := mustRender(t, dstRelease(), generator.Options{Location: loc})
+			data := files["api/rooms/CO1.ics"].Data
+			cal := parseFeed(t, name, data)
+			z := observances(t, cal)
+			if got := prop(&cal.Timezones()[0].ComponentBase, "TZID"); got != name {
+				t.Errorf("%s: TZID %q", name, got)
 			}
-		}
+			if !bytes.Contains(data, []byte("DTSTART;TZID="+name+":20261012T081500\r\n")) {
+				t.Errorf("%s: the first lecture is not at 08:15 local with the TZID", name)
+			}
+			from := time.Date(2026, 1, 1, 0, 0, 0, 0, loc)
+			to := time.Date(2028, 1, 1, 0, 0, 0, 0, loc)
+			for u := from; u.Before(to); u = u.Add(time.Hour) {
+				i := z.at(u)
+				_, off := u.Zone()
+				if i < 0 || z.offsets[i] != off || z.dst[i] != u.IsDST() {
+					t.Fatalf("%s at %s: VTIMEZONE observance %d, Go says offset %d dst %v", name, u.UTC(), i, off, u.IsDST())
+				}
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"occupancy/generator/tree"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,34 +86,36 @@ func urlOf(p string) string {
 
 func TestOpenAPIDocument(t *testing.T) {
 	for _, rfc := range []bool{false, true} {
-		doc, err := generator.OpenAPI(generator.Options{RFC3339: rfc})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := mustContract(t, doc)
-		var ops []string
-		for p, item := range c.doc.Paths.Map() {
-			for method := range item.Operations() {
-				ops = append(ops, method+" "+p)
+		t.Run("rfc3339="+strconv.FormatBool(rfc), func(t *testing.T) {
+			doc, err := generator.OpenAPI(generator.Options{RFC3339: rfc})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		slices.Sort(ops)
-		want := []string{
-			"GET /api/courses", "GET /api/courses/{code}", "GET /api/rooms", "GET /api/rooms/{name}",
-			"GET /api/studyplans", "GET /api/studyplans/{id}",
-			"POST /api/rooms/find_free_rooms", "POST /api/rooms/find_soonest_bookings",
-		}
-		if !slices.Equal(ops, want) {
-			t.Errorf("operations:\n%s\nwant:\n%s", strings.Join(ops, "\n"), strings.Join(want, "\n"))
-		}
-		dt := c.doc.Components.Schemas["Datetime"].Value
-		wantPattern := c.doc.Components.Schemas["CampusDatetime"].Value.Pattern
-		if rfc {
-			wantPattern = c.doc.Components.Schemas["OffsetDatetime"].Value.Pattern
-		}
-		if dt.Pattern != wantPattern {
-			t.Errorf("rfc3339=%v: Datetime pattern %q, want %q", rfc, dt.Pattern, wantPattern)
-		}
+			c := mustContract(t, doc)
+			var ops []string
+			for p, item := range c.doc.Paths.Map() {
+				for method := range item.Operations() {
+					ops = append(ops, method+" "+p)
+				}
+			}
+			slices.Sort(ops)
+			want := []string{
+				"GET /api/courses", "GET /api/courses/{code}", "GET /api/rooms", "GET /api/rooms/{name}",
+				"GET /api/studyplans", "GET /api/studyplans/{id}",
+				"POST /api/rooms/find_free_rooms", "POST /api/rooms/find_soonest_bookings",
+			}
+			if !slices.Equal(ops, want) {
+				t.Errorf("operations:\n%s\nwant:\n%s", strings.Join(ops, "\n"), strings.Join(want, "\n"))
+			}
+			dt := c.doc.Components.Schemas["Datetime"].Value
+			wantPattern := c.doc.Components.Schemas["CampusDatetime"].Value.Pattern
+			if rfc {
+				wantPattern = c.doc.Components.Schemas["OffsetDatetime"].Value.Pattern
+			}
+			if dt.Pattern != wantPattern {
+				t.Errorf("rfc3339=%v: Datetime pattern %q, want %q", rfc, dt.Pattern, wantPattern)
+			}
+		})
 	}
 }
 
@@ -124,43 +127,45 @@ func TestOpenAPIRenderedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, opt := range []generator.Options{{}, {RFC3339: true, Location: zurich}} {
-		files, err := generator.Render(fixture(t), opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc []byte
-		for _, f := range files {
-			if f.Path == tree.OpenAPIPath {
-				doc = f.Data
+		t.Run(optionsName(opt), func(t *testing.T) {
+			files, err := generator.Render(fixture(t), opt)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if doc == nil {
-			t.Fatalf("rfc3339=%v: no %s in the tree", opt.RFC3339, tree.OpenAPIPath)
-		}
-		c := mustContract(t, doc)
-		n := 0
-		for _, f := range files {
-			u := urlOf(f.Path)
-			if u == "" {
-				continue
+			var doc []byte
+			for _, f := range files {
+				if f.Path == tree.OpenAPIPath {
+					doc = f.Data
+				}
 			}
-			n++
-			if err := c.checkResponse("GET", u, 200, "application/json; charset=utf-8", f.Data); err != nil {
-				t.Errorf("rfc3339=%v: %s does not match the document: %v", opt.RFC3339, f.Path, err)
+			if doc == nil {
+				t.Fatalf("rfc3339=%v: no %s in the tree", opt.RFC3339, tree.OpenAPIPath)
 			}
-		}
-		if n != 11 {
-			t.Errorf("rfc3339=%v: validated %d files, want the fixture's 11", opt.RFC3339, n)
-		}
-		// The 404s the static hosts answer.
-		for u, msg := range map[string]string{
-			"/api/rooms/NOPE": "Room not found", "/api/courses/NOPE": "Course not found",
-			"/api/studyplans/0123456789abcdef01234567": "Studyplan not found",
-		} {
-			if err := c.checkResponse("GET", u, 404, "application/json", []byte(`{"message":"`+msg+`"}`)); err != nil {
-				t.Errorf("404 of %s: %v", u, err)
+			c := mustContract(t, doc)
+			n := 0
+			for _, f := range files {
+				u := urlOf(f.Path)
+				if u == "" {
+					continue
+				}
+				n++
+				if err := c.checkResponse("GET", u, 200, "application/json; charset=utf-8", f.Data); err != nil {
+					t.Errorf("rfc3339=%v: %s does not match the document: %v", opt.RFC3339, f.Path, err)
+				}
 			}
-		}
+			if n != 11 {
+				t.Errorf("rfc3339=%v: validated %d files, want the fixture's 11", opt.RFC3339, n)
+			}
+			// The 404s the static hosts answer.
+			for u, msg := range map[string]string{
+				"/api/rooms/NOPE": "Room not found", "/api/courses/NOPE": "Course not found",
+				"/api/studyplans/0123456789abcdef01234567": "Studyplan not found",
+			} {
+				if err := c.checkResponse("GET", u, 404, "application/json", []byte(`{"message":"`+msg+`"}`)); err != nil {
+					t.Errorf("404 of %s: %v", u, err)
+				}
+			}
+		})
 	}
 }
 
@@ -187,9 +192,11 @@ func TestOpenAPICatchesDrift(t *testing.T) {
 		"a course and an event in one entry": strings.Replace(room, `"schedules":[]`,
 			`"schedules":[{"course":{"code":"A","name":"B"},"name":"x","start_datetime":"2026-11-28T07:00:00.000Z","end_datetime":"2026-11-28T08:00:00.000Z","label":"event"}]`, 1),
 	} {
-		if err := c.checkResponse("GET", "/api/rooms/CO1", 200, "application/json", []byte(body)); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if err := c.checkResponse("GET", "/api/rooms/CO1", 200, "application/json", []byte(body)); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		})
 	}
 	if err := c.checkResponse("GET", "/api/rooms/CO1", 404, "application/json", []byte(`{"message":"Not found"}`)); err == nil {
 		t.Error("a room 404 with another message: accepted")

@@ -119,9 +119,11 @@ func TestDatetime(t *testing.T) {
 		{generator.Options{RFC3339: true}, "2026-10-26T08:15", "2026-10-26T08:15:00Z"},
 	}
 	for _, tt := range tests {
-		if got := tt.opt.Datetime(wall(tt.in)); got != tt.want {
-			t.Errorf("Datetime(%s, rfc3339=%v) = %s, want %s", tt.in, tt.opt.RFC3339, got, tt.want)
-		}
+		t.Run(optionsName(tt.opt)+" "+tt.in, func(t *testing.T) {
+			if got := tt.opt.Datetime(wall(tt.in)); got != tt.want {
+				t.Errorf("Datetime(%s, rfc3339=%v) = %s, want %s", tt.in, tt.opt.RFC3339, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -153,8 +155,18 @@ func TestSemesterType(t *testing.T) {
 		{nil, "year"}, {[]string{"fall"}, "fall"}, {[]string{"spring", "spring"}, "spring"},
 		{[]string{"fall", "spring"}, "year"}, {[]string{"year"}, "year"}, {[]string{"fall", "year"}, "year"},
 	} {
-		if got := generator.SemesterType(tt.in); got != tt.want {
-			t.Errorf("SemesterType(%v) = %s, want %s", tt.in, got, tt.want)
-		}
+		t.Run(semesterTypesName(tt.in), func(t *testing.T) {
+			if got := generator.SemesterType(tt.in); got != tt.want {
+				t.Errorf("SemesterType(%v) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
 	}
+}
+
+// semesterTypesName names a row of TestSemesterType by its types.
+func semesterTypesName(types []string) string {
+	if len(types) == 0 {
+		return "none"
+	}
+	return strings.Join(types, "+")
 }

@@ -47,9 +47,11 @@ func TestSnapshotOfFixture(t *testing.T) {
 		{"2026-09-29T10:45", true},  // exam 08:00-11:00
 		{"2026-10-05T19:45", true},  // event in two rooms
 	} {
-		if got := co1.Busy.Contains(snapshot.Slot(wall(tt.at))); got != tt.busy {
-			t.Errorf("CO1 busy at %s = %v, want %v", tt.at, got, tt.busy)
-		}
+		t.Run(tt.at, func(t *testing.T) {
+			if got := co1.Busy.Contains(snapshot.Slot(wall(tt.at))); got != tt.busy {
+				t.Errorf("CO1 busy at %s = %v, want %v", tt.at, got, tt.busy)
+			}
+		})
 	}
 	if got, want := co1.Busy.GetCardinality(), uint64(3*7+7+12+8); got != want {
 		t.Errorf("CO1 has %d busy slots, want %d", got, want)

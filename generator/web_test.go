@@ -86,26 +86,28 @@ func TestWebConfig(t *testing.T) {
 		// Without a zone, -rfc3339 datetimes are written in UTC.
 		{generator.Options{RFC3339: true}, `{"timeZone":"UTC","rfc3339":true,"apiBase":"","release":"4c3218"}`},
 	} {
-		files, err := generator.WebFiles(tt.opt, "4c3218")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []byte
-		for _, f := range files {
-			if f.Path == tree.WebConfigPath {
-				got = f.Data
+		t.Run(optionsName(tt.opt), func(t *testing.T) {
+			files, err := generator.WebFiles(tt.opt, "4c3218")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if string(got) != tt.want {
-			t.Errorf("rfc3339=%v zone=%v: config %s, want %s", tt.opt.RFC3339, tt.opt.Location, got, tt.want)
-		}
-		var cfg generator.WebConfig
-		if err := json.Unmarshal(got, &cfg); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
-			t.Errorf("zone %q: %v", cfg.TimeZone, err)
-		}
+			var got []byte
+			for _, f := range files {
+				if f.Path == tree.WebConfigPath {
+					got = f.Data
+				}
+			}
+			if string(got) != tt.want {
+				t.Errorf("rfc3339=%v zone=%v: config %s, want %s", tt.opt.RFC3339, tt.opt.Location, got, tt.want)
+			}
+			var cfg generator.WebConfig
+			if err := json.Unmarshal(got, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := time.LoadLocation(cfg.TimeZone); err != nil {
+				t.Errorf("zone %q: %v", cfg.TimeZone, err)
+			}
+		})
 	}
 	// The configuration agrees with the datetimes the release writes.
 	opt := generator.Options{RFC3339: true, Location: zurich}
