@@ -123,21 +123,24 @@ func TestReadManifestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
+		name     string
 		data     []byte
 		streamed bool
-	}{{good, true}, {compact.Bytes(), false}} {
-		if err := os.WriteFile(name, tc.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, err := loadManifest(name)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("loadManifest = %+v, %v; want %+v", got, err, want)
-		}
-		n, reset := 0, 0
-		_, wasStreamed, err := readManifestFile(name, func(*streamEntry) { n++ }, func() { reset++ })
-		if err != nil || wasStreamed != tc.streamed || tc.streamed && (n != len(want.Files) || reset != 0) || !tc.streamed && reset != 1 {
-			t.Errorf("readManifestFile: streamed %v, %d entries, %d resets, %v", wasStreamed, n, reset, err)
-		}
+	}{{"one entry a line", good, true}, {"compact", compact.Bytes(), false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(name, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := loadManifest(name)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("loadManifest = %+v, %v; want %+v", got, err, want)
+			}
+			n, reset := 0, 0
+			_, wasStreamed, err := readManifestFile(name, func(*streamEntry) { n++ }, func() { reset++ })
+			if err != nil || wasStreamed != tc.streamed || tc.streamed && (n != len(want.Files) || reset != 0) || !tc.streamed && reset != 1 {
+				t.Errorf("readManifestFile: streamed %v, %d entries, %d resets, %v", wasStreamed, n, reset, err)
+			}
+		})
 	}
 	os.WriteFile(name, []byte(`{"version":9}`), 0o644)
 	var bad *badManifestError
@@ -213,17 +216,19 @@ func TestStreamManifestLarge(t *testing.T) {
 		"byte a time": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(b.Bytes())) },
 		"halves":      func() io.Reader { return iotest.HalfReader(bytes.NewReader(b.Bytes())) },
 	} {
-		var got []ManifestEntry
-		head, err := streamManifest(r(), func(e *streamEntry) {
-			got = append(got, ManifestEntry{Path: e.Path, Kind: e.Kind, SHA256: string(e.SHA256), Size: e.Size, Encoding: e.Encoding, Inputs: string(e.Inputs)})
+		t.Run(name, func(t *testing.T) {
+			var got []ManifestEntry
+			head, err := streamManifest(r(), func(e *streamEntry) {
+				got = append(got, ManifestEntry{Path: e.Path, Kind: e.Kind, SHA256: string(e.SHA256), Size: e.Size, Encoding: e.Encoding, Inputs: string(e.Inputs)})
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			head.Files = got
+			if !reflect.DeepEqual(head, want) {
+				t.Errorf("%s: streamed manifest differs from the parsed one", name)
+			}
 		})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		head.Files = got
-		if !reflect.DeepEqual(head, want) {
-			t.Errorf("%s: streamed manifest differs from the parsed one", name)
-		}
 	}
 }
 
@@ -236,21 +241,24 @@ func TestReadManifestFileNotRegular(t *testing.T) {
 	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
 		t.Fatalf("mkfifo: %v", err)
 	}
-	for _, name := range []string{pipe, dir} {
-		var err error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_, err = loadManifest(name)
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("loadManifest(%s) still blocked after 10 s", name)
-		}
-		var bad *badManifestError
-		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "not a regular file") {
-			t.Errorf("loadManifest(%s): %v, want a badManifestError saying it is not a regular file", name, err)
-		}
+	for _, tc := range []struct{ what, name string }{{"named pipe", pipe}, {"folder", dir}} {
+		t.Run(tc.what, func(t *testing.T) {
+			name := tc.name
+			var err error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, err = loadManifest(name)
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("loadManifest(%s) still blocked after 10 s", name)
+			}
+			var bad *badManifestError
+			if !errors.As(err, &bad) || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("loadManifest(%s): %v, want a badManifestError saying it is not a regular file", name, err)
+			}
+		})
 	}
 }

@@ -158,25 +158,29 @@ func TestOpenOutputRefusesOverlap(t *testing.T) {
 		{"release", "release/public", "is inside the release"},
 		{"release", "release", "is inside the output folder"},
 	} {
-		in, out := filepath.Join(root, tc.in), filepath.Join(root, tc.out)
-		before := snapshotFiles(t, root)
-		o, err := tree.OpenOutput(context.Background(), out, tree.OpenOptions{Input: in})
-		if err == nil {
-			o.Close()
-		}
-		if !errors.Is(err, tree.ErrOverlap) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("-in %s -out %s: %v, want ErrOverlap %q", tc.in, tc.out, err, tc.want)
-		}
-		sameFiles(t, "-in "+tc.in+" -out "+tc.out, before, snapshotFiles(t, root))
+		t.Run("overlap -in "+tc.in+" -out "+tc.out, func(t *testing.T) {
+			in, out := filepath.Join(root, tc.in), filepath.Join(root, tc.out)
+			before := snapshotFiles(t, root)
+			o, err := tree.OpenOutput(context.Background(), out, tree.OpenOptions{Input: in})
+			if err == nil {
+				o.Close()
+			}
+			if !errors.Is(err, tree.ErrOverlap) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("-in %s -out %s: %v, want ErrOverlap %q", tc.in, tc.out, err, tc.want)
+			}
+			sameFiles(t, "-in "+tc.in+" -out "+tc.out, before, snapshotFiles(t, root))
+		})
 	}
 	// Siblings and names sharing a prefix do not overlap.
 	for _, tc := range []struct{ in, out string }{{"release", "pub"}, {"pub2", "pub"}, {"pub", "pub2"}} {
-		o, err := tree.OpenOutput(context.Background(), filepath.Join(root, tc.out), tree.OpenOptions{Input: filepath.Join(root, tc.in)})
-		if err != nil {
-			t.Errorf("-in %s -out %s: %v", tc.in, tc.out, err)
-			continue
-		}
-		o.Close()
+		t.Run("apart -in "+tc.in+" -out "+tc.out, func(t *testing.T) {
+			o, err := tree.OpenOutput(context.Background(), filepath.Join(root, tc.out), tree.OpenOptions{Input: filepath.Join(root, tc.in)})
+			if err != nil {
+				t.Errorf("-in %s -out %s: %v", tc.in, tc.out, err)
+				return
+			}
+			o.Close()
+		})
 	}
 }
 
@@ -404,9 +408,11 @@ func TestParseManifest(t *testing.T) {
 		"unknown encoding": `{"version":1,"release":"","files":[{"path":"a.zz","kind":"x","sha256":"` + sum + `","size":1,"encoding":"zstd"}]}`,
 		"not JSON":         `<html>`,
 	} {
-		if _, err := tree.ParseManifest([]byte(text)); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if _, err := tree.ParseManifest([]byte(text)); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		})
 	}
 }
 

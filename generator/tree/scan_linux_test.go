@@ -65,9 +65,19 @@ func TestParseDirentsDamaged(t *testing.T) {
 	if got, ok := parseDirents(rec, nil); !ok || len(got) != 1 || got[0].name != "a.js" || got[0].kind != kindFile {
 		t.Fatalf("whole record: %+v %v", got, ok)
 	}
-	for _, bad := range [][]byte{rec[:10], rec[:20], append(slices.Clone(rec[:16]), 200, 0, 8, 'a')} {
-		if _, ok := parseDirents(bad, nil); ok {
-			t.Errorf("%v: accepted", bad)
-		}
+	for _, tc := range []struct {
+		name string
+		bad  []byte
+	}{
+		{"cut at 10 bytes", rec[:10]},
+		{"cut at 20 bytes", rec[:20]},
+		{"record length past the end", append(slices.Clone(rec[:16]), 200, 0, 8, 'a')},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := tc.bad
+			if _, ok := parseDirents(bad, nil); ok {
+				t.Errorf("%v: accepted", bad)
+			}
+		})
 	}
 }
