@@ -3,6 +3,7 @@
 package sidecar
 
 import (
+	"path"
 	"testing"
 	"time"
 
@@ -67,22 +68,24 @@ func TestAllocs(t *testing.T) {
 		path string
 		body []byte
 	}{{"/api/rooms/find_free_rooms", body}, {"/api/rooms/find_soonest_bookings", soonBody}} {
-		var ctx fasthttp.RequestCtx
-		req := func() {
-			ctx.Request.Reset()
-			ctx.Response.Reset()
-			ctx.Request.Header.SetMethod("POST")
-			ctx.Request.SetRequestURI(c.path)
-			ctx.Request.Header.SetContentType("application/json")
-			ctx.Request.SetBody(c.body)
-			h(&ctx)
-			if ctx.Response.StatusCode() != 200 {
-				t.Fatalf("%s: status %d: %s", c.path, ctx.Response.StatusCode(), ctx.Response.Body())
+		t.Run(path.Base(c.path), func(t *testing.T) {
+			var ctx fasthttp.RequestCtx
+			req := func() {
+				ctx.Request.Reset()
+				ctx.Response.Reset()
+				ctx.Request.Header.SetMethod("POST")
+				ctx.Request.SetRequestURI(c.path)
+				ctx.Request.Header.SetContentType("application/json")
+				ctx.Request.SetBody(c.body)
+				h(&ctx)
+				if ctx.Response.StatusCode() != 200 {
+					t.Fatalf("%s: status %d: %s", c.path, ctx.Response.StatusCode(), ctx.Response.Body())
+				}
 			}
-		}
-		req()
-		if n := testing.AllocsPerRun(100, req); n > 0 {
-			t.Errorf("%s through the handler allocates %v times per request, want 0", c.path, n)
-		}
+			req()
+			if n := testing.AllocsPerRun(100, req); n > 0 {
+				t.Errorf("%s through the handler allocates %v times per request, want 0", c.path, n)
+			}
+		})
 	}
 }

@@ -82,44 +82,49 @@ func TestAnswerCache(t *testing.T) {
 		names = append(names, r.name)
 	}
 	free, soon := randomQueries(rand.New(rand.NewPCG(1, 2)), 3000, names)
-	for _, pair := range []struct{ plain, cached *Index }{
-		{plain, cached},
-		{plain.WithOffsets(zurich), cached.WithOffsets(zurich)},
+	for _, pair := range []struct {
+		name          string
+		plain, cached *Index
+	}{
+		{"fake UTC", plain, cached},
+		{"offsets Europe/Zurich", plain.WithOffsets(zurich), cached.WithOffsets(zurich)},
 	} {
-		for i := range free {
-			q := &free[i]
-			want := pair.plain.AppendFree(nil, q)
-			for round := range 2 {
-				if got := pair.cached.AppendFree([]byte("x"), q); !bytes.Equal(got[1:], want) || got[0] != 'x' {
-					t.Fatalf("free query %d (%+v), round %d:\n got %.300s\nwant %.300s", i, *q, round, got, want)
+		t.Run(pair.name, func(t *testing.T) {
+			for i := range free {
+				q := &free[i]
+				want := pair.plain.AppendFree(nil, q)
+				for round := range 2 {
+					if got := pair.cached.AppendFree([]byte("x"), q); !bytes.Equal(got[1:], want) || got[0] != 'x' {
+						t.Fatalf("free query %d (%+v), round %d:\n got %.300s\nwant %.300s", i, *q, round, got, want)
+					}
 				}
 			}
-		}
-		for i := range soon {
-			q := &soon[i]
-			want := pair.plain.AppendSoonest(nil, q)
-			for round := range 2 {
-				if got := pair.cached.AppendSoonest([]byte("x"), q); !bytes.Equal(got[1:], want) || got[0] != 'x' {
-					t.Fatalf("soonest query %d (%+v), round %d:\n got %.300s\nwant %.300s", i, *q, round, got, want)
+			for i := range soon {
+				q := &soon[i]
+				want := pair.plain.AppendSoonest(nil, q)
+				for round := range 2 {
+					if got := pair.cached.AppendSoonest([]byte("x"), q); !bytes.Equal(got[1:], want) || got[0] != 'x' {
+						t.Fatalf("soonest query %d (%+v), round %d:\n got %.300s\nwant %.300s", i, *q, round, got, want)
+					}
 				}
 			}
-		}
-		hits, misses, entries, size := pair.cached.cache.stats()
-		withCoords := 0
-		for _, q := range free {
-			if q.Coordinates != nil {
-				withCoords++
+			hits, misses, entries, size := pair.cached.cache.stats()
+			withCoords := 0
+			for _, q := range free {
+				if q.Coordinates != nil {
+					withCoords++
+				}
 			}
-		}
-		// Every query without coordinates was asked twice: the second time
-		// at least is a hit; "now" queries repeat, so far more are.
-		if asked := 2 * (len(free) - withCoords + len(soon)); hits+misses != uint64(asked) || hits < uint64(asked/2)+1000 {
-			t.Errorf("%d hits and %d misses for %d cacheable requests", hits, misses, asked)
-		}
-		if entries == 0 || size > 1<<20 {
-			t.Errorf("%d entries, %d bytes", entries, size)
-		}
-		t.Logf("%d hits, %d misses, %d entries, %d bytes", hits, misses, entries, size)
+			// Every query without coordinates was asked twice: the second time
+			// at least is a hit; "now" queries repeat, so far more are.
+			if asked := 2 * (len(free) - withCoords + len(soon)); hits+misses != uint64(asked) || hits < uint64(asked/2)+1000 {
+				t.Errorf("%d hits and %d misses for %d cacheable requests", hits, misses, asked)
+			}
+			if entries == 0 || size > 1<<20 {
+				t.Errorf("%d entries, %d bytes", entries, size)
+			}
+			t.Logf("%d hits, %d misses, %d entries, %d bytes", hits, misses, entries, size)
+		})
 	}
 	if plain.cache != nil || cached.WithAnswerCache(0).cache != nil {
 		t.Error("an index without a cache has one")

@@ -17,13 +17,15 @@ func TestNewConfigErrors(t *testing.T) {
 		{"TimeZone", func(c *sidecar.Config) { c.TimeZone = "Mars/Olympus" }},
 		{"SnapshotPath", func(c *sidecar.Config) { c.SnapshotPath = "https:///no-host" }},
 	} {
-		cfg := sidecar.DefaultConfig()
-		cfg.StaticDir = ""
-		tc.edit(&cfg)
-		_, err := sidecar.New(cfg, nil)
-		var ce *sidecar.ConfigError
-		if !errors.As(err, &ce) || ce.Field != tc.field || ce.Err == nil {
-			t.Errorf("%s: New = %v, want a ConfigError for that field", tc.field, err)
-		}
+		t.Run(tc.field, func(t *testing.T) {
+			cfg := sidecar.DefaultConfig()
+			cfg.StaticDir = ""
+			tc.edit(&cfg)
+			_, err := sidecar.New(cfg, nil)
+			var ce *sidecar.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field || ce.Err == nil {
+				t.Errorf("%s: New = %v, want a ConfigError for that field", tc.field, err)
+			}
+		})
 	}
 }

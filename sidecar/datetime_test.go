@@ -1,6 +1,7 @@
 package sidecar_test
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -61,19 +62,21 @@ func TestParseDatetime(t *testing.T) {
 		{"+2026-10-05", ""},
 	}
 	for _, tt := range tests {
-		got, err := sidecar.ParseDatetime(tt.in, zurich)
-		if tt.want == "" {
-			if err == nil {
-				t.Errorf("ParseDatetime(%q) = %v, want an error", tt.in, got)
+		t.Run(cmp.Or(tt.in, "empty"), func(t *testing.T) {
+			got, err := sidecar.ParseDatetime(tt.in, zurich)
+			if tt.want == "" {
+				if err == nil {
+					t.Errorf("ParseDatetime(%q) = %v, want an error", tt.in, got)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("ParseDatetime(%q): %v", tt.in, err)
-			continue
-		}
-		if s := got.Format(time.RFC3339Nano); s != tt.want || got.Location() != time.UTC {
-			t.Errorf("ParseDatetime(%q) = %s, want %s", tt.in, s, tt.want)
-		}
+			if err != nil {
+				t.Errorf("ParseDatetime(%q): %v", tt.in, err)
+				return
+			}
+			if s := got.Format(time.RFC3339Nano); s != tt.want || got.Location() != time.UTC {
+				t.Errorf("ParseDatetime(%q) = %s, want %s", tt.in, s, tt.want)
+			}
+		})
 	}
 }

@@ -270,16 +270,18 @@ func TestStatic(t *testing.T) {
 		{"/api/studyplans/6B090E389C963B7FEE731DBE", `{"_id":"6b090e389c963b7fee731dbe"}`},
 	}
 	for _, tt := range tests {
-		r := ts.do(t, "GET", tt.path, "")
-		if r.status != 200 || r.body != tt.want {
-			t.Errorf("GET %s = %d %s, want 200 %s", tt.path, r.status, r.body, tt.want)
-		}
-		if got, want := r.header["Content-Type"], "application/json; charset=utf-8"; got != want {
-			t.Errorf("GET %s: Content-Type = %q, want %q", tt.path, got, want)
-		}
-		if r.header["Cache-Control"] == "" || r.header["Etag"] == "" {
-			t.Errorf("GET %s: no Cache-Control or ETag: %v", tt.path, r.header)
-		}
+		t.Run("GET "+tt.path, func(t *testing.T) {
+			r := ts.do(t, "GET", tt.path, "")
+			if r.status != 200 || r.body != tt.want {
+				t.Errorf("GET %s = %d %s, want 200 %s", tt.path, r.status, r.body, tt.want)
+			}
+			if got, want := r.header["Content-Type"], "application/json; charset=utf-8"; got != want {
+				t.Errorf("GET %s: Content-Type = %q, want %q", tt.path, got, want)
+			}
+			if r.header["Cache-Control"] == "" || r.header["Etag"] == "" {
+				t.Errorf("GET %s: no Cache-Control or ETag: %v", tt.path, r.header)
+			}
+		})
 	}
 	// The tree's other files: calendar feeds beside the details, the
 	// OpenAPI document and its page.
@@ -288,10 +290,12 @@ func TestStatic(t *testing.T) {
 		{"/api/openapi.json", "application/json; charset=utf-8", `{"openapi":"3.1.0"}`},
 		{"/API/docs/", "text/html; charset=utf-8", "<!doctype html><title>API</title>"},
 	} {
-		r := ts.do(t, "GET", tt.path, "")
-		if r.status != 200 || r.body != tt.want || r.header["Content-Type"] != tt.ctype {
-			t.Errorf("GET %s = %d %q %q, want 200 %q %q", tt.path, r.status, r.header["Content-Type"], r.body, tt.ctype, tt.want)
-		}
+		t.Run("GET "+tt.path, func(t *testing.T) {
+			r := ts.do(t, "GET", tt.path, "")
+			if r.status != 200 || r.body != tt.want || r.header["Content-Type"] != tt.ctype {
+				t.Errorf("GET %s = %d %q %q, want 200 %q %q", tt.path, r.status, r.header["Content-Type"], r.body, tt.ctype, tt.want)
+			}
+		})
 	}
 	if r := ts.do(t, "GET", "/api/rooms/NOPE.ics", ""); r.status != 404 || r.body != msg("Room not found") {
 		t.Errorf("GET a missing feed = %d %s", r.status, r.body)

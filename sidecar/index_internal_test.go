@@ -1,7 +1,10 @@
 package sidecar
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,9 +63,11 @@ func TestNextValueAcrossContainers(t *testing.T) {
 		{0, 70000}, {70005, 70005}, {70010, 3*65536 + 5}, {3*65536 + 6, -1},
 	}
 	for _, tt := range tests {
-		if got := b.NextValue(uint32(tt.from)); got != tt.want {
-			t.Errorf("NextValue(%d) = %d, want %d", tt.from, got, tt.want)
-		}
+		t.Run("from "+strconv.FormatInt(tt.from, 10), func(t *testing.T) {
+			if got := b.NextValue(uint32(tt.from)); got != tt.want {
+				t.Errorf("NextValue(%d) = %d, want %d", tt.from, got, tt.want)
+			}
+		})
 	}
 	if got := runEnd(b, 70000); got != 70010 {
 		t.Errorf("runEnd(70000) = %d, want 70010", got)
@@ -90,11 +95,22 @@ func TestFreeUntil(t *testing.T) {
 		{[]slotRange{{41, 50}}, true, -1},
 	}
 	for _, tt := range tests {
-		free, next := freeUntil(b, tt.rs)
-		if free != tt.free || free && next != tt.next {
-			t.Errorf("freeUntil(%v) = %v, %d; want %v, %d", tt.rs, free, next, tt.free, tt.next)
-		}
+		t.Run(slotRangesName(tt.rs), func(t *testing.T) {
+			free, next := freeUntil(b, tt.rs)
+			if free != tt.free || free && next != tt.next {
+				t.Errorf("freeUntil(%v) = %v, %d; want %v, %d", tt.rs, free, next, tt.free, tt.next)
+			}
+		})
 	}
+}
+
+// slotRangesName names a row of TestFreeUntil by its ranges, "0-5 20-30".
+func slotRangesName(rs []slotRange) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%d-%d", r.lo, r.hi))
+	}
+	return strings.Join(parts, " ")
 }
 
 func TestMergeRanges(t *testing.T) {

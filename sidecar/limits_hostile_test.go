@@ -235,12 +235,14 @@ func TestLimitsOnLoopback(t *testing.T) {
 		{"not HTTP", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n", 400, "Malformed HTTP request"},
 	}
 	for _, tt := range tests {
-		start := time.Now()
-		r := rawDo(t, lb.dial, tt.req)
-		if d := time.Since(start); d > perRequest {
-			t.Errorf("%s: took %v", tt.name, d)
-		}
-		checkJSONError(t, tt.name, r.asResponse(), tt.status, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			r := rawDo(t, lb.dial, tt.req)
+			if d := time.Since(start); d > perRequest {
+				t.Errorf("%s: took %v", tt.name, d)
+			}
+			checkJSONError(t, tt.name, r.asResponse(), tt.status, tt.want)
+		})
 	}
 	if status, _ := lb.search(t); status != 200 {
 		t.Errorf("search afterwards = %d", status)
@@ -260,36 +262,38 @@ func TestConnectionLimits(t *testing.T) {
 		{"MaxConns", func(c *sidecar.Config) { c.MaxConns = 3 }, 503},
 		{"MaxConnsPerIP", func(c *sidecar.Config) { c.MaxConnsPerIP = 3 }, 429},
 	} {
-		lb := newLoopback(t, func(c *sidecar.Config) {
-			tt.edit(c)
-			c.ReadTimeout = 5 * time.Second
-		})
-		var held []net.Conn
-		for range 3 {
-			c, err := lb.dial()
-			if err != nil {
-				t.Fatal(err)
+		t.Run(tt.name, func(t *testing.T) {
+			lb := newLoopback(t, func(c *sidecar.Config) {
+				tt.edit(c)
+				c.ReadTimeout = 5 * time.Second
+			})
+			var held []net.Conn
+			for range 3 {
+				c, err := lb.dial()
+				if err != nil {
+					t.Fatal(err)
+				}
+				held = append(held, c)
 			}
-			held = append(held, c)
-		}
-		// Let the server accept the held connections before the next one.
-		time.Sleep(100 * time.Millisecond)
-		start := time.Now()
-		r := rawDo(t, lb.dial, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-		if r.status != tt.status || time.Since(start) > perRequest {
-			t.Errorf("%s: a fourth connection = %d after %v, want %d at once", tt.name, r.status, time.Since(start), tt.status)
-		}
-		for _, c := range held {
-			c.Close()
-		}
-		ok := false
-		for i := 0; i < 50 && !ok; i++ {
-			time.Sleep(20 * time.Millisecond)
+			// Let the server accept the held connections before the next one.
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
 			r := rawDo(t, lb.dial, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-			ok = r.status == 200
-		}
-		if !ok {
-			t.Errorf("%s: not served again after the held connections closed", tt.name)
-		}
+			if r.status != tt.status || time.Since(start) > perRequest {
+				t.Errorf("%s: a fourth connection = %d after %v, want %d at once", tt.name, r.status, time.Since(start), tt.status)
+			}
+			for _, c := range held {
+				c.Close()
+			}
+			ok := false
+			for i := 0; i < 50 && !ok; i++ {
+				time.Sleep(20 * time.Millisecond)
+				r := rawDo(t, lb.dial, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+				ok = r.status == 200
+			}
+			if !ok {
+				t.Errorf("%s: not served again after the held connections closed", tt.name)
+			}
+		})
 	}
 }

@@ -181,40 +181,46 @@ func TestOpenAPISearches(t *testing.T) {
 			ts := newTestServer(t, sampleSnapshot(t), func(cfg *sidecar.Config) { cfg.RFC3339 = rfc })
 			n := 0
 			for _, tt := range contractCases() {
-				r := ts.do(t, "POST", tt.path, tt.body, "Content-Type", tt.contentType)
-				if r.status != tt.status {
-					t.Errorf("%s: status %d, want %d (%s)", tt.name, r.status, tt.status, r.body)
-					continue
-				}
-				// The request schemas describe JSON bodies; forms are
-				// described for people (qs bracket keys).
-				checkRequest := r.status == 200 && tt.contentType == "application/json"
-				if err := c.check("POST", tt.path, tt.contentType, tt.body, r, checkRequest); err != nil {
-					t.Errorf("%s: %s does not match the document: %v", tt.name, r.body, err)
-				}
-				n++
+				t.Run(tt.name, func(t *testing.T) {
+					r := ts.do(t, "POST", tt.path, tt.body, "Content-Type", tt.contentType)
+					if r.status != tt.status {
+						t.Errorf("%s: status %d, want %d (%s)", tt.name, r.status, tt.status, r.body)
+						return
+					}
+					// The request schemas describe JSON bodies; forms are
+					// described for people (qs bracket keys).
+					checkRequest := r.status == 200 && tt.contentType == "application/json"
+					if err := c.check("POST", tt.path, tt.contentType, tt.body, r, checkRequest); err != nil {
+						t.Errorf("%s: %s does not match the document: %v", tt.name, r.body, err)
+					}
+					n++
+				})
 			}
 			// 404s of the static URLs, including a GET of a search URL,
 			// which is a room lookup.
 			for _, path := range []string{"/api/rooms/NOPE", "/api/courses/NOPE", "/api/studyplans/NOPE", "/api/rooms/find_free_rooms"} {
-				r := ts.do(t, "GET", path, "")
-				if err := c.check("GET", path, "", "", r, false); err != nil && !(strings.HasSuffix(path, "find_free_rooms") && isMethodNotAllowed(err)) {
-					t.Errorf("GET %s: %d %s does not match the document: %v", path, r.status, r.body, err)
-				} else if r.status != 404 {
-					t.Errorf("GET %s: status %d", path, r.status)
-				}
-				n++
+				t.Run("GET "+path, func(t *testing.T) {
+					r := ts.do(t, "GET", path, "")
+					if err := c.check("GET", path, "", "", r, false); err != nil && !(strings.HasSuffix(path, "find_free_rooms") && isMethodNotAllowed(err)) {
+						t.Errorf("GET %s: %d %s does not match the document: %v", path, r.status, r.body, err)
+					} else if r.status != 404 {
+						t.Errorf("GET %s: status %d", path, r.status)
+					}
+					n++
+				})
 			}
 			// 405 on a search and on a static URL.
 			for _, req := range [][2]string{{"PUT", freePath}, {"DELETE", soonestPath}, {"POST", "/api/rooms"}, {"POST", "/api/courses/CS-305"}} {
-				r := ts.do(t, req[0], req[1], "")
-				if r.status != 405 || r.header["Allow"] == "" {
-					t.Errorf("%s %s: status %d, Allow %q", req[0], req[1], r.status, r.header["Allow"])
-				}
-				if err := c.checkShared("MethodNotAllowed", r); err != nil {
-					t.Errorf("%s %s: %s does not match the document: %v", req[0], req[1], r.body, err)
-				}
-				n++
+				t.Run(req[0]+" "+req[1], func(t *testing.T) {
+					r := ts.do(t, req[0], req[1], "")
+					if r.status != 405 || r.header["Allow"] == "" {
+						t.Errorf("%s %s: status %d, Allow %q", req[0], req[1], r.status, r.header["Allow"])
+					}
+					if err := c.checkShared("MethodNotAllowed", r); err != nil {
+						t.Errorf("%s %s: %s does not match the document: %v", req[0], req[1], r.body, err)
+					}
+					n++
+				})
 			}
 			t.Logf("validated %d responses", n)
 		})
@@ -239,13 +245,15 @@ func TestOpenAPISearchUnavailable(t *testing.T) {
 	c := mustAPIContract(t, generator.Options{})
 	ts := newTestServer(t, nil, nil)
 	for _, p := range []string{freePath, soonestPath} {
-		r := ts.postJSON(t, p, `{"selection":[],"after_date":"2026-11-28"}`)
-		if r.status != 503 || r.header["Retry-After"] == "" {
-			t.Errorf("%s: status %d, Retry-After %q", p, r.status, r.header["Retry-After"])
-		}
-		if err := c.check("POST", p, "application/json", "", r, false); err != nil {
-			t.Errorf("%s: %s does not match the document: %v", p, r.body, err)
-		}
+		t.Run(strings.TrimPrefix(p, "/api/rooms/"), func(t *testing.T) {
+			r := ts.postJSON(t, p, `{"selection":[],"after_date":"2026-11-28"}`)
+			if r.status != 503 || r.header["Retry-After"] == "" {
+				t.Errorf("%s: status %d, Retry-After %q", p, r.status, r.header["Retry-After"])
+			}
+			if err := c.check("POST", p, "application/json", "", r, false); err != nil {
+				t.Errorf("%s: %s does not match the document: %v", p, r.body, err)
+			}
+		})
 	}
 }
 
@@ -266,14 +274,16 @@ func TestOpenAPIProtocolLimits(t *testing.T) {
 		{"a body over 64 KiB", req(fmt.Sprintf("Content-Length: %d\r\n", len(body)), body), 413},
 		{"a 16 KiB header", req("X-Big: "+strings.Repeat("b", 16<<10)+"\r\nContent-Length: 2\r\n", "{}"), 431},
 	} {
-		r := rawDo(t, lb.dial, tt.req).asResponse()
-		if r.status != tt.status {
-			t.Errorf("%s: status %d, want %d", tt.name, r.status, tt.status)
-			continue
-		}
-		if err := c.check("POST", freePath, "application/json", "", r, false); err != nil {
-			t.Errorf("%s: %s does not match the document: %v", tt.name, r.body, err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			r := rawDo(t, lb.dial, tt.req).asResponse()
+			if r.status != tt.status {
+				t.Errorf("%s: status %d, want %d", tt.name, r.status, tt.status)
+				return
+			}
+			if err := c.check("POST", freePath, "application/json", "", r, false); err != nil {
+				t.Errorf("%s: %s does not match the document: %v", tt.name, r.body, err)
+			}
+		})
 	}
 }
 
@@ -283,16 +293,22 @@ func TestOpenAPISearchesStrict(t *testing.T) {
 	c := mustAPIContract(t, generator.Options{})
 	ts := newTestServer(t, sampleSnapshot(t), nil)
 	ok := ts.postJSON(t, freePath, `{"selection":[]}`)
-	bad := []response{
-		{status: 200, header: ok.header, body: strings.Replace(ok.body, `"free_until"`, `"extra":1,"free_until"`, 1)},
-		{status: 200, header: ok.header, body: strings.Replace(ok.body, `"free_until":null`, `"free_until":"2026-11-28T08:00:00Z"`, 1)},
-		{status: 400, header: ok.header, body: `{"message":"Something new"}`},
-		{status: 500, header: ok.header, body: `{"message":"Internal server error"}`},
+	bad := []struct {
+		name string
+		r    response
+	}{
+		{"an undocumented field", response{status: 200, header: ok.header, body: strings.Replace(ok.body, `"free_until"`, `"extra":1,"free_until"`, 1)}},
+		{"a true UTC free_until", response{status: 200, header: ok.header, body: strings.Replace(ok.body, `"free_until":null`, `"free_until":"2026-11-28T08:00:00Z"`, 1)}},
+		{"a 400 with another message", response{status: 400, header: ok.header, body: `{"message":"Something new"}`}},
+		{"an undocumented 500", response{status: 500, header: ok.header, body: `{"message":"Internal server error"}`}},
 	}
-	for _, r := range bad {
-		if err := c.check("POST", freePath, "application/json", "", r, false); err == nil {
-			t.Errorf("%d %s: accepted", r.status, r.body)
-		}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r
+			if err := c.check("POST", freePath, "application/json", "", r, false); err == nil {
+				t.Errorf("%d %s: accepted", r.status, r.body)
+			}
+		})
 	}
 	if err := c.check("POST", freePath, "application/json", `{"selection":"x"}`, ok, true); err == nil {
 		t.Error("an invalid request body: accepted")

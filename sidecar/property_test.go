@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -443,18 +444,20 @@ func antipodeIndex() *sidecar.Index {
 func TestNaNDistanceIsNull(t *testing.T) {
 	ix := antipodeIndex()
 	for _, limit := range []int{0, 1, 2} {
-		q := &sidecar.FreeQuery{Coordinates: &[2]float64{30.25, 118.3084}, Limit: limit}
-		body := ix.AppendFree(nil, q)
-		var rooms []struct {
-			Name     string   `json:"name"`
-			Distance *float64 `json:"distance"`
-		}
-		if err := json.Unmarshal(body, &rooms); err != nil {
-			t.Fatalf("limit %d: not JSON (%v): %s", limit, err, body)
-		}
-		if len(rooms) == 0 || rooms[0].Name != "Z" || rooms[0].Distance != nil {
-			t.Fatalf("limit %d: want Z first with a null distance: %s", limit, body)
-		}
+		t.Run("limit "+strconv.Itoa(limit), func(t *testing.T) {
+			q := &sidecar.FreeQuery{Coordinates: &[2]float64{30.25, 118.3084}, Limit: limit}
+			body := ix.AppendFree(nil, q)
+			var rooms []struct {
+				Name     string   `json:"name"`
+				Distance *float64 `json:"distance"`
+			}
+			if err := json.Unmarshal(body, &rooms); err != nil {
+				t.Fatalf("limit %d: not JSON (%v): %s", limit, err, body)
+			}
+			if len(rooms) == 0 || rooms[0].Name != "Z" || rooms[0].Distance != nil {
+				t.Fatalf("limit %d: want Z first with a null distance: %s", limit, body)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -26,8 +27,10 @@ func TestPollDelay(t *testing.T) {
 		{5 * time.Second, 1 << 40, 30 * time.Second},
 		{time.Minute, 5, time.Minute}, // never below the interval
 	} {
-		if got := pollDelay(tt.interval, tt.failures); got != tt.want {
-			t.Errorf("pollDelay(%v, %d) = %v, want %v", tt.interval, tt.failures, got, tt.want)
-		}
+		t.Run(fmt.Sprintf("%v after %d failures", tt.interval, tt.failures), func(t *testing.T) {
+			if got := pollDelay(tt.interval, tt.failures); got != tt.want {
+				t.Errorf("pollDelay(%v, %d) = %v, want %v", tt.interval, tt.failures, got, tt.want)
+			}
+		})
 	}
 }

@@ -597,21 +597,23 @@ func TestURLCredentialsNeverShown(t *testing.T) {
 // credentials); NewStore turns them into a failing store.
 func TestURLConfig(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ location, want string }{
-		{"s3://bucket/occupancy.snapshot", `invalid snapshot URL: scheme "s3"`},
-		{"http://", "invalid snapshot URL: no host"},
-		{"http://user:secret@[::1/x", "invalid snapshot URL: not a valid URL"},
+	for _, tt := range []struct{ name, location, want string }{
+		{"s3 scheme", "s3://bucket/occupancy.snapshot", `invalid snapshot URL: scheme "s3"`},
+		{"no host", "http://", "invalid snapshot URL: no host"},
+		{"not a URL, with credentials", "http://user:secret@[::1/x", "invalid snapshot URL: not a valid URL"},
 	} {
-		cfg := sidecar.DefaultConfig()
-		cfg.SnapshotPath = tt.location
-		_, err := sidecar.New(cfg, nil)
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
-			t.Errorf("New(%q) = %v, want %q", tt.location, err, tt.want)
-		}
-		st := sidecar.NewStore(tt.location, nil)
-		if err := st.Reload(); err == nil || strings.Contains(err.Error(), "secret") {
-			t.Errorf("NewStore(%q).Reload() = %v", tt.location, err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := sidecar.DefaultConfig()
+			cfg.SnapshotPath = tt.location
+			_, err := sidecar.New(cfg, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
+				t.Errorf("New(%q) = %v, want %q", tt.location, err, tt.want)
+			}
+			st := sidecar.NewStore(tt.location, nil)
+			if err := st.Reload(); err == nil || strings.Contains(err.Error(), "secret") {
+				t.Errorf("NewStore(%q).Reload() = %v", tt.location, err)
+			}
+		})
 	}
 	cfg := sidecar.DefaultConfig()
 	cfg.SnapshotFetch.Header = http.Header{"X-Token": {"t"}}

@@ -1,6 +1,7 @@
 package sidecar_test
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"os"
@@ -88,7 +89,9 @@ func TestStaticPageNoTree(t *testing.T) {
 	ts := newTestServer(t, sampleSnapshot(t), func(c *sidecar.Config) { c.StaticDir = "" })
 	withPage(t, ts)
 	for _, p := range []string{"/", "/app/app.js"} {
-		checkJSONError(t, "GET "+p, ts.do(t, "GET", p, ""), 404, "Not found")
+		t.Run("GET "+p, func(t *testing.T) {
+			checkJSONError(t, "GET "+p, ts.do(t, "GET", p, ""), 404, "Not found")
+		})
 	}
 }
 
@@ -147,19 +150,21 @@ func TestStaticPageTraversal(t *testing.T) {
 		"/index.html%2f..%2f..%2fsecret.js",
 		"http://sidecar.test/app/..%2f..%2fsecret.js",
 	} {
-		for _, method := range []string{"GET", "HEAD"} {
-			what := method + " " + fmt.Sprintf("%.80s", target)
-			r := rawDo(t, dial, method+" "+target+" HTTP/1.1\r\nHost: sidecar.test\r\nConnection: close\r\n\r\n")
-			if strings.Contains(r.body, secret) {
-				t.Errorf("%s served the secret: %d %s", what, r.status, r.body)
+		t.Run(shortTarget(target), func(t *testing.T) {
+			for _, method := range []string{"GET", "HEAD"} {
+				what := method + " " + fmt.Sprintf("%.80s", target)
+				r := rawDo(t, dial, method+" "+target+" HTTP/1.1\r\nHost: sidecar.test\r\nConnection: close\r\n\r\n")
+				if strings.Contains(r.body, secret) {
+					t.Errorf("%s served the secret: %d %s", what, r.status, r.body)
+				}
+				if r.status == 200 && r.body != "" && !strings.HasPrefix(r.body, "<!doctype html><title>Free rooms") && !strings.HasPrefix(r.body, "[") {
+					t.Errorf("%s = 200 %q: not a file of the page", what, r.body)
+				}
+				if r.status != 200 && r.status != 404 {
+					t.Errorf("%s = %d", what, r.status)
+				}
 			}
-			if r.status == 200 && r.body != "" && !strings.HasPrefix(r.body, "<!doctype html><title>Free rooms") && !strings.HasPrefix(r.body, "[") {
-				t.Errorf("%s = 200 %q: not a file of the page", what, r.body)
-			}
-			if r.status != 200 && r.status != 404 {
-				t.Errorf("%s = %d", what, r.status)
-			}
-		}
+		})
 	}
 	// IN.js is a symbolic link that stays inside the tree: os.OpenInRoot
 	// follows it, which is harmless (the tree is public) but worth knowing.
@@ -192,24 +197,26 @@ func TestStaticPrecompressed(t *testing.T) {
 		{"/", "gzip, br", "gzip", "GZIP PAGE"}, // no .br copy: gzip
 		{"/app/app.js", "gzip, br", "", "export const x = 1;"},
 	} {
-		var headers []string
-		if tt.accept != "" {
-			headers = []string{"Accept-Encoding", tt.accept}
-		}
-		r := ts.do(t, "GET", tt.path, "", headers...)
-		if r.status != 200 || r.header["Content-Encoding"] != tt.encoding || r.body != tt.body || r.header["Vary"] != "Accept-Encoding" {
-			t.Errorf("GET %s (Accept-Encoding %q) = %d %q %q, Vary %q; want %q %q", tt.path, tt.accept, r.status, r.header["Content-Encoding"], r.body, r.header["Vary"], tt.encoding, tt.body)
-		}
-		if tt.path == "/api/rooms" {
-			if e, ok := etags[tt.encoding]; ok && e != r.header["Etag"] {
-				t.Errorf("ETag of the %q form changed: %s, %s", tt.encoding, e, r.header["Etag"])
+		t.Run(tt.path+" accepting "+cmp.Or(tt.accept, "nothing"), func(t *testing.T) {
+			var headers []string
+			if tt.accept != "" {
+				headers = []string{"Accept-Encoding", tt.accept}
 			}
-			etags[tt.encoding] = r.header["Etag"]
-			// Revalidating the copy a client holds gives a 304.
-			if r2 := ts.do(t, "GET", tt.path, "", append(headers, "If-None-Match", r.header["Etag"])...); r2.status != 304 {
-				t.Errorf("GET %s (Accept-Encoding %q) If-None-Match: %d, want 304", tt.path, tt.accept, r2.status)
+			r := ts.do(t, "GET", tt.path, "", headers...)
+			if r.status != 200 || r.header["Content-Encoding"] != tt.encoding || r.body != tt.body || r.header["Vary"] != "Accept-Encoding" {
+				t.Errorf("GET %s (Accept-Encoding %q) = %d %q %q, Vary %q; want %q %q", tt.path, tt.accept, r.status, r.header["Content-Encoding"], r.body, r.header["Vary"], tt.encoding, tt.body)
 			}
-		}
+			if tt.path == "/api/rooms" {
+				if e, ok := etags[tt.encoding]; ok && e != r.header["Etag"] {
+					t.Errorf("ETag of the %q form changed: %s, %s", tt.encoding, e, r.header["Etag"])
+				}
+				etags[tt.encoding] = r.header["Etag"]
+				// Revalidating the copy a client holds gives a 304.
+				if r2 := ts.do(t, "GET", tt.path, "", append(headers, "If-None-Match", r.header["Etag"])...); r2.status != 304 {
+					t.Errorf("GET %s (Accept-Encoding %q) If-None-Match: %d, want 304", tt.path, tt.accept, r2.status)
+				}
+			}
+		})
 	}
 	if len(etags) != 3 || etags["br"] == etags["gzip"] || etags["br"] == etags[""] || etags["gzip"] == etags[""] {
 		t.Errorf("one ETag per form, got %v", etags)
