@@ -31,10 +31,12 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"-max-snapshot", "0"}, "invalid -max-snapshot"},
 	}
 	for _, tt := range tests {
-		err := run(t.Context(), append(tt.args, "-static", "", "-snapshot", filepath.Join(t.TempDir(), "none")), io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := run(t.Context(), append(tt.args, "-static", "", "-snapshot", filepath.Join(t.TempDir(), "none")), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
 	}
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"-version"}, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "sidecar ") {

@@ -190,27 +190,30 @@ func TestRunURLDown(t *testing.T) {
 func TestRunURLFlagErrors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "none")
 	tests := []struct {
+		name string
 		args []string
 		want string
 	}{
-		{[]string{"-snapshot", file, "-snapshot-header", "X-Token: t"}, "invalid -snapshot-header: it needs an http(s) -snapshot URL"},
-		{[]string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "Authorization Bearer hush-hush"}, `invalid -snapshot-header: want "Name: value"`},
-		{[]string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "Bearer hush-hush: x"}, `invalid -snapshot-header: invalid character ' ' at byte 6 of the header name`},
-		{[]string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "If-None-Match: hush-hush"}, "invalid -snapshot-header: header If-None-Match is set by the sidecar itself"},
-		{[]string{"-snapshot", "s3://bucket/occupancy.snapshot"}, `invalid -snapshot: invalid snapshot URL: scheme "s3"`},
-		{[]string{"-snapshot", "http://user:hush-hush@[::1/s"}, "invalid -snapshot: invalid snapshot URL: not a valid URL"},
-		{[]string{"-snapshot", "https:///s"}, "invalid -snapshot: invalid snapshot URL: no host"},
-		{[]string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-timeout", "0s"}, "invalid -snapshot-timeout"},
+		{"a header for a file", []string{"-snapshot", file, "-snapshot-header", "X-Token: t"}, "invalid -snapshot-header: it needs an http(s) -snapshot URL"},
+		{"a header without a colon", []string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "Authorization Bearer hush-hush"}, `invalid -snapshot-header: want "Name: value"`},
+		{"a space in the header name", []string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "Bearer hush-hush: x"}, `invalid -snapshot-header: invalid character ' ' at byte 6 of the header name`},
+		{"the sidecar's own header", []string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-header", "If-None-Match: hush-hush"}, "invalid -snapshot-header: header If-None-Match is set by the sidecar itself"},
+		{"an s3 URL", []string{"-snapshot", "s3://bucket/occupancy.snapshot"}, `invalid -snapshot: invalid snapshot URL: scheme "s3"`},
+		{"not a URL, with credentials", []string{"-snapshot", "http://user:hush-hush@[::1/s"}, "invalid -snapshot: invalid snapshot URL: not a valid URL"},
+		{"a URL without a host", []string{"-snapshot", "https:///s"}, "invalid -snapshot: invalid snapshot URL: no host"},
+		{"a zero timeout", []string{"-snapshot", "http://127.0.0.1:1/s", "-snapshot-timeout", "0s"}, "invalid -snapshot-timeout"},
 	}
 	for _, tt := range tests {
-		var stderr bytes.Buffer
-		err := run(t.Context(), append(tt.args, "-static", ""), io.Discard, &stderr)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
-			continue
-		}
-		if strings.Contains(err.Error()+stderr.String(), "hush-hush") {
-			t.Errorf("run(%q): the error shows the secret: %v %s", tt.args, err, stderr.String())
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(t.Context(), append(tt.args, "-static", ""), io.Discard, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+				return
+			}
+			if strings.Contains(err.Error()+stderr.String(), "hush-hush") {
+				t.Errorf("run(%q): the error shows the secret: %v %s", tt.args, err, stderr.String())
+			}
+		})
 	}
 }
