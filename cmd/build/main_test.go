@@ -496,10 +496,12 @@ func TestFlags(t *testing.T) {
 		{[]string{"-out", ""}, "invalid -out"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
-		_, _, err := build(t, tt.args...)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("build %v: error %v, want %q", tt.args, err, tt.want)
-		}
+		t.Run(argsName(tt.args), func(t *testing.T) {
+			_, _, err := build(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("build %v: error %v, want %q", tt.args, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -569,4 +571,20 @@ func TestCompressedCopies(t *testing.T) {
 			t.Fatalf("-no-compress: manifest lists %s (%s)", e.Path, e.Encoding)
 		}
 	}
+}
+
+// argsName names a row of flags in a subtest: the arguments, an empty one
+// shown as "".
+func argsName(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a == "" {
+			a = `""`
+		}
+		b.WriteString(a)
+	}
+	return b.String()
 }

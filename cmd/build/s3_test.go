@@ -27,10 +27,12 @@ func TestS3Flags(t *testing.T) {
 		{[]string{"-s3-endpoint", "http://127.0.0.1:1"}, "-s3-endpoint given without -s3"},
 		{[]string{"-s3-create-bucket", "-s3-dry-run"}, "-s3-create-bucket, -s3-dry-run given without -s3"},
 	} {
-		_, err := parseFlags(tt.args, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q: error %v, want %q", tt.args, err, tt.want)
-		}
+		t.Run(argsName(tt.args), func(t *testing.T) {
+			_, err := parseFlags(tt.args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%q: error %v, want %q", tt.args, err, tt.want)
+			}
+		})
 	}
 
 	t.Setenv("AWS_ACCESS_KEY_ID", "key")
@@ -64,21 +66,24 @@ func TestS3Flags(t *testing.T) {
 func TestS3ErrorSaysWhatIsLeft(t *testing.T) {
 	tg := objstore.Target{Bucket: "b", Prefix: "live"}
 	for _, tt := range []struct {
+		name string
 		err  error
 		want []string
 	}{
-		{&objstore.Error{Op: "upload", Key: "live/api/rooms/index.json", Code: "AccessDenied", Err: errors.New("Access Denied.")},
+		{"upload denied", &objstore.Error{Op: "upload", Key: "live/api/rooms/index.json", Code: "AccessDenied", Err: errors.New("Access Denied.")},
 			[]string{"s3 s3://b/live: upload live/api/rooms/index.json: AccessDenied: Access Denied.", "AWS_ACCESS_KEY_ID", "still announces its previous release", "run the build again"}},
-		{&objstore.Error{Op: "delete", Key: "live/api/rooms/X/index.json", Code: "InternalError", Err: errors.New("boom"), Announced: true},
+		{"delete failed after the announcement", &objstore.Error{Op: "delete", Key: "live/api/rooms/X/index.json", Code: "InternalError", Err: errors.New("boom"), Announced: true},
 			[]string{"delete live/api/rooms/X/index.json: InternalError: boom", "new release is in place", "stale objects remain"}},
-		{&objstore.Error{Op: "bucket", Key: "b", Code: "NoSuchBucket", Err: errors.New("the bucket does not exist")},
+		{"no such bucket", &objstore.Error{Op: "bucket", Key: "b", Code: "NoSuchBucket", Err: errors.New("the bucket does not exist")},
 			[]string{"bucket b: NoSuchBucket", "-s3-create-bucket", "nothing was uploaded"}},
 	} {
-		got := s3Error(tg, tt.err).Error()
-		for _, w := range tt.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%q lacks %q", got, w)
+		t.Run(tt.name, func(t *testing.T) {
+			got := s3Error(tg, tt.err).Error()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
 			}
-		}
+		})
 	}
 }
