@@ -21,10 +21,11 @@ func TestShortBlocksShowTitles(t *testing.T) {
 		sz   size
 		week string
 	}{{desktop, "2026-11-30"}, {desktop, "2026-12-07"}, {narrow, "2026-11-30"}, {narrow, "2026-12-07"}} {
-		sz, week := c.sz, c.week
-		tb := open(t, srv.url, sz, deviceZone, "#/rooms/INF119?week="+week+"&now="+testNow)
-		var cut []struct{ Time, Title, Cut string }
-		raw := eval[string](tb, `JSON.stringify([...document.querySelectorAll('.day-items .booking')].filter(li => {
+		t.Run(c.sz.name+" week of "+c.week, func(t *testing.T) {
+			sz, week := c.sz, c.week
+			tb := open(t, srv.url, sz, deviceZone, "#/rooms/INF119?week="+week+"&now="+testNow)
+			var cut []struct{ Time, Title, Cut string }
+			raw := eval[string](tb, `JSON.stringify([...document.querySelectorAll('.day-items .booking')].filter(li => {
 			const [h1, m1] = li.querySelector('.booking-start').textContent.split(':').map(Number);
 			const [h2, m2] = li.querySelector('.booking-end').textContent.split(':').map(Number);
 			return (h2 * 60 + m2) - (h1 * 60 + m1) <= 60;
@@ -41,14 +42,15 @@ func TestShortBlocksShowTitles(t *testing.T) {
 			const titleShown = title.height > 0 && title.bottom <= box.bottom + 0.5;
 			return cut.length === 0 && titleShown ? null : {Time: li.querySelector('.booking-time').textContent, Title: li.querySelector('.booking-title').textContent, Cut: cut.map(el => el.className).join(' ')};
 		}).filter(Boolean))`)
-		if err := json.Unmarshal([]byte(raw), &cut); err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cut {
-			t.Errorf("%s, week of %s: the %s block of %q shows a line in part (%s), or not its title", sz.name, week, c.Time, c.Title, c.Cut)
-		}
-		checked += eval[int](tb, `window.__short || 0`)
-		tb.clean(true)
+			if err := json.Unmarshal([]byte(raw), &cut); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cut {
+				t.Errorf("%s, week of %s: the %s block of %q shows a line in part (%s), or not its title", sz.name, week, c.Time, c.Title, c.Cut)
+			}
+			checked += eval[int](tb, `window.__short || 0`)
+			tb.clean(true)
+		})
 	}
 	if checked == 0 {
 		t.Fatal("no block of an hour or less in the weeks looked at: the test proves nothing")
