@@ -143,39 +143,41 @@ func TestValid(t *testing.T) {
 // TestCheck runs the build's own checks on the sample.
 func TestCheck(t *testing.T) {
 	for _, scale := range []int{1, 3} {
-		rel, err := source.Check(sample.Generate(scale))
-		if err != nil {
-			t.Fatalf("scale %d: %v", scale, err)
-		}
-		raw := sample.Generate(scale)
-		got := []int{len(rel.Semesters), len(rel.Rooms), len(rel.Teachers), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings)}
-		want := []int{len(raw.Semesters.Rows), len(raw.Rooms.Rows), len(raw.Teachers.Rows), len(raw.Courses.Rows), len(raw.StudyPlans.Rows), len(raw.Sessions.Rows), len(raw.Bookings.Rows)}
-		if !slices.Equal(got, want) {
-			t.Errorf("scale %d: decoded %v rows, want %v", scale, got, want)
-		}
-		if scale == 1 {
-			// The campus size: about 25,000 dated course sessions (weekly
-			// sessions expanded, plus dated course bookings) and 2,000
-			// events.
-			var weekly, dated, events int
-			for _, o := range rel.Occurrences() {
-				switch {
-				case o.Semester != "":
-					weekly++
-				case o.Course != "":
-					dated++
-				default:
-					events++
+		t.Run(fmt.Sprintf("scale %d", scale), func(t *testing.T) {
+			rel, err := source.Check(sample.Generate(scale))
+			if err != nil {
+				t.Fatalf("scale %d: %v", scale, err)
+			}
+			raw := sample.Generate(scale)
+			got := []int{len(rel.Semesters), len(rel.Rooms), len(rel.Teachers), len(rel.Courses), len(rel.StudyPlans), len(rel.Sessions), len(rel.Bookings)}
+			want := []int{len(raw.Semesters.Rows), len(raw.Rooms.Rows), len(raw.Teachers.Rows), len(raw.Courses.Rows), len(raw.StudyPlans.Rows), len(raw.Sessions.Rows), len(raw.Bookings.Rows)}
+			if !slices.Equal(got, want) {
+				t.Errorf("scale %d: decoded %v rows, want %v", scale, got, want)
+			}
+			if scale == 1 {
+				// The campus size: about 25,000 dated course sessions (weekly
+				// sessions expanded, plus dated course bookings) and 2,000
+				// events.
+				var weekly, dated, events int
+				for _, o := range rel.Occurrences() {
+					switch {
+					case o.Semester != "":
+						weekly++
+					case o.Course != "":
+						dated++
+					default:
+						events++
+					}
+				}
+				t.Logf("scale 1: %d weekly occurrences, %d dated course sessions, %d events", weekly, dated, events)
+				if n := weekly + dated; n < 23000 || n > 28000 {
+					t.Errorf("scale 1: %d dated course sessions in all, want about 25,000", n)
+				}
+				if events < 1800 || events > 2200 {
+					t.Errorf("scale 1: %d events, want about 2,000", events)
 				}
 			}
-			t.Logf("scale 1: %d weekly occurrences, %d dated course sessions, %d events", weekly, dated, events)
-			if n := weekly + dated; n < 23000 || n > 28000 {
-				t.Errorf("scale 1: %d dated course sessions in all, want about 25,000", n)
-			}
-			if events < 1800 || events > 2200 {
-				t.Errorf("scale 1: %d events, want about 2,000", events)
-			}
-		}
+		})
 	}
 }
 
