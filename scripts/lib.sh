@@ -101,31 +101,6 @@ need_packages() {
 	fi
 }
 
-# free_ports N prints N distinct loopback TCP ports that nothing accepts on,
-# one a line.
-free_ports() {
-	local n=$1 i p ports=()
-	for i in $(seq $((n * 20))); do
-		((${#ports[@]} == n)) && break
-		p=$(free_port) || return 1
-		[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
-	done
-	((${#ports[@]} == n)) || { echo "no $n free loopback ports" >&2; return 1; }
-	printf '%s\n' "${ports[@]}"
-}
-
-# wait_http URL SECONDS waits until URL answers over HTTP (any status), for
-# at most SECONDS; it fails when the time is up.
-wait_http() {
-	local url=$1 deadline=$((SECONDS + $2))
-	while ((SECONDS < deadline)); do
-		curl -s -o /dev/null --max-time 1 "$url" && return 0
-		sleep 0.1
-	done
-	echo "$url did not answer within $2 s" >&2
-	return 1
-}
-
 # versitygw_bin VERSION prints the path of the Versity S3 Gateway's binary
 # (github.com/versity/versitygw, Apache-2.0) at that module version:
 # $VERSITYGW_BIN when set, else a build cached under
