@@ -23,6 +23,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags browser ./scripts/browser
+	$(GO) vet -tags integration ./scripts/integration
 
 # Every check CI runs: formatting, vet, the race-enabled tests (fuzz seed
 # corpora included), the static-hosting test against real nginx, the

@@ -442,7 +442,7 @@ var doctoralPrograms = []program{
 }
 
 // keptIDs are explicit ids that plans of block 0 keep from earlier
-// samples, because scripts name them (scripts/nginx-test.sh).
+// samples, because tests name them (scripts/integration).
 var keptIDs = map[string]string{"AR-BA2": "9ec62d992a70d1667be61004"}
 
 // unit is a study plan to draw: its courses come from primary first,
