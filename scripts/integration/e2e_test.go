@@ -54,7 +54,7 @@ func TestE2E(t *testing.T) {
 	needNginx(t)
 	need(t, "wrk", "wrk")
 	cfg := e2eFromEnv(t)
-	work := t.TempDir()
+	work := workDir(t)
 	dumpLogs(t, filepath.Join(work, "error.log"), filepath.Join(work, "sidecar-a.log"), filepath.Join(work, "sidecar-b.log"))
 	build := command(t, "./cmd/build")
 	command(t, "./cmd/sidecar")

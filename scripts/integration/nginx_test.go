@@ -36,7 +36,7 @@ const plan = "9ec62d992a70d1667be61004"
 // before the embedded sample built by cmd/build, and many URLs requested.
 func TestNginx(t *testing.T) {
 	needNginx(t)
-	work := t.TempDir()
+	work := workDir(t)
 	pub := filepath.Join(work, "public")
 	runCommand(t, "build of the sample", command(t, "./cmd/build"), "-q", "-no-sync", "-out", pub)
 

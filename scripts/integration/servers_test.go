@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -26,8 +27,9 @@ import (
 )
 
 var (
-	root   string // the repository
-	binDir string // the commands, built once per test binary
+	root    string // the repository
+	tempDir string // everything the tests write: bin/ and one folder per test
+	binDir  string // the commands, built once per test binary
 
 	buildMu sync.Mutex
 	built   = map[string]string{} // package -> binary
@@ -48,13 +50,52 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "integration: not in the repository's scripts/integration:", err)
 		return 1
 	}
-	binDir, err = os.MkdirTemp("", "occupancy-integration-")
+	tempDir, err = os.MkdirTemp("", "occupancy-integration-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	defer os.RemoveAll(binDir)
+	defer os.RemoveAll(tempDir)
+	binDir = filepath.Join(tempDir, "bin")
+	if err := os.Mkdir(binDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
+	// Interrupted (Ctrl-C, go test's own signal), the tests' cleanups do
+	// not run: kill what they started, and remove what they wrote.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		killAll()
+		removeAll(tempDir)
+		fmt.Fprintf(os.Stderr, "integration: %v: stopped every process and removed %s\n", s, tempDir)
+		os.Exit(1)
+	}()
 	return m.Run()
+}
+
+// workDir returns a new folder for a test, removed when it ends (and on
+// an interrupt, with the rest of tempDir).
+func workDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(tempDir, strings.ReplaceAll(t.Name(), "/", "_")+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeAll(dir) })
+	return dir
+}
+
+// removeAll removes dir, trying again while a process that was just
+// stopped may still write in it.
+func removeAll(dir string) {
+	for range 50 {
+		if err := os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // command builds the main package pkg (as "./cmd/build", from the
@@ -144,6 +185,33 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
+var (
+	liveMu sync.Mutex
+	live   = map[*proc]bool{} // the processes started and not yet exited
+)
+
+// killAll kills every process the tests started (nginx with its worker)
+// and waits (at most 5 s) until they have exited.
+func killAll() {
+	liveMu.Lock()
+	procs := make([]*proc, 0, len(live))
+	for p := range live {
+		procs = append(procs, p)
+	}
+	liveMu.Unlock()
+	for _, p := range procs {
+		p.kill()
+	}
+	deadline := time.After(5 * time.Second)
+	for _, p := range procs {
+		select {
+		case <-p.done:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // proc is a process started by a test, stopped in its cleanup.
 type proc struct {
 	name  string
@@ -172,8 +240,14 @@ func start(t *testing.T, name, logFile string, deathSig syscall.Signal, group bo
 		t.Fatalf("start %s: %v", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), group: group}
+	liveMu.Lock()
+	live[p] = true
+	liveMu.Unlock()
 	go func() {
 		p.err = cmd.Wait()
+		liveMu.Lock()
+		delete(live, p)
+		liveMu.Unlock()
 		close(p.done)
 	}()
 	t.Cleanup(func() { p.stop(syscall.SIGTERM, 15*time.Second) })
@@ -202,12 +276,17 @@ func (p *proc) stop(sig syscall.Signal, grace time.Duration) {
 		return
 	case <-time.After(grace):
 	}
+	p.kill()
+	<-p.done
+}
+
+// kill sends SIGKILL to the process, or to its whole group.
+func (p *proc) kill() {
 	if p.group {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	} else {
 		_ = p.cmd.Process.Kill()
 	}
-	<-p.done
 }
 
 // sidecar is one sidecar process on its loopback port.
