@@ -351,11 +351,6 @@ func (e *e2eCheck) want(r req, status int, ctype, want string) {
 	}
 }
 
-func sameFile(b []byte, file string) bool {
-	want, err := os.ReadFile(file)
-	return err == nil && bytes.Equal(b, want)
-}
-
 var releaseField = regexp.MustCompile(`"release":"([0-9a-f]+)"`)
 
 // releaseOf returns the release in base's /readyz answer, or "".

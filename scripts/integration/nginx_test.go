@@ -299,8 +299,7 @@ func (n *nginxCheck) decodesTo(path, accept, file string) bool {
 
 // same reports whether b is the published file's bytes.
 func (n *nginxCheck) same(b []byte, file string) bool {
-	want, err := os.ReadFile(filepath.Join(n.pub, file))
-	return err == nil && bytes.Equal(b, want)
+	return sameFile(b, filepath.Join(n.pub, file))
 }
 
 // raw sends a request as it is, on its own connection, and returns the

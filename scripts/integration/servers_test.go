@@ -7,7 +7,6 @@ package integration
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -533,16 +532,20 @@ func short(s string, n int) string {
 	return s
 }
 
-// errNot2xx is the error of an answer that is not 2xx (curl -f).
-var errNot2xx = errors.New("not 2xx")
-
-// ok2xx returns a's body, or an error unless a is a 2xx answer.
+// ok2xx returns a's body, or an error unless a is a 2xx answer (as
+// curl -f fails).
 func ok2xx(a answer) ([]byte, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
 	if a.status/100 != 2 {
-		return nil, fmt.Errorf("%w: %d %s", errNot2xx, a.status, short(string(a.body), 200))
+		return nil, fmt.Errorf("status %d: %s", a.status, short(string(a.body), 200))
 	}
 	return a.body, nil
+}
+
+// sameFile reports whether b is the bytes of file.
+func sameFile(b []byte, file string) bool {
+	want, err := os.ReadFile(file)
+	return err == nil && bytes.Equal(b, want)
 }
