@@ -165,7 +165,7 @@ func (m *metrics) write(b *bytes.Buffer, st *Store, now time.Time) {
 	b.WriteString("# HELP occupancy_snapshot_reload_failures_total Failed snapshot loads (the previous snapshot was kept).\n")
 	b.WriteString("# TYPE occupancy_snapshot_reload_failures_total counter\n")
 	fmt.Fprintf(b, "occupancy_snapshot_reload_failures_total %d\n", st.failures.Load())
-	if u, ok := st.src.(*urlSource); ok {
+	if u, ok := st.origin.(*urlOrigin); ok {
 		b.WriteString("# HELP occupancy_snapshot_fetches_total Requests for the snapshot URL by result: modified (a 200 body), not_modified (304) or error.\n")
 		b.WriteString("# TYPE occupancy_snapshot_fetches_total counter\n")
 		fmt.Fprintf(b, "occupancy_snapshot_fetches_total{result=\"modified\"} %d\n", u.modified.Load())

@@ -26,8 +26,8 @@ import (
 // current index, is logged and counted, and is reported by /readyz until a
 // first snapshot is loaded.
 type Store struct {
-	src source
-	log *slog.Logger
+	origin origin
+	log    *slog.Logger
 	// Offsets, when set before the first load, makes every loaded index
 	// write datetimes with their true offset (see [Index.WithOffsets]).
 	Offsets *time.Location
@@ -39,7 +39,7 @@ type Store struct {
 	cur atomic.Pointer[Index]
 
 	mu sync.Mutex // serializes loads; guards the fields below
-	// For URL sources, whose bodies carry a SHA-256 (see [fetched]): the
+	// For URL origins, whose bodies carry a SHA-256 (see [fetched]): the
 	// loaded body, and the last refused one with its failure, so that
 	// neither is loaded or reported twice.
 	loadedSum  [sha256.Size]byte
@@ -50,7 +50,7 @@ type Store struct {
 	reloads  atomic.Uint64               // successful loads
 	failures atomic.Uint64               // failed loads
 	lastFail atomic.Pointer[loadFailure] // nil after a successful load
-	// fetchFailures counts consecutive failed polls of a URL source (zero
+	// fetchFailures counts consecutive failed polls of a URL origin (zero
 	// for files): [Store.Watch] backs off on it.
 	fetchFailures atomic.Int64
 }
@@ -80,7 +80,7 @@ func (st *Store) failureReason() string {
 	return ""
 }
 
-// publicReason describes an error of a source without revealing paths or
+// publicReason describes an error of an origin without revealing paths or
 // URLs: the reason of a fetch error, or the kind of file system error.
 func publicReason(err error) string {
 	if fe, ok := errors.AsType[*fetchError](err); ok {
@@ -102,7 +102,7 @@ func publicReason(err error) string {
 func NewStore(location string, log *slog.Logger) *Store {
 	st, err := NewStoreWith(location, FetchOptions{}, log)
 	if err != nil {
-		st = &Store{src: badSource{err}, log: st.log}
+		st = &Store{origin: badOrigin{err}, log: st.log}
 	}
 	return st
 }
@@ -119,11 +119,11 @@ func NewStoreWith(location string, opt FetchOptions, log *slog.Logger) (*Store, 
 	st := &Store{log: log}
 	switch {
 	case IsSnapshotURL(location):
-		src, err := newURLSource(location, opt)
+		u, err := newURLOrigin(location, opt)
 		if err != nil {
 			return st, err
 		}
-		st.src = src
+		st.origin = u
 	case strings.Contains(location, "://"):
 		scheme, _, _ := strings.Cut(location, "://")
 		return st, fmt.Errorf("invalid snapshot URL: scheme %q, want http or https (or a file path)", scheme)
@@ -134,14 +134,14 @@ func NewStoreWith(location string, opt FetchOptions, log *slog.Logger) (*Store, 
 		if max <= 0 {
 			max = DefaultMaxSnapshotBytes
 		}
-		st.src = &fileSource{path: location, maxBytes: max, log: log}
+		st.origin = &fileOrigin{path: location, maxBytes: max, log: log}
 	}
 	return st, nil
 }
 
 // Location returns where the snapshot is read from, fit for logs: the
 // file's path, or the URL without its userinfo and query string.
-func (st *Store) Location() string { return st.src.location() }
+func (st *Store) Location() string { return st.origin.location() }
 
 // Index returns the current index, or nil before the first successful load.
 func (st *Store) Index() *Index { return st.cur.Load() }
@@ -175,14 +175,14 @@ func (st *Store) reloadIfChanged(ctx context.Context) {
 // update fetches the snapshot (always when force) and loads it when it
 // changed. Called with st.mu held.
 func (st *Store) update(ctx context.Context, force bool) error {
-	f, err := st.src.fetch(ctx, force)
+	f, err := st.origin.fetch(ctx, force)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err // shutting down: neither counted nor logged
 		}
 		return st.fail(err, publicReason(err), publicReason(err))
 	}
-	remote := st.src.remote()
+	remote := st.origin.remote()
 	if f == nil { // nothing changed
 		if remote {
 			st.recovered()
@@ -196,7 +196,7 @@ func (st *Store) update(ctx context.Context, force bool) error {
 			st.recovered()
 			st.failedSum, st.failedBody = [sha256.Size]byte{}, nil
 			st.lastFail.Store(nil)
-			st.log.Debug("snapshot unchanged", st.src.logKey(), st.src.location(), "etag", f.etag)
+			st.log.Debug("snapshot unchanged", st.origin.logKey(), st.origin.location(), "etag", f.etag)
 			return nil
 		case f.sum == st.failedSum && st.failedBody != nil && !force:
 			// The same refused body again (a server without validators):
@@ -210,7 +210,7 @@ func (st *Store) update(ctx context.Context, force bool) error {
 	s, err := snapshot.Parse(f.data)
 	if err != nil {
 		reason := err.Error() // "snapshot: …" from snapshot.Parse, no path
-		err = fmt.Errorf("%s: %w", st.src.location(), err)
+		err = fmt.Errorf("%s: %w", st.origin.location(), err)
 		if f.sum != [sha256.Size]byte{} {
 			st.failedSum, st.failedBody = f.sum, &loadFailure{err: err, reason: reason}
 		}
@@ -230,7 +230,7 @@ func (st *Store) update(ctx context.Context, force bool) error {
 	st.recovered()
 	// took: parsing and indexing, what a new release costs before it is
 	// served (the fetch is not counted).
-	attrs := []any{st.src.logKey(), st.src.location(), "release", ix.Release(), "rooms", ix.Len(), "bytes", len(f.data), "took", time.Since(start).Round(time.Microsecond)}
+	attrs := []any{st.origin.logKey(), st.origin.location(), "release", ix.Release(), "rooms", ix.Len(), "bytes", len(f.data), "took", time.Since(start).Round(time.Microsecond)}
 	if f.etag != "" {
 		attrs = append(attrs, "etag", f.etag)
 	}
@@ -241,17 +241,17 @@ func (st *Store) update(ctx context.Context, force bool) error {
 	return nil
 }
 
-// fail records, counts and logs a failed load. A URL source's failures are
+// fail records, counts and logs a failed load. A URL origin's failures are
 // logged once per distinct failure (key) in a row; repeats go to the debug
 // level. Called with st.mu held.
 func (st *Store) fail(err error, reason, key string) error {
 	st.lastFail.Store(&loadFailure{err: err, reason: reason})
 	st.failures.Add(1)
-	attrs := []any{st.src.logKey(), st.src.location(), "err", err}
+	attrs := []any{st.origin.logKey(), st.origin.location(), "err", err}
 	if old := st.cur.Load(); old != nil {
 		attrs = append(attrs, "kept_release", old.Release())
 	}
-	if !st.src.remote() {
+	if !st.origin.remote() {
 		st.log.Error("snapshot load failed", attrs...)
 		return err
 	}
@@ -266,11 +266,11 @@ func (st *Store) fail(err error, reason, key string) error {
 	return err
 }
 
-// recovered notes a successful poll of a URL source: back-off and log
+// recovered notes a successful poll of a URL origin: back-off and log
 // deduplication start over. Called with st.mu held.
 func (st *Store) recovered() {
 	if n := st.fetchFailures.Swap(0); n > 0 {
-		st.log.Info("snapshot source answering again", st.src.logKey(), st.src.location(), "failed_polls", n)
+		st.log.Info("snapshot source answering again", st.origin.logKey(), st.origin.location(), "failed_polls", n)
 	}
 	st.lastLogged = ""
 }

@@ -77,10 +77,10 @@ type fetchError struct {
 func (e *fetchError) Error() string { return e.err.Error() }
 func (e *fetchError) Unwrap() error { return e.err }
 
-// urlSource polls a snapshot over HTTP(S) with conditional GETs: the last
+// urlOrigin polls a snapshot over HTTP(S) with conditional GETs: the last
 // body's ETag in If-None-Match (else its Last-Modified in
 // If-Modified-Since), so that an unchanged snapshot costs a 304.
-type urlSource struct {
+type urlOrigin struct {
 	url      *url.URL // with credentials: never logged
 	public   string   // redacted, for logs
 	header   http.Header
@@ -97,7 +97,7 @@ type urlSource struct {
 	modified, notModified, failed atomic.Uint64
 }
 
-func newURLSource(raw string, opt FetchOptions) (*urlSource, error) {
+func newURLOrigin(raw string, opt FetchOptions) (*urlOrigin, error) {
 	u, err := url.Parse(raw)
 	if err != nil { // the parse error would quote the URL, credentials included
 		return nil, errors.New("invalid snapshot URL: not a valid URL")
@@ -115,7 +115,7 @@ func newURLSource(raw string, opt FetchOptions) (*urlSource, error) {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = DefaultMaxSnapshotBytes
 	}
-	s := &urlSource{
+	s := &urlOrigin{
 		url:      u,
 		public:   redactURL(u),
 		header:   opt.Header.Clone(),
@@ -150,13 +150,13 @@ func newURLSource(raw string, opt FetchOptions) (*urlSource, error) {
 	return s, nil
 }
 
-func (s *urlSource) location() string { return s.public }
-func (s *urlSource) logKey() string   { return "url" }
-func (s *urlSource) remote() bool     { return true }
+func (s *urlOrigin) location() string { return s.public }
+func (s *urlOrigin) logKey() string   { return "url" }
+func (s *urlOrigin) remote() bool     { return true }
 
 // checkRedirect follows at most 5 redirects, never from https to http, and
 // does not send the configured headers to another host.
-func (s *urlSource) checkRedirect(req *http.Request, via []*http.Request) error {
+func (s *urlOrigin) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("stopped after 5 redirects")
 	}
@@ -174,7 +174,7 @@ func (s *urlSource) checkRedirect(req *http.Request, via []*http.Request) error 
 // fetch GETs the snapshot: conditionally unless forced. A 304 answer is
 // "nothing changed" (nil, nil); a 200 body within the size limit is
 // returned for parsing; anything else is an error.
-func (s *urlSource) fetch(ctx context.Context, force bool) (*fetched, error) {
+func (s *urlOrigin) fetch(ctx context.Context, force bool) (*fetched, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url.String(), nil)
@@ -232,7 +232,7 @@ func (s *urlSource) fetch(ctx context.Context, force bool) (*fetched, error) {
 
 // readBody reads a 200 body of at most maxBytes, checking Content-Length
 // first and then the bytes actually read.
-func (s *urlSource) readBody(resp *http.Response) ([]byte, error) {
+func (s *urlOrigin) readBody(resp *http.Response) ([]byte, error) {
 	tooLarge := func(n string) error {
 		return &fetchError{
 			reason: fmt.Sprintf("snapshot URL: body larger than the %d-byte limit", s.maxBytes),
@@ -264,7 +264,7 @@ func (s *urlSource) readBody(resp *http.Response) ([]byte, error) {
 
 // failure describes a network error: its kind for clients, the error
 // without the URL's credentials or query string for the log.
-func (s *urlSource) failure(prefix, op string, err error) error {
+func (s *urlOrigin) failure(prefix, op string, err error) error {
 	kind := errorKind(err)
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err // its message holds the URL, query string included
@@ -329,13 +329,13 @@ func errorKind(err error) string {
 // can be reused.
 func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10)) }
 
-// badSource is an invalid snapshot URL given to [NewStore]: every load
+// badOrigin is an invalid snapshot URL given to [NewStore]: every load
 // fails saying so.
-type badSource struct{ err error }
+type badOrigin struct{ err error }
 
-func (b badSource) fetch(context.Context, bool) (*fetched, error) {
+func (b badOrigin) fetch(context.Context, bool) (*fetched, error) {
 	return nil, &fetchError{reason: "invalid snapshot URL", err: b.err}
 }
-func (badSource) location() string { return "(invalid snapshot URL)" }
-func (badSource) logKey() string   { return "url" }
-func (badSource) remote() bool     { return true }
+func (badOrigin) location() string { return "(invalid snapshot URL)" }
+func (badOrigin) logKey() string   { return "url" }
+func (badOrigin) remote() bool     { return true }

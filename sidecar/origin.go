@@ -12,17 +12,17 @@ import (
 	"time"
 )
 
-// A source is where a [Store] gets the snapshot's bytes: a file
-// ([fileSource]) or an http(s) URL ([urlSource]). The store keeps the
-// logic common to both (parse, swap, failures, metrics, readiness); a
-// source only knows how to tell whether something new is there and how to
+// An origin is where a [Store] gets the snapshot's bytes: a file
+// ([fileOrigin]) or an http(s) URL ([urlOrigin]). The store keeps the
+// logic common to both (parse, swap, failures, metrics, readiness); an
+// origin only knows how to tell whether something new is there and how to
 // read it. Calls are serialized by the store's mutex.
-type source interface {
+type origin interface {
 	// fetch returns the snapshot's bytes, or nil and no error when nothing
 	// changed since the last fetch (nothing to load, nothing to count).
 	// force asks for the bytes even if they seem unchanged (SIGHUP).
 	fetch(ctx context.Context, force bool) (*fetched, error)
-	// location describes the source for logs: the file's path, or the URL
+	// location describes the origin for logs: the file's path, or the URL
 	// without userinfo or query string.
 	location() string
 	// logKey is the log attribute naming the location ("path" or "url").
@@ -32,34 +32,34 @@ type source interface {
 	remote() bool
 }
 
-// fetched is a snapshot as a source read it, not yet parsed.
+// fetched is a snapshot as an origin read it, not yet parsed.
 type fetched struct {
 	data    []byte
 	modTime time.Time // the file's modification time or the Last-Modified header; zero if unknown
-	// sum is the SHA-256 of data when the source wants identical bodies
+	// sum is the SHA-256 of data when the origin wants identical bodies
 	// recognized (a URL polled without a working ETag); zero for files,
 	// which are always reloaded when they changed or on request.
 	sum  [sha256.Size]byte
 	etag string // for logs
 }
 
-// fileSource reads a snapshot file. A change is a new size, modification
+// fileOrigin reads a snapshot file. A change is a new size, modification
 // time or file identity (the build publishes by rename).
-type fileSource struct {
+type fileOrigin struct {
 	path     string
 	maxBytes int64 // the largest snapshot read (FetchOptions.MaxBytes)
 	log      *slog.Logger
 	last     fileStat // of the last attempt; zero when the file was missing
 }
 
-func (f *fileSource) location() string { return f.path }
-func (f *fileSource) logKey() string   { return "path" }
-func (f *fileSource) remote() bool     { return false }
+func (f *fileOrigin) location() string { return f.path }
+func (f *fileOrigin) logKey() string   { return "path" }
+func (f *fileOrigin) remote() bool     { return false }
 
 // fetch reads the file when forced or when it changed since the last
 // attempt. A failed attempt is not retried until the file changes again; a
 // file that disappears is logged once and not counted.
-func (f *fileSource) fetch(_ context.Context, force bool) (*fetched, error) {
+func (f *fileOrigin) fetch(_ context.Context, force bool) (*fetched, error) {
 	fs, err := stat(f.path)
 	if force {
 		if err != nil {
@@ -85,7 +85,7 @@ func (f *fileSource) fetch(_ context.Context, force bool) (*fetched, error) {
 	return f.read(fs)
 }
 
-func (f *fileSource) read(fs fileStat) (*fetched, error) {
+func (f *fileOrigin) read(fs fileStat) (*fetched, error) {
 	data, err := readRegular(f.path, f.maxBytes)
 	if err != nil {
 		return nil, err
