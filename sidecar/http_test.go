@@ -385,8 +385,8 @@ func TestOperations(t *testing.T) {
 		t.Fatalf("metrics = %d %s", r.status, r.header["Content-Type"])
 	}
 	for _, want := range []string{
-		`occupancy_http_requests_total{route="find_free_rooms",code="400"} 1`,
-		`occupancy_http_requests_total{route="find_soonest_bookings",code="503"} 1`,
+		`occupancy_http_requests_total{code="400",route="find_free_rooms"} 1`,
+		`occupancy_http_requests_total{code="503",route="find_soonest_bookings"} 1`,
 		`occupancy_http_errors_total{route="find_free_rooms"} 1`,
 		`occupancy_http_request_duration_seconds_count{route="find_free_rooms"} 1`,
 		`occupancy_http_request_duration_seconds_bucket{route="find_free_rooms",le="+Inf"} 1`,

@@ -234,6 +234,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.store.Offsets = loc
 	}
 	s.store.AnswerCache = cfg.AnswerCache
+	s.metrics.collectStore(s.store)
 	s.freeHandler, s.soonestHandler = s.findFree, s.findSoonest
 	s.anyOrig = len(cfg.AllowedOrigins) == 0
 	for _, o := range cfg.AllowedOrigins {
@@ -297,7 +298,7 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 		rt := routeNotFound
 		defer func() {
 			if p := recover(); p != nil {
-				s.metrics.panics.Add(1)
+				s.metrics.panics.Inc()
 				s.log.Error("handler panic", "panic", fmt.Sprint(p), "method", string(ctx.Method()),
 					"path", string(ctx.Path()), "stack", string(debug.Stack()))
 				s.writeError(ctx, fmt.Errorf("panic: %v", p))
@@ -518,7 +519,10 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 
 func (s *Server) serveMetrics(ctx *fasthttp.RequestCtx) {
 	var b bytes.Buffer
-	s.metrics.write(&b, s.store, time.Now())
+	if err := s.metrics.write(&b); err != nil {
+		s.writeError(ctx, err)
+		return
+	}
 	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.SetBody(b.Bytes())

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/valyala/fasthttp"
 )
 
@@ -33,8 +34,12 @@ func TestRecover(t *testing.T) {
 	if got := string(ctx.Response.Header.Peek("Access-Control-Allow-Origin")); got != "*" {
 		t.Errorf("CORS header lost on 500: %q", got)
 	}
-	if got := s.metrics.panics.Load(); got != 1 {
-		t.Errorf("panics = %d, want 1", got)
+	var m dto.Metric
+	if err := s.metrics.panics.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.GetCounter().GetValue(); got != 1 {
+		t.Errorf("panics = %v, want 1", got)
 	}
 	var ok fasthttp.RequestCtx
 	ok.Request.SetRequestURI("/healthz")

@@ -78,7 +78,7 @@ func TestStaticPage(t *testing.T) {
 	checkJSONError(t, "POST /app/app.js", ts.do(t, "POST", "/app/app.js", "{}"), 405, "Method POST not allowed")
 	// The page's requests are counted apart from the API's documents: six
 	// paths above, each a GET of 200 (the 304s and HEADs are counted too).
-	if n := metric(t, ts, `occupancy_http_requests_total{route="web",code="200"}`); n < 6 {
+	if n := metric(t, ts, `occupancy_http_requests_total{code="200",route="web"}`); n < 6 {
 		t.Errorf("metrics count %v page requests, want at least 6", n)
 	}
 }
