@@ -133,17 +133,16 @@ func (m *metrics) requestCounter(r route, code int) prometheus.Counter {
 func (m *metrics) collectStore(st *Store) { m.reg.MustRegister(storeCollector{st}) }
 
 // write renders the metrics in the Prometheus text exposition format 0.0.4.
+// A metric that could not be gathered is left out and reported in the
+// error; the rest is written all the same.
 func (m *metrics) write(w io.Writer) error {
 	mfs, err := m.reg.Gather()
-	if err != nil {
-		return err
-	}
 	for _, mf := range mfs {
-		if _, err := expfmt.MetricFamilyToText(w, mf); err != nil {
-			return err
+		if _, werr := expfmt.MetricFamilyToText(w, mf); werr != nil {
+			return werr
 		}
 	}
-	return nil
+	return err
 }
 
 // storeCollector reads the snapshot's state from its Store at each
@@ -182,7 +181,13 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.st
 	metric := func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, t, v, labels...)
+		// Not MustNewConstMetric: Collect runs in a goroutine of the
+		// registry's, where a panic would end the process.
+		m, err := prometheus.NewConstMetric(d, t, v, labels...)
+		if err != nil {
+			m = prometheus.NewInvalidMetric(d, err)
+		}
+		ch <- m
 	}
 	ix := st.Index()
 	if ix == nil {

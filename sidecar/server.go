@@ -520,8 +520,9 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 func (s *Server) serveMetrics(ctx *fasthttp.RequestCtx) {
 	var b bytes.Buffer
 	if err := s.metrics.write(&b); err != nil {
-		s.writeError(ctx, err)
-		return
+		// What could be gathered is served: a scrape that fails whole
+		// would hide every other metric too.
+		s.log.Error("metrics", "err", err)
 	}
 	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
