@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 ADDR     ?= 127.0.0.1:8080
 OUT      ?= public
 
-.PHONY: all build run test vet race-split fuzz soak bench loadtest nginx-test e2e browser-test s3-test s3-prebuild sample clean
+.PHONY: all build run test vet vet-go race-split fuzz soak bench loadtest nginx-test e2e browser-test s3-test s3-prebuild sample clean
 
 all: build
 
@@ -19,7 +19,12 @@ run: build
 	./bin/build -out $(OUT)
 	./bin/sidecar -addr $(ADDR) -static $(OUT) -snapshot $(OUT)/occupancy.snapshot
 
-vet:
+# Formatting, go vet and staticcheck (pinned in scripts/staticcheck.sh),
+# every build tag included.
+vet: vet-go
+	./scripts/staticcheck.sh
+
+vet-go:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags browser ./scripts/browser
@@ -34,7 +39,12 @@ vet:
 # Versity S3 Gateway, built once into ~/.cache/occupancy: about 3
 # CPU-minutes the first time, started first in the background at the
 # lowest priority, and waited for by s3-test).
-test: s3-prebuild vet race-split
+#
+# staticcheck runs beside the tests at the lowest priority, on the cores
+# they leave idle (they keep both busy only while the race-enabled tests
+# run), and its findings are reported and fail the run at the end.
+test: s3-prebuild vet-go race-split
+	./scripts/staticcheck.sh start
 	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 	$(GO) test -count=1 -timeout 30m $(PLAIN_PKGS)
 	./scripts/nginx-test.sh
@@ -42,6 +52,7 @@ test: s3-prebuild vet race-split
 	./scripts/e2e.sh
 	./scripts/browser-test.sh
 	./scripts/s3-test.sh
+	./scripts/staticcheck.sh wait
 
 # The race detector multiplies a test's CPU by 3 to 10. It runs on every
 # package that is concurrent: those that start goroutines, import sync or
