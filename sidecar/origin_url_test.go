@@ -368,16 +368,23 @@ func urlFaults(t *testing.T) []urlFault {
 // ready by itself once the URL serves a valid snapshot.
 func TestURLBadAnswers(t *testing.T) {
 	t.Parallel()
-	fast := func(c *sidecar.Config) { c.SnapshotFetch.Timeout = 300 * time.Millisecond }
 	faults := append(urlFaults(t), urlFault{name: "connection refused", reason: "snapshot URL unreachable: connection refused"})
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
+			// A short fetch timeout for the faults that wait for it; the
+			// others get a long one, which a busy machine (these subtests
+			// run at once) never reaches before the fault's own error.
+			timeout := 10 * time.Second
+			if f.name == "hangs" || f.name == "stalls mid-body" {
+				timeout = 300 * time.Millisecond
+			}
+			withTimeout := func(c *sidecar.Config) { c.SnapshotFetch.Timeout = timeout }
 			snap := newSnapServer(t, release(t, "good"))
 			url := snap.URL + "/occupancy.snapshot"
 
 			// With a snapshot loaded: the bad answer is refused, the index kept.
-			ts, logs := newURLServer(t, url, fast)
+			ts, logs := newURLServer(t, url, withTimeout)
 			if ts.srv.Store().Index() == nil {
 				t.Fatal("no first load")
 			}
@@ -405,7 +412,7 @@ func TestURLBadAnswers(t *testing.T) {
 			}
 
 			// Without one: /readyz says why, the searches answer 503.
-			ts, _ = newURLServer(t, url, fast)
+			ts, _ = newURLServer(t, url, withTimeout)
 			r := ts.do(t, "GET", "/readyz", "")
 			checkJSONError(t, "readyz", r, 503, "No snapshot loaded: "+f.reason)
 			if strings.Contains(r.body, "127.0.0.1") || strings.Contains(r.body, "occupancy.snapshot") {
