@@ -8,7 +8,14 @@
 //   - TestE2E: nginx before two sidecars, every endpoint, then load with wrk
 //     while one sidecar is killed (no request may fail), and a release
 //     published under load that both sidecars and nginx must serve within
-//     $PUBLISH_WITHIN seconds.
+//     $PUBLISH_WITHIN seconds;
+//   - TestS3Build: bin/build -s3 against a real S3 server (missing bucket
+//     and secret, first upload, the same release, a modified release whose
+//     uploads are the manifest diff, a build killed during its upload and
+//     its re-run), then a sidecar following the bucket's snapshot URL.
+//     scripts/s3-test.sh starts the server and runs it with
+//     OCCUPANCY_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+//     set; without them it fails.
 //
 // The tests build the commands themselves, take free loopback ports, and
 // stop every process they start and remove every file they write. They are
