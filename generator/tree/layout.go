@@ -37,20 +37,22 @@ type File struct {
 
 // Kinds of published files, as counted in a [Report].
 const (
-	KindCourses       = "courses"       // api/courses/index.json
-	KindCourse        = "course"        // api/courses/<code>/index.json
-	KindStudyPlans    = "studyplans"    // api/studyplans/index.json
-	KindStudyPlan     = "studyplan"     // api/studyplans/<id>/index.json
-	KindRooms         = "rooms"         // api/rooms/index.json
-	KindRoom          = "room"          // api/rooms/<name>/index.json
-	KindRoomFeed      = "room.ics"      // api/rooms/<name>.ics
-	KindCourseFeed    = "course.ics"    // api/courses/<code>.ics
-	KindStudyPlanFeed = "studyplan.ics" // api/studyplans/<id>.ics
-	KindOpenAPI       = "openapi"       // api/openapi.json
-	KindAPIDocs       = "apidocs"       // api/docs/index.html
-	KindSnapshot      = "snapshot"      // occupancy.snapshot
-	KindWeb           = "web"           // index.html and app/<file>: the page for people
-	KindRelease       = "release"       // release.json: the checked release, for the next build to compare with
+	KindCourses       = "courses"        // api/courses/index.json
+	KindCourse        = "course"         // api/courses/<code>/index.json
+	KindStudyPlans    = "studyplans"     // api/studyplans/index.json
+	KindStudyPlan     = "studyplan"      // api/studyplans/<id>/index.json
+	KindRooms         = "rooms"          // api/rooms/index.json
+	KindRoom          = "room"           // api/rooms/<name>/index.json
+	KindRoomFeed      = "room.ics"       // api/rooms/<name>.ics
+	KindCourseFeed    = "course.ics"     // api/courses/<code>.ics
+	KindStudyPlanFeed = "studyplan.ics"  // api/studyplans/<id>.ics
+	KindOpenAPI       = "openapi"        // api/openapi.json
+	KindAPIDocs       = "apidocs"        // api/docs/index.html
+	KindSnapshot      = "snapshot"       // occupancy.snapshot
+	KindWeb           = "web"            // index.html and app/<file>: the page for people
+	KindRelease       = "release"        // release.json: the checked release, for the next build to compare with
+	KindChangeLog     = "changes"        // api/changes/index.json, index.atom and <id>.json: what each release changed
+	KindEntityChanges = "changes.entity" // api/<collection>/<name>/changes.json and changes.atom
 )
 
 // IndexName is the file that holds a URL's JSON inside its folder:
@@ -110,6 +112,37 @@ func WebPath(name string) string { return WebDir + "/" + name }
 // IsWebPath reports whether p is a file of the page for people:
 // index.html or a file under app/.
 func IsWebPath(p string) bool { return p == WebIndexPath || strings.HasPrefix(p, WebDir+"/") }
+
+// Paths of the change feed: what each of the last releases changed, as
+// the build compared it with the release it replaced. ChangeLogPath lists
+// the releases kept, newest first; ChangeSetPath holds one release's
+// changes; ChangeFeedPath is the same as an Atom feed.
+const (
+	ChangesDir     = "api/changes"
+	ChangeLogPath  = ChangesDir + "/" + IndexName
+	ChangeFeedPath = ChangesDir + "/index" + AtomExt
+)
+
+// AtomExt ends the name of every Atom feed of changes.
+const AtomExt = ".atom"
+
+// ChangeSetPath returns the tree path of the changes of the release whose
+// short id (the first 12 hex digits of its id) is id:
+// "api/changes/0123456789ab.json".
+func ChangeSetPath(id string) string { return ChangesDir + "/" + id + ".json" }
+
+// EntityChangesPath returns the tree path of the changes that concern an
+// entity of a collection, over the releases kept:
+// EntityChangesPath("rooms", "CO1") is "api/rooms/CO1/changes.json".
+func EntityChangesPath(collection, name string) string {
+	return "api/" + collection + "/" + name + "/changes.json"
+}
+
+// EntityFeedPath returns the tree path of the Atom feed of the changes
+// that concern an entity: "api/rooms/CO1/changes.atom".
+func EntityFeedPath(collection, name string) string {
+	return "api/" + collection + "/" + name + "/changes" + AtomExt
+}
 
 // SnapshotName is the sidecar's snapshot file at the tree's root.
 const SnapshotName = "occupancy.snapshot"

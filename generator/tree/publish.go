@@ -188,8 +188,9 @@ func NewManifest(files []File) *Manifest {
 // snapshot, its /readyz and /metrics, the logs, the reports and the page.
 // It leaves out the files that follow from the API's or are not data:
 // compressed copies, the snapshot (which carries the id), the release
-// record (whose sheet order depends on the input's format) and the page
-// (which shows the id). So two builds of the same timetable have the same
+// record (whose sheet order depends on the input's format), the page
+// (which shows the id) and the change feed (which depends on the releases
+// published before). So two builds of the same timetable have the same
 // id whatever their input's format, and a build that changes only the
 // page keeps it.
 func ReleaseID(entries []ManifestEntry) string {
@@ -205,7 +206,8 @@ func ReleaseID(entries []ManifestEntry) string {
 // inReleaseID reports whether a file of kind and encoding counts in
 // [ReleaseID].
 func inReleaseID(kind, encoding string) bool {
-	return encoding == "" && kind != KindRelease && kind != KindWeb && kind != KindSnapshot
+	return encoding == "" && kind != KindRelease && kind != KindWeb && kind != KindSnapshot &&
+		kind != KindChangeLog && kind != KindEntityChanges
 }
 
 // treeHash is what versions 1 to 3 of the manifest held as Release: a
