@@ -15,6 +15,9 @@ type Changes struct {
 	// First is true when there was no release to compare with: everything
 	// is added.
 	First bool
+	// Old and New are the releases compared (Old empty when First): the
+	// indices of [KindChanges] point into their lists.
+	Old, New *Release
 	// Kinds holds one entry per sheet, in sheet order: semesters, rooms,
 	// teachers, courses, studyplans, sessions, bookings.
 	Kinds []KindChanges
@@ -39,6 +42,29 @@ type KindChanges struct {
 	// Moved lists the sessions or bookings (only) that are in both
 	// releases at another time, place or week.
 	Moved []Move
+	// AddedAt and RemovedAt are the indices of the items Added and
+	// Removed name, in the same order, in the new and the old release's
+	// list of the sheet.
+	AddedAt, RemovedAt []int
+	// ChangedAt holds what Changed says as indices and fields, in the
+	// same order.
+	ChangedAt []Detail
+}
+
+// Detail is an item of both releases whose fields differ.
+type Detail struct {
+	Old, New int           // indices in the old and new release's lists
+	Fields   []FieldChange // the fields that differ, in column order
+}
+
+// FieldChange is one field of an item that differs between two releases.
+// A list field (a course's teachers, a study plan's courses) names the
+// values Added and Removed, or neither when only their order differs.
+type FieldChange struct {
+	Field          string // column name: "capacity"
+	From, To       string // the values before and after, "unknown" for none; a list's joined by ";"
+	Added, Removed []string
+	quote, list    bool // how String describes it
 }
 
 // Move is a weekly session or a booking of the old release that the new
@@ -83,6 +109,7 @@ func Compare(old, new *Release) *Changes {
 	if new == nil {
 		new = &Release{}
 	}
+	c.Old, c.New = old, new
 	c.Kinds = []KindChanges{
 		compareSheet("semesters", old.Semesters, new.Semesters, nil, compareSemesters),
 		compareSheet("rooms", old.Rooms, new.Rooms, func(r *Room) bool { return r.Available }, compareRooms),
@@ -327,8 +354,8 @@ type keyed[T any] struct {
 	kind string
 	keep func(*T) bool // which items count; nil for all
 	key  func(*T) string
-	name func(*T) string        // how an item is named in the lists
-	diff func(o, n *T) []string // the fields that differ, described
+	name func(*T) string      // how an item is named in the lists
+	diff func(o, n *T) fields // the fields that differ
 }
 
 // compare pairs the items of old and new with the same key, the first
@@ -345,6 +372,7 @@ func (s keyed[T]) compare(old, new []T) (k KindChanges, added, removed []int) {
 		}
 	}
 	paired := make([]bool, len(old))
+	var changed []Detail
 	for j := range new {
 		n := &new[j]
 		if s.keep != nil && !s.keep(n) {
@@ -360,7 +388,7 @@ func (s keyed[T]) compare(old, new []T) (k KindChanges, added, removed []int) {
 		byKey[key] = q[1:]
 		paired[q[0]] = true
 		if d := s.diff(&old[q[0]], n); len(d) > 0 {
-			k.Changed = append(k.Changed, s.name(n)+": "+strings.Join(d, "; "))
+			changed = append(changed, Detail{Old: q[0], New: j, Fields: d})
 		}
 	}
 	for i := range old {
@@ -368,72 +396,113 @@ func (s keyed[T]) compare(old, new []T) (k KindChanges, added, removed []int) {
 			removed = append(removed, i)
 		}
 	}
-	slices.Sort(k.Changed)
+	text := func(d Detail) string {
+		parts := make([]string, len(d.Fields))
+		for i, f := range d.Fields {
+			parts[i] = f.String()
+		}
+		return s.name(&new[d.New]) + ": " + strings.Join(parts, "; ")
+	}
+	slices.SortFunc(changed, func(a, b Detail) int { return strings.Compare(text(a), text(b)) })
+	for _, d := range changed {
+		k.Changed = append(k.Changed, text(d))
+	}
+	k.ChangedAt = changed
 	return k, added, removed
 }
 
-// names returns the sorted names of the items at indices idx.
-func names[T any](items []T, idx []int, name func(*T) string) []string {
+// names returns the names of the items at indices idx, sorted, and the
+// indices in the same order.
+func names[T any](items []T, idx []int, name func(*T) string) ([]string, []int) {
 	if len(idx) == 0 {
-		return nil
+		return nil, nil
 	}
-	out := make([]string, len(idx))
+	type named struct {
+		name string
+		at   int
+	}
+	list := make([]named, len(idx))
 	for i, j := range idx {
-		out[i] = name(&items[j])
+		list[i] = named{name(&items[j]), j}
 	}
-	slices.Sort(out)
-	return out
+	slices.SortStableFunc(list, func(a, b named) int { return strings.Compare(a.name, b.name) })
+	out, at := make([]string, len(list)), make([]int, len(list))
+	for i, n := range list {
+		out[i], at[i] = n.name, n.at
+	}
+	return out, at
 }
 
-// fields collects the described differences of an item's fields.
-type fields []string
+// fields collects the differences of an item's fields.
+type fields []FieldChange
 
+// text notes a text field, quoted when described.
 func (f *fields) text(name, a, b string) {
 	if a != b {
-		*f = append(*f, fmt.Sprintf("%s %q → %q", name, a, b))
+		*f = append(*f, FieldChange{Field: name, From: a, To: b, quote: true})
 	}
 }
 
+// plain notes a field whose values need no quotes: numbers, dates.
 func (f *fields) plain(name, a, b string) {
 	if a != b {
-		*f = append(*f, name+" "+a+" → "+b)
+		*f = append(*f, FieldChange{Field: name, From: a, To: b})
 	}
 }
 
+// list notes a list field.
 func (f *fields) list(name string, a, b []string) {
-	if d := listDiff(a, b); d != "" {
-		*f = append(*f, name+" "+d)
+	if slices.Equal(a, b) {
+		return
 	}
+	plus, minus := listDiff(a, b)
+	*f = append(*f, FieldChange{Field: name, From: strings.Join(a, ";"), To: strings.Join(b, ";"),
+		Added: plus, Removed: minus, list: true})
 }
 
-// listDiff describes how list b differs from list a: "+x, +y, -z", or
-// "reordered" when only the order differs, "" when they are equal.
-func listDiff(a, b []string) string {
-	if slices.Equal(a, b) {
-		return ""
+// String describes the change: `name "a" → "b"` for text, "capacity 120 →
+// 150", or for a list "teachers +x, +y, -z" ("reordered" when only the
+// order differs).
+func (f FieldChange) String() string {
+	switch {
+	case f.list && len(f.Added)+len(f.Removed) == 0:
+		return f.Field + " reordered"
+	case f.list:
+		parts := make([]string, 0, len(f.Added)+len(f.Removed))
+		for _, s := range f.Added {
+			parts = append(parts, "+"+s)
+		}
+		for _, s := range f.Removed {
+			parts = append(parts, "-"+s)
+		}
+		return f.Field + " " + strings.Join(parts, ", ")
+	case f.quote:
+		return fmt.Sprintf("%s %q → %q", f.Field, f.From, f.To)
 	}
+	return f.Field + " " + f.From + " → " + f.To
+}
+
+// listDiff returns the values of list b that list a lacks and those of a
+// that b lacks, counting repeats, each in its list's order.
+func listDiff(a, b []string) (plus, minus []string) {
 	count := make(map[string]int, len(a))
 	for _, s := range a {
 		count[s]++
 	}
-	var plus, minus []string
 	for _, s := range b {
 		if count[s] > 0 {
 			count[s]--
 		} else {
-			plus = append(plus, "+"+s)
+			plus = append(plus, s)
 		}
 	}
 	for _, s := range a {
 		if count[s] > 0 {
 			count[s]--
-			minus = append(minus, "-"+s)
+			minus = append(minus, s)
 		}
 	}
-	if len(plus)+len(minus) == 0 {
-		return "reordered"
-	}
-	return strings.Join(append(plus, minus...), ", ")
+	return plus, minus
 }
 
 func optInt(p *int) string {
@@ -478,7 +547,7 @@ func compareSemesters(old, new []Semester) KindChanges {
 		kind: "semesters",
 		key:  func(x *Semester) string { return x.Name },
 		name: func(x *Semester) string { return x.Name },
-		diff: func(o, n *Semester) []string {
+		diff: func(o, n *Semester) fields {
 			var f fields
 			f.text("type", o.Type, n.Type)
 			f.plain("start_date", day(o.Start), day(n.Start))
@@ -488,7 +557,8 @@ func compareSemesters(old, new []Semester) KindChanges {
 		},
 	}
 	k, added, removed := s.compare(old, new)
-	k.Added, k.Removed = names(new, added, s.name), names(old, removed, s.name)
+	k.Added, k.AddedAt = names(new, added, s.name)
+	k.Removed, k.RemovedAt = names(old, removed, s.name)
 	return k
 }
 
@@ -498,7 +568,7 @@ func compareRooms(old, new []Room) KindChanges {
 		keep: func(x *Room) bool { return x.Available },
 		key:  func(x *Room) string { return x.Name },
 		name: func(x *Room) string { return x.Name },
-		diff: func(o, n *Room) []string {
+		diff: func(o, n *Room) fields {
 			var f fields
 			f.text("type", o.Type, n.Type)
 			f.plain("capacity", optInt(o.Capacity), optInt(n.Capacity))
@@ -520,13 +590,13 @@ func compareRooms(old, new []Room) KindChanges {
 		return m
 	}
 	wasHidden, nowHidden := hiddenIn(old), hiddenIn(new)
-	k.Added = names(new, added, func(x *Room) string {
+	k.Added, k.AddedAt = names(new, added, func(x *Room) string {
 		if wasHidden[x.Name] {
 			return x.Name + " (no longer hidden)"
 		}
 		return x.Name
 	})
-	k.Removed = names(old, removed, func(x *Room) string {
+	k.Removed, k.RemovedAt = names(old, removed, func(x *Room) string {
 		if nowHidden[x.Name] {
 			return x.Name + " (hidden)"
 		}
@@ -540,14 +610,15 @@ func compareTeachers(old, new []Teacher) KindChanges {
 		kind: "teachers",
 		key:  func(x *Teacher) string { return x.Name },
 		name: func(x *Teacher) string { return x.Name },
-		diff: func(o, n *Teacher) []string {
+		diff: func(o, n *Teacher) fields {
 			var f fields
 			f.text("people_url", o.PeopleURL, n.PeopleURL)
 			return f
 		},
 	}
 	k, added, removed := s.compare(old, new)
-	k.Added, k.Removed = names(new, added, s.name), names(old, removed, s.name)
+	k.Added, k.AddedAt = names(new, added, s.name)
+	k.Removed, k.RemovedAt = names(old, removed, s.name)
 	return k
 }
 
@@ -556,7 +627,7 @@ func compareCourses(old, new []Course) KindChanges {
 		kind: "courses",
 		key:  func(x *Course) string { return x.Code },
 		name: func(x *Course) string { return x.Code },
-		diff: func(o, n *Course) []string {
+		diff: func(o, n *Course) fields {
 			var f fields
 			f.text("name", o.Name, n.Name)
 			f.plain("credits", optFloat(o.Credits), optFloat(n.Credits))
@@ -567,7 +638,8 @@ func compareCourses(old, new []Course) KindChanges {
 		},
 	}
 	k, added, removed := s.compare(old, new)
-	k.Added, k.Removed = names(new, added, s.name), names(old, removed, s.name)
+	k.Added, k.AddedAt = names(new, added, s.name)
+	k.Removed, k.RemovedAt = names(old, removed, s.name)
 	return k
 }
 
@@ -576,7 +648,7 @@ func compareStudyPlans(old, new []StudyPlan) KindChanges {
 		kind: "studyplans",
 		key:  func(x *StudyPlan) string { return x.ID },
 		name: func(x *StudyPlan) string { return x.UnitCode + " " + x.Semester + " (id " + x.ID + ")" },
-		diff: func(o, n *StudyPlan) []string {
+		diff: func(o, n *StudyPlan) fields {
 			var f fields
 			f.text("unit_code", o.UnitCode, n.UnitCode)
 			f.text("unit_name", o.UnitName, n.UnitName)
@@ -588,7 +660,8 @@ func compareStudyPlans(old, new []StudyPlan) KindChanges {
 		},
 	}
 	k, added, removed := s.compare(old, new)
-	k.Added, k.Removed = names(new, added, s.name), names(old, removed, s.name)
+	k.Added, k.AddedAt = names(new, added, s.name)
+	k.Removed, k.RemovedAt = names(old, removed, s.name)
 	return k
 }
 
@@ -914,6 +987,7 @@ func compareSessions(old, new []Session) KindChanges {
 	for _, j := range p.added {
 		k.Added = append(k.Added, describe(&new[j]))
 	}
+	k.AddedAt, k.RemovedAt = p.added, p.removed
 	for _, m := range p.moves {
 		o, n := &old[m[0]], &new[m[1]]
 		var from, to []string
@@ -1007,6 +1081,7 @@ func compareBookings(old, new []Booking) KindChanges {
 	for _, j := range p.added {
 		k.Added = append(k.Added, describe(&new[j]))
 	}
+	k.AddedAt, k.RemovedAt = p.added, p.removed
 	for _, m := range p.moves {
 		o, n := &old[m[0]], &new[m[1]]
 		var from, to []string

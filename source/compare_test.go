@@ -647,8 +647,8 @@ func checkCompareRecord(t *testing.T, what string, oldRecord []byte, new *source
 	switch {
 	case (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error():
 		t.Errorf("%s: error %v, want %v", what, err, wantErr)
-	case !reflect.DeepEqual(got, want):
-		t.Errorf("%s: changes differ from a full decode's:\n got %+v\nwant %+v", what, got, want)
+	case err == nil && (got.First != want.First || !reflect.DeepEqual(got.Kinds, want.Kinds)):
+		t.Errorf("%s: changes differ from a full decode's:\n got %+v\nwant %+v", what, got.Kinds, want.Kinds)
 	}
 	return got
 }
@@ -727,8 +727,8 @@ func TestCompareSameList(t *testing.T) {
 	copied := withoutRows(old)
 	copied.Rooms = slices.Clone(old.Rooms)
 	got, want := source.Compare(old, old), source.Compare(old, copied)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("a release with itself: %+v, with a copy: %+v", got, want)
+	if !reflect.DeepEqual(got.Kinds, want.Kinds) {
+		t.Errorf("a release with itself: %+v, with a copy: %+v", got.Kinds, want.Kinds)
 	}
 	if k := got.Kind("rooms"); k.Before != 4 || k.After != 4 {
 		t.Errorf("rooms %d → %d, want the 4 available ones", k.Before, k.After)
