@@ -37,6 +37,20 @@ type Options struct {
 	// inputs are the same instead of having them rendered again
 	// ([Sink.Reuse]). "" records no inputs and reuses nothing.
 	Salt string
+
+	// The change feed. Changes is the comparison of the release with the
+	// one it replaces, whose id is Previous (nil: nothing to add to the
+	// feed); PartialChanges says that it compared names only. History
+	// holds the change sets of the tree replaced, newest first (see
+	// [ParseChangeLog]). KeepChanges is how many sets the feed keeps,
+	// this release's included, 0 for no feed at all; Date is when the
+	// release is published.
+	Changes        *source.Changes
+	PartialChanges bool
+	Previous       string
+	History        []*ChangeSet
+	KeepChanges    int
+	Date           time.Time
 }
 
 type renderer struct {
@@ -122,6 +136,9 @@ func RenderTo(rel *source.Release, opt Options, sink Sink) error {
 	}
 	id, err := sink.Release()
 	if err != nil {
+		return err
+	}
+	if err := r.changeFiles(e, id); err != nil { // not in the release id
 		return err
 	}
 	data, err := Snapshot(rel, r.occ, id).MarshalBinary()
