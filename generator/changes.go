@@ -193,7 +193,7 @@ type changeBuilder struct {
 	// the new release; plansIn those of each semester.
 	plansOf map[string][]planRef
 	plansIn map[string][]string
-	taught  map[string][]string        // teacher → courses, old or new
+	taught  map[string][]string       // teacher → courses, old or new
 	terms   map[string][2]source.Date // semester → its first and last day, old or new
 }
 

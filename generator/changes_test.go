@@ -59,7 +59,7 @@ func newChangeRaw() *source.Raw {
 	raw.StudyPlans.Rows = append(raw.StudyPlans.Rows, source.StudyPlanRow{
 		UnitCode: "IN-MA1", UnitName: "Informatique - Master semestre 1", Section: "IN", Promo: "MA1",
 		Semester: "Semestre d'automne 2026-2027", Courses: "CS-206", ID: "0123456789abcdef01234567"})
-	raw.Sessions.Rows[0].Rooms = "CO1"                                      // CS-305 cours: another room
+	raw.Sessions.Rows[0].Rooms = "CO1"                                       // CS-305 cours: another room
 	raw.Sessions.Rows[1].Weekday, raw.Sessions.Rows[1].Start = "We", "13:15" // CS-305 exercice: another time
 	raw.Sessions.Rows[1].End = "15:00"
 	raw.Sessions.Rows[3].Weeks = "1-2" // MATH-101 cours: CO1 until week 2, INM202 from week 3
