@@ -66,13 +66,13 @@ func guard(cfg Config, c *source.Changes) error {
 // published in out. The same record as the published one is the same
 // release, which needs no reading back. A tree written before builds
 // recorded their release is compared by the names its manifest lists:
-// rooms, courses and study plans only.
-func compare(out *tree.Output, rel *source.Release, record []byte, stderr io.Writer) (*source.Changes, error) {
+// rooms, courses and study plans only, which partial reports.
+func compare(out *tree.Output, rel *source.Release, record []byte, stderr io.Writer) (c *source.Changes, partial bool, err error) {
 	if m := out.Previous(); m != nil {
 		sum := sha256.Sum256(record)
 		for _, e := range m.Files {
 			if e.Path == tree.RecordName && e.SHA256 == hex.EncodeToString(sum[:]) {
-				return source.Compare(rel, rel), nil
+				return source.Compare(rel, rel), false, nil
 			}
 		}
 	}
@@ -80,16 +80,16 @@ func compare(out *tree.Output, rel *source.Release, record []byte, stderr io.Wri
 	switch {
 	case errors.Is(err, source.ErrRecordVersion):
 		fmt.Fprintf(stderr, "warning: %v: only the published rooms, courses and study plans are compared\n", err)
-		return compareNames(out.Previous(), rel), nil
+		return compareNames(out.Previous(), rel), true, nil
 	case err != nil:
-		return nil, fmt.Errorf("compare with the published release: %w", err)
+		return nil, false, fmt.Errorf("compare with the published release: %w", err)
 	case changes == nil && out.Previous() != nil:
 		fmt.Fprintf(stderr, "warning: %s was published by an older build, which did not record its release: only its rooms, courses and study plans are compared\n", out.Path())
-		return compareNames(out.Previous(), rel), nil
+		return compareNames(out.Previous(), rel), true, nil
 	case changes == nil:
-		return source.Compare(nil, rel), nil
+		return source.Compare(nil, rel), false, nil
 	}
-	return changes, nil
+	return changes, false, nil
 }
 
 // comparePrevious compares rel, whose record is record, with the release

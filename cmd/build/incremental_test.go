@@ -5,12 +5,14 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +22,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/source"
 	"occupancy/source/sourcetest"
 )
@@ -102,7 +106,9 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		if _, stderr, err := build(t, slices.Concat(args, []string{"-out", a})...); err != nil {
 			t.Fatalf("step %d, rebuild: %v\n%s\nafter %s", step, err, stderr, strings.Join(lastOf(history, 8), "\n"))
 		}
-		if diffs := diffTrees(t, a, b, 5); len(diffs) > 0 {
+		rebuilt := readTree(t, a)
+		checkChangeFeed(t, step, rebuilt)
+		if diffs := diffEntries(withoutChangeFeed(t, rebuilt), withoutChangeFeed(t, readTree(t, b)), 5); len(diffs) > 0 {
 			t.Fatalf("step %d: the tree rebuilt over the previous one differs from a fresh build\n"+
 				"change: %s\noptions: %s\n%s\nhistory (last steps):\n  %s\nreplay: go test ./cmd/build -run TestRebuildMatchesFreshBuild -rebuild.seed %d -rebuild.n %d",
 				step, change, opts, strings.Join(diffs, "\n"), strings.Join(lastOf(history, 8), "\n  "), seed, steps)
@@ -120,6 +126,76 @@ func TestRebuildMatchesFreshBuild(t *testing.T) {
 		seed, steps, time.Since(start).Round(time.Millisecond), mutated, len(refusals), optionSteps, kindSummary(kinds))
 	if testing.Verbose() && len(refusals) > 0 {
 		t.Logf("refused:\n%s", strings.Join(refusals, "\n"))
+	}
+}
+
+// withoutChangeFeed returns tr without the change feed's files, and with
+// its manifest listing the others only: the feed of a tree rebuilt over
+// another holds the releases before it, which a fresh build cannot.
+func withoutChangeFeed(t *testing.T, tr map[string]treeEntry) map[string]treeEntry {
+	t.Helper()
+	var m struct {
+		Version int               `json:"version"`
+		Release string            `json:"release"`
+		Inputs  string            `json:"inputs"`
+		Files   []json.RawMessage `json:"files"`
+	}
+	if err := json.Unmarshal(tr[tree.ManifestName].data, &m); err != nil {
+		t.Fatal(err)
+	}
+	feed := map[string]bool{}
+	m.Files = slices.DeleteFunc(m.Files, func(raw json.RawMessage) bool {
+		var e tree.ManifestEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == tree.KindChangeLog || e.Kind == tree.KindEntityChanges {
+			feed[e.Path] = true
+		}
+		return feed[e.Path]
+	})
+	// A removed course keeps its feed: drop the folders left empty.
+	out := make(map[string]treeEntry, len(tr))
+	used := map[string]bool{}
+	for p, e := range tr {
+		if feed[strings.TrimSuffix(strings.TrimSuffix(p, ".gz"), ".br")] || e.mode.IsDir() {
+			continue
+		}
+		out[p] = e
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			used[d] = true
+		}
+	}
+	for p, e := range tr {
+		if e.mode.IsDir() && used[p] {
+			out[p] = e
+		}
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out[tree.ManifestName] = treeEntry{mode: tr[tree.ManifestName].mode, data: data}
+	return out
+}
+
+// checkChangeFeed checks the change feed of a rebuilt tree: it keeps no
+// more releases than it says, and every set its list names is in the
+// tree and is that set. (Which changes the sets hold, the generator's
+// tests check; the chain of releases, TestChangeFeed.)
+func checkChangeFeed(t *testing.T, step int, tr map[string]treeEntry) {
+	t.Helper()
+	log, err := generator.ParseChangeLog(tr[tree.ChangeLogPath].data)
+	if err != nil {
+		t.Fatalf("step %d: %v", step, err)
+	}
+	if len(log.Releases) > log.Keep {
+		t.Errorf("step %d: %d releases in the feed, more than it keeps (%d)", step, len(log.Releases), log.Keep)
+	}
+	for _, s := range log.Releases {
+		if _, err := generator.ParseChangeSet(tr[s.Path].data, s); err != nil {
+			t.Errorf("step %d: %v", step, err)
+		}
 	}
 }
 
@@ -933,7 +1009,11 @@ func readTree(t *testing.T, root string) map[string]treeEntry {
 // difference.
 func diffTrees(t *testing.T, a, b string, limit int) []string {
 	t.Helper()
-	ta, tb := readTree(t, a), readTree(t, b)
+	return diffEntries(readTree(t, a), readTree(t, b), limit)
+}
+
+// diffEntries is diffTrees of trees read.
+func diffEntries(ta, tb map[string]treeEntry, limit int) []string {
 	var paths []string
 	for p := range ta {
 		paths = append(paths, p)

@@ -122,6 +122,9 @@ type Config struct {
 	MaxUnzip int64
 	// Limits bounds what the release may publish (see source.Limits).
 	Limits source.Limits
+	// KeepChanges is how many releases the change feed keeps (see
+	// generator.Options.KeepChanges); 0 publishes no feed.
+	KeepChanges int
 }
 
 // S3Config is where and how the published tree is uploaded.
@@ -147,7 +150,7 @@ const DefaultMaxOutput = 16 << 30
 func DefaultConfig() Config {
 	return Config{Out: "public", TZ: "Europe/Zurich", MaxRemoved: 30, MaxOutput: DefaultMaxOutput,
 		MaxCells: source.DefaultMaxCells, MaxXMLPart: xlsx.DefaultMaxXMLPart, MaxSharedText: xlsx.DefaultMaxSharedText, MaxUnzip: xlsx.DefaultUnzipSizeLimit,
-		Limits: source.DefaultLimits}
+		Limits: source.DefaultLimits, KeepChanges: generator.DefaultKeepChanges}
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -178,6 +181,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&cfg.Limits.MaxPlanSchedules, "max-plan-schedules", cfg.Limits.MaxPlanSchedules, "refuse a release in which one study plan lists more than this many dated occurrences (of its courses, in its semester)")
 	fs.IntVar(&cfg.Limits.MaxListings, "max-listings", cfg.Limits.MaxListings, "refuse a release whose courses, rooms and study plans list more than this many dated occurrences in all (this bounds the size of the output)")
 	fs.Var((*byteSize)(&cfg.MaxOutput), "max-output", "stop a release that renders more than this many bytes (compressed copies not counted), for example 16GiB or 500MB")
+	fs.IntVar(&cfg.KeepChanges, "keep-changes", cfg.KeepChanges, "how many releases the change feed (api/changes, and changes.json and changes.atom of every room, course and study plan) keeps, newest first; 0 publishes no feed and forgets the kept releases")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	var s3 S3Config
 	s3URL := fs.String("s3", "", "after the local publish, upload the tree to S3-compatible object storage at s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN)")
@@ -233,6 +237,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		if l.v <= 0 {
 			return cfg, fmt.Errorf("invalid -%s %d: want a number above 0", l.flag, l.v)
 		}
+	}
+	if cfg.KeepChanges < 0 || cfg.KeepChanges > maxKeepChanges {
+		return cfg, fmt.Errorf("invalid -keep-changes %d: want 0 to %d", cfg.KeepChanges, maxKeepChanges)
 	}
 	if cfg.Wait < 0 {
 		return cfg, fmt.Errorf("invalid -wait %s: want a duration of 0 or more", cfg.Wait)
@@ -355,14 +362,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// compared (Close puts it back if the guard refuses the release).
 		out.PrepareStandby()
 	}
-	changes, err := compare(out, rel, record, stderr)
+	changes, partial, err := compare(out, rel, record, stderr)
 	if err != nil {
 		return err
+	}
+	feed := changeFeed{keep: cfg.KeepChanges, changes: changes, partial: partial, date: now}
+	if !fast && !cfg.Plan {
+		if err := feed.readHistory(out); err != nil {
+			return err
+		}
 	}
 	p.step("compared with the published release")
 	refusal := guard(cfg, changes)
 	if cfg.Plan {
 		fmt.Fprintf(stdout, "plan for %s (nothing published):\n%s\n", cfg.Out, changes.Summary(planExamples))
+		if line := feed.summary(true); line != "" {
+			fmt.Fprintln(stdout, line)
+		}
 		if refusal != nil {
 			fmt.Fprintf(stdout, "the build would refuse this release: %v\n", refusal)
 		}
@@ -379,10 +395,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		examples = 0 // everything is new: the counts say enough
 	}
 	summary := changes.Summary(examples)
+	if line := feed.summary(false); line != "" && !fast {
+		summary += "\n" + line
+	}
 	var rep *tree.Report
 	if fast {
 		rep = out.Untouched() // the same inputs, every file in place: nothing to render
-	} else if rep, err = publish(ctx, out, rel, record, cfg, inputs); err != nil {
+	} else if rep, err = publish(ctx, out, rel, record, cfg, inputs, &feed); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	for _, w := range rep.Warnings {
@@ -463,7 +482,7 @@ const notRendered = "not rendered: the published tree was made from the same rel
 // publish renders rel (whose record is record) straight into a new tree
 // of out, file by file, and
 // swaps it in: the tree is never held in memory.
-func publish(ctx context.Context, out *tree.Output, rel *source.Release, record []byte, cfg Config, inputs string) (*tree.Report, error) {
+func publish(ctx context.Context, out *tree.Output, rel *source.Release, record []byte, cfg Config, inputs string, feed *changeFeed) (*tree.Report, error) {
 	w, err := out.Begin(tree.PublishOptions{NoSync: cfg.NoSync, NoCompress: cfg.NoCompress, Stage: publishStage, MaxBytes: cfg.MaxOutput, Inputs: inputs})
 	if err != nil {
 		return nil, err
@@ -474,6 +493,7 @@ func publish(ctx context.Context, out *tree.Output, rel *source.Release, record 
 		return nil, err
 	}
 	opt := generator.Options{RFC3339: cfg.RFC3339, Location: cfg.Location, Record: record, Salt: salt}
+	feed.options(&opt, out)
 	if err := generator.RenderTo(rel, opt, ctxSink{ctx, w}); err != nil {
 		w.Abort()
 		if errors.Is(err, tree.ErrTooLarge) {
@@ -509,7 +529,7 @@ func inputsOf(record []byte, rel *source.Release, cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00render %s", salt, fp)))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00render %s\x00keep-changes %d", salt, fp, cfg.KeepChanges)))
 	return hex.EncodeToString(sum[:]), nil
 }
 
