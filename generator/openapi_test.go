@@ -78,8 +78,11 @@ func (nopCloser) Close() error { return nil }
 // urlOf returns the GET URL a JSON file of the tree is served at, or ""
 // for other files.
 func urlOf(p string) string {
-	if !strings.HasPrefix(p, "api/") || path.Base(p) != tree.IndexName {
+	switch {
+	case !strings.HasPrefix(p, "api/") || p == tree.OpenAPIPath || path.Ext(p) != ".json":
 		return ""
+	case path.Base(p) != tree.IndexName:
+		return "/" + p // the change feed's files: api/changes/<id>.json, api/rooms/CO1/changes.json
 	}
 	return "/" + path.Dir(p)
 }
@@ -100,10 +103,13 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 			slices.Sort(ops)
 			want := []string{
-				"GET /api/courses", "GET /api/courses/{code}", "GET /api/rooms", "GET /api/rooms/{name}",
+				"GET /api/changes", "GET /api/changes/{file}",
+				"GET /api/courses", "GET /api/courses/{code}/changes.json", "GET /api/rooms/{name}/changes.json",
+				"GET /api/studyplans/{id}/changes.json", "GET /api/courses/{code}", "GET /api/rooms", "GET /api/rooms/{name}",
 				"GET /api/studyplans", "GET /api/studyplans/{id}",
 				"POST /api/rooms/find_free_rooms", "POST /api/rooms/find_soonest_bookings",
 			}
+			slices.Sort(want)
 			if !slices.Equal(ops, want) {
 				t.Errorf("operations:\n%s\nwant:\n%s", strings.Join(ops, "\n"), strings.Join(want, "\n"))
 			}
@@ -166,6 +172,30 @@ func TestOpenAPIRenderedFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenAPIChangeFeed validates every JSON file of the change feed of
+// the golden pair of releases against the document.
+func TestOpenAPIChangeFeed(t *testing.T) {
+	doc, err := generator.OpenAPI(generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustContract(t, doc)
+	n := 0
+	for _, f := range changeFiles(t, 20) {
+		u := urlOf(f.Path)
+		if u == "" {
+			continue
+		}
+		n++
+		if err := c.checkResponse("GET", u, 200, "application/json; charset=utf-8", f.Data); err != nil {
+			t.Errorf("%s does not match the document: %v", f.Path, err)
+		}
+	}
+	if n < 15 {
+		t.Errorf("validated %d files, want every JSON file of the feed", n)
 	}
 }
 
