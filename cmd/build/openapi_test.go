@@ -63,6 +63,7 @@ func validateTree(t *testing.T, dir string, stride int) {
 		files  []string
 		bodies []any
 		seen   int
+		same   map[string]bool // bodies seen
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -103,6 +104,15 @@ func validateTree(t *testing.T, dir string, stride int) {
 			groups[route.Path] = g
 			order = append(order, route.Path)
 		}
+		// The same bytes of a route validate the same: a first build's
+		// thousands of empty changes.json files are validated once.
+		if g.same == nil {
+			g.same = map[string]bool{}
+		}
+		if g.same[string(data)] {
+			return nil
+		}
+		g.same[string(data)] = true
 		var body any
 		if err := json.Unmarshal(data, &body); err != nil {
 			t.Errorf("%s: %v", rel, err)
