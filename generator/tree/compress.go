@@ -58,7 +58,11 @@ const (
 func compressible(p string) bool {
 	switch path.Ext(p) {
 	case ".json", ".html", ".js", ".css", ".svg":
-		return p != ManifestName && p != RecordName // for builds, not for clients
+		// The manifest and record are for builds, not for clients. Each
+		// room's, course's and study plan's changes.json is mostly an
+		// empty list, and there are thousands: copies would triple their
+		// files for nothing (the web server gzips the larger ones).
+		return p != ManifestName && p != RecordName && !(strings.HasPrefix(p, "api/") && path.Base(p) == entityChangesName)
 	}
 	return false
 }

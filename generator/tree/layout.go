@@ -135,8 +135,11 @@ func ChangeSetPath(id string) string { return ChangesDir + "/" + id + ".json" }
 // entity of a collection, over the releases kept:
 // EntityChangesPath("rooms", "CO1") is "api/rooms/CO1/changes.json".
 func EntityChangesPath(collection, name string) string {
-	return "api/" + collection + "/" + name + "/changes.json"
+	return "api/" + collection + "/" + name + "/" + entityChangesName
 }
+
+// entityChangesName is the file of an entity's changes in its folder.
+const entityChangesName = "changes.json"
 
 // EntityFeedPath returns the tree path of the Atom feed of the changes
 // that concern an entity: "api/rooms/CO1/changes.atom".
