@@ -12,7 +12,8 @@ import (
 // object, and deploy/nginx.conf and the README document the same values.
 
 // CacheAPI is the Cache-Control of the API's files (JSON, calendar feeds,
-// the OpenAPI page): the same as deploy/nginx.conf's.
+// the change feed's JSON and Atom, the OpenAPI page): the same as
+// deploy/nginx.conf's.
 const CacheAPI = "public, max-age=300"
 
 // CacheRevalidate is the Cache-Control of the files that announce a
@@ -26,6 +27,7 @@ const CacheRevalidate = "no-cache"
 var ContentTypes = map[string]string{
 	".json":     "application/json; charset=utf-8",
 	".ics":      "text/calendar; charset=utf-8",
+	".atom":     "application/atom+xml; charset=utf-8", // the change feed (tree.AtomExt)
 	".html":     "text/html; charset=utf-8",
 	".js":       "text/javascript; charset=utf-8",
 	".css":      "text/css; charset=utf-8",
