@@ -24,7 +24,8 @@ const (
 	routeStudyplans
 	routeStudyplan
 	routeDocs
-	routeWeb // the page for people: / and /app/<file>
+	routeChanges // the change feed: /api/changes[/<file>]
+	routeWeb     // the page for people: / and /app/<file>
 	routeHealthz
 	routeReadyz
 	routeMetrics
@@ -44,6 +45,7 @@ var routeNames = [numRoutes]string{
 	routeStudyplans: "studyplans",
 	routeStudyplan:  "studyplan",
 	routeDocs:       "docs",
+	routeChanges:    "changes",
 	routeWeb:        "web",
 	routeHealthz:    "healthz",
 	routeReadyz:     "readyz",

@@ -45,7 +45,7 @@ var latencyBounds = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
 // routes are the route label's values: every one is in the error counter
 // and the histogram from the start.
 var routes = []string{"find_free_rooms", "find_soonest_bookings", "rooms", "room", "courses", "course",
-	"studyplans", "studyplan", "docs", "web", "healthz", "readyz", "metrics", "preflight", "not_found", "invalid_request"}
+	"studyplans", "studyplan", "docs", "changes", "web", "healthz", "readyz", "metrics", "preflight", "not_found", "invalid_request"}
 
 // TestMetricsExposition parses /metrics with Prometheus' own text parser
 // (classic metric names only) and checks what a scraper relies on: each

@@ -484,6 +484,7 @@ func shortTarget(target string) string {
 func TestMethodsOnEveryRoute(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, sampleSnapshot(t), nil)
+	withChanges(t, ts)
 	dial := func() (net.Conn, error) { return ts.client.Dial("sidecar.test") }
 	const (
 		get  = "GET, HEAD, OPTIONS"
@@ -512,6 +513,15 @@ func TestMethodsOnEveryRoute(t *testing.T) {
 		{"/nope", 404, ""},
 		{"/", 404, get}, // the page for people (this tree has no index.html)
 		{"/app/app.js", 404, get},
+		// The change feed.
+		{"/api/changes", 200, get},
+		{"/api/changes/index.atom", 200, get},
+		{"/api/changes/" + changeID + ".json", 200, get},
+		{"/api/changes/ba9876543210.json", 404, get},
+		{"/api/changes/nothing.json", 404, ""},
+		{"/api/rooms/BC01/changes.atom", 200, get},
+		{"/api/rooms/NOPE/changes.json", 404, get},
+		{"/api/studyplans/6b090e389c963b7fee731dbe/changes.atom", 200, get},
 	}
 	for _, tt := range tests {
 		// HEAD: the GET status and headers, no body.

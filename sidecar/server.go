@@ -318,8 +318,9 @@ type handler = func(*fasthttp.RequestCtx)
 // endpoint is one line of the API's table (see endpoints).
 type endpoint struct {
 	// path is the URL path's segments, compared case-insensitively; "*"
-	// stands for any one segment.
+	// stands for any one segment (that param accepts, when set).
 	path  []string
+	param func(seg string) bool
 	route route  // its label in the metrics
 	allow string // the methods it allows, for 405 and preflight answers
 	// get serves GET and HEAD, given the path's segments.
@@ -360,6 +361,22 @@ var endpoints = []endpoint{
 	{path: []string{"api", "studyplans", "*"}, route: routeStudyplan, allow: allowGet, get: func(s *Server, segs []string) handler {
 		return s.staticDetail("studyplans", normalizeObjectID(segs[2]), "Studyplan not found")
 	}},
+	// The change feed: the latest releases' changes, one release's, and
+	// each entity's beside its JSON (counted with the entity, as its
+	// calendar feed is). Nothing else under /api/changes/ is a route, as
+	// in deploy/nginx.conf.
+	{path: []string{"api", "changes"}, route: routeChanges, allow: allowGet, get: changesDoc(tree.ChangeLogPath, contentJSON)},
+	{path: []string{"api", "changes", "index.json"}, route: routeChanges, allow: allowGet, get: changesDoc(tree.ChangeLogPath, contentJSON)},
+	{path: []string{"api", "changes", "index" + tree.AtomExt}, route: routeChanges, allow: allowGet, get: changesDoc(tree.ChangeFeedPath, contentAtom)},
+	{path: []string{"api", "changes", "*"}, param: isChangeSetFile, route: routeChanges, allow: allowGet, get: func(s *Server, segs []string) handler {
+		return s.staticDoc(tree.ChangeSetPath(segs[2][:changeIDLen]), contentJSON)
+	}},
+	{path: []string{"api", "rooms", "*", "changes.json"}, route: routeRoom, allow: allowGet, get: entityChanges("rooms", "Room not found", tree.EntityChangesPath, contentJSON)},
+	{path: []string{"api", "rooms", "*", "changes" + tree.AtomExt}, route: routeRoom, allow: allowGet, get: entityChanges("rooms", "Room not found", tree.EntityFeedPath, contentAtom)},
+	{path: []string{"api", "courses", "*", "changes.json"}, route: routeCourse, allow: allowGet, get: entityChanges("courses", "Course not found", tree.EntityChangesPath, contentJSON)},
+	{path: []string{"api", "courses", "*", "changes" + tree.AtomExt}, route: routeCourse, allow: allowGet, get: entityChanges("courses", "Course not found", tree.EntityFeedPath, contentAtom)},
+	{path: []string{"api", "studyplans", "*", "changes.json"}, route: routeStudyplan, allow: allowGet, get: entityChanges("studyplans", "Studyplan not found", tree.EntityChangesPath, contentJSON)},
+	{path: []string{"api", "studyplans", "*", "changes" + tree.AtomExt}, route: routeStudyplan, allow: allowGet, get: entityChanges("studyplans", "Studyplan not found", tree.EntityFeedPath, contentAtom)},
 }
 
 // webIndex, roomDetail and listOf(kind) serve lines of endpoints.
@@ -373,6 +390,24 @@ func listOf(kind string) func(*Server, []string) handler {
 	return func(s *Server, _ []string) handler { return s.staticList(kind) }
 }
 
+// changesDoc serves a file of the change feed at a fixed path.
+func changesDoc(rel, contentType string) func(*Server, []string) handler {
+	return func(s *Server, _ []string) handler { return s.staticDoc(rel, contentType) }
+}
+
+// entityChanges serves the file at file(kind, name) for the entity named
+// by the path's third segment (a study plan id lowered, as for its JSON),
+// or a 404 with notFound.
+func entityChanges(kind, notFound string, file func(collection, name string) string, contentType string) func(*Server, []string) handler {
+	return func(s *Server, segs []string) handler {
+		name := segs[2]
+		if kind == "studyplans" {
+			name = normalizeObjectID(name)
+		}
+		return s.staticEntityChanges(kind, name, notFound, file, contentType)
+	}
+}
+
 // endpointOf returns the line of endpoints that segs match, or nil.
 func endpointOf(segs []string) *endpoint {
 next:
@@ -382,7 +417,11 @@ next:
 			continue
 		}
 		for k, p := range e.path {
-			if p != "*" && !strings.EqualFold(p, segs[k]) {
+			if p == "*" {
+				if e.param != nil && !e.param(segs[k]) {
+					continue next
+				}
+			} else if !strings.EqualFold(p, segs[k]) {
 				continue next
 			}
 		}

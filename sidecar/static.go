@@ -35,6 +35,7 @@ type staticTree struct {
 // Content types of the tree's files other than JSON.
 const (
 	contentCalendar = "text/calendar; charset=utf-8"
+	contentAtom     = "application/atom+xml; charset=utf-8"
 	contentHTML     = "text/html; charset=utf-8"
 	contentJS       = "text/javascript; charset=utf-8"
 	contentCSS      = "text/css; charset=utf-8"
@@ -104,6 +105,39 @@ func (s *Server) staticDetail(kind, name, notFound string) func(*fasthttp.Reques
 		}
 		s.serveFile(ctx, tree.DetailPath(kind, name), contentJSON, notFound)
 	}
+}
+
+// staticEntityChanges serves the changes of one entity, the file at
+// file(kind, name) (tree.EntityChangesPath or tree.EntityFeedPath); a
+// name that cannot be one path element is a 404 with notFound.
+func (s *Server) staticEntityChanges(kind, name, notFound string, file func(collection, name string) string, contentType string) func(*fasthttp.RequestCtx) {
+	return func(ctx *fasthttp.RequestCtx) {
+		if !validName(name) {
+			s.writeError(ctx, &RequestError{Status: fasthttp.StatusNotFound, Message: notFound})
+			return
+		}
+		s.serveFile(ctx, file(kind, name), contentType, notFound)
+	}
+}
+
+// changeIDLen is the length of a release's short id in the change feed's
+// paths: 12 hex digits, as tree.ChangeSetPath documents.
+const changeIDLen = 12
+
+// isChangeSetFile reports whether seg names one release's changes under
+// /api/changes/: its short id in lower-case hex digits, as published (no
+// other case is served: the id is a name, and keeps its case), then
+// ".json" (in any case, as the path's fixed parts).
+func isChangeSetFile(seg string) bool {
+	if len(seg) != changeIDLen+len(".json") || !strings.EqualFold(seg[changeIDLen:], ".json") {
+		return false
+	}
+	for i := range changeIDLen {
+		if c := seg[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // validName rejects names that cannot be one path element.
