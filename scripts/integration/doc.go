@@ -4,7 +4,9 @@
 //
 //   - TestNginx: every URL mapping, status, Content-Type, body,
 //     precompressed copy, error answer and symbolic-link refusal of the
-//     configuration, and the searches' 503 when the sidecar is down;
+//     configuration, the change feed's URLs (its files placed in the
+//     built tree by hand) answered alike by a sidecar serving the same
+//     tree, and the searches' 503 when the sidecar is down;
 //   - TestE2E: nginx before two sidecars, every endpoint, then load with wrk
 //     while one sidecar is killed (no request may fail), and a release
 //     published under load that both sidecars and nginx must serve within

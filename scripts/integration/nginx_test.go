@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"occupancy/generator/tree"
 )
 
 // The Content-Types the checks expect.
@@ -26,7 +29,11 @@ const (
 	htmlCT = "text/html; charset=utf-8"
 	jsCT   = "text/javascript; charset=utf-8"
 	cssCT  = "text/css; charset=utf-8"
+	atomCT = "application/atom+xml; charset=utf-8"
 )
+
+// apiCache is the Cache-Control of the API's files.
+const apiCache = "public, max-age=300"
 
 // plan is a study plan of the sample with an explicit id.
 const plan = "9ec62d992a70d1667be61004"
@@ -126,6 +133,15 @@ func TestNginx(t *testing.T) {
 	n.want(get("/api/courses/CS-305.ics"), 200, icsCT, n.head("api/courses/CS-305.ics"))
 	n.want(get("/api/studyplans/"+plan+".ics"), 200, icsCT, n.head("api/studyplans/"+plan+".ics"))
 	n.want(get("/api/rooms/NOPE.ics"), 404, jsonCT, `{"message":"Room not found"}`)
+
+	// The change feed (the build does not write it yet: placed by hand),
+	// and a sidecar serving the same tree for development, which must
+	// answer its URLs as nginx does.
+	id := placeChanges(t, pub)
+	dev := startSidecar(t, work, "sidecar-static", pub, 0, "-static", pub)
+	waitReady(t, dev.url()+"/healthz", dev.proc)
+	n.changes(id, dev.url())
+
 	// A body over the limit is refused by nginx, in JSON.
 	n.want(post("/api/rooms/find_free_rooms", jsonType, strings.Repeat("x", 100000)), 413, jsonCT, `{"message":"Request body too large`)
 
@@ -151,6 +167,8 @@ func TestNginx(t *testing.T) {
 		data []byte
 	}{
 		{filepath.Join(outside, "index.json"), []byte("{\"secret\":\"outside the tree\"}\n")},
+		{filepath.Join(outside, "changes.json"), []byte("{\"secret\":\"outside the tree\"}\n")},
+		{filepath.Join(outside, "changes.atom"), []byte("<feed>outside the tree</feed>\n")},
 		{filepath.Join(outside, "evil.js"), []byte("outside\n")},
 		{filepath.Join(outside, "evil.ics"), []byte("BEGIN:VCALENDAR outside\n")},
 		{filepath.Join(outside, "index.json.gz"), gz.Bytes()},
@@ -169,6 +187,8 @@ func TestNginx(t *testing.T) {
 		}
 	}
 	n.want(get("/api/rooms/EVIL"), 404, jsonCT, `{"message":"Room not found"}`)
+	n.want(get("/api/rooms/EVIL/changes.json"), 404, jsonCT, `{"message":"Room not found"}`)
+	n.want(get("/api/rooms/EVIL/changes.atom"), 404, jsonCT, `{"message":"Room not found"}`)
 	n.want(get("/app/evil.js"), 404, jsonCT, `{"message":"Not found"}`)
 	n.want(get("/api/rooms/EVIL.ics"), 404, jsonCT, `{"message":"Room not found"}`)
 	a := do(n.c, n.base, get("/api/rooms/GZLINK", "Accept-Encoding", "gzip"))
@@ -182,6 +202,219 @@ func TestNginx(t *testing.T) {
 	sc.stop(syscall.SIGTERM, 15*time.Second)
 	n.want(post("/api/rooms/find_soonest_bookings", jsonType, `{"after_date":"2026-11-26"}`), 503, jsonCT, `{"message":"Search service unavailable`)
 	n.want(get("/api/rooms/CO1"), 200, jsonCT, n.head("api/rooms/CO1/index.json"))
+}
+
+// placeChanges writes the change feed into the built tree at the paths of
+// the tree's layout, as the build will: the list of the latest releases'
+// changes (JSON, with a gzip copy, and Atom, large enough to be gzipped
+// on the fly), one release's changes under its short id, the changes of
+// room CO1, course CS-305 and the study plan, and a room named "changes"
+// with changes of its own. It returns the short id.
+func placeChanges(t *testing.T, pub string) string {
+	t.Helper()
+	var m struct {
+		Release string `json:"release"`
+	}
+	b, err := os.ReadFile(filepath.Join(pub, tree.ManifestName))
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil || len(m.Release) < 12 {
+		t.Fatalf("the built tree's release id: %q, %v", m.Release, err)
+	}
+	id := m.Release[:12]
+	const published = "2026-12-07T06:00:00.000Z"
+	entry := func(title string) string {
+		return "<entry><id>urn:occupancy:release:" + m.Release + ":" + title + "</id><title>" + title +
+			"</title><updated>2026-12-07T06:00:00Z</updated><link href=\"/api/changes/" + id +
+			".json\"/><content type=\"text\">" + strings.Repeat("Sessions moved, rooms added. ", 8) + "</content></entry>"
+	}
+	feed := func(title string, entries ...string) []byte {
+		return []byte(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+			`<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:occupancy:changes</id><title>` + title +
+			`</title><updated>2026-12-07T06:00:00Z</updated>` + strings.Join(entries, "") + "</feed>\n")
+	}
+	room, err := os.ReadFile(filepath.Join(pub, tree.DetailPath("rooms", "CO1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(room, []byte(`"name":"CO1"`)) {
+		t.Fatalf("room CO1's JSON does not name it: %.80s", room)
+	}
+	room = bytes.Replace(room, []byte(`"name":"CO1"`), []byte(`"name":"changes"`), 1)
+	list := []byte(`[{"id":"` + id + `","release":"` + m.Release + `","published":"` + published +
+		`","rooms":{"added":1,"removed":0,"changed":2},"courses":{"added":0,"removed":0,"changed":3},"url":"/api/changes/` + id + `.json"}]`)
+	for p, data := range map[string][]byte{
+		tree.ChangeLogPath:                          list,
+		tree.ChangeFeedPath:                         feed("Timetable changes", entry("Release "+id), entry("Release 000000000000"), entry("Release 111111111111")),
+		tree.ChangeSetPath(id):                      []byte(`{"id":"` + id + `","release":"` + m.Release + `","published":"` + published + `","rooms":{"added":["changes"],"removed":[],"changed":["CO1"]}}`),
+		tree.EntityChangesPath("rooms", "CO1"):      []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed","sessions":{"added":1,"removed":0,"moved":2}}]`),
+		tree.EntityFeedPath("rooms", "CO1"):         feed("CO1", entry("CO1 changed")),
+		tree.EntityChangesPath("courses", "CS-305"): []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed"}]`),
+		tree.EntityChangesPath("studyplans", plan):  []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed"}]`),
+		tree.EntityFeedPath("studyplans", plan):     feed(plan, entry("plan changed")),
+		tree.DetailPath("rooms", "changes"):         room,
+		tree.EntityChangesPath("rooms", "changes"):  []byte(`[{"id":"` + id + `","published":"` + published + `","change":"added"}]`),
+	} {
+		writeFile(t, filepath.Join(pub, filepath.FromSlash(p)), data)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(list)
+	zw.Close()
+	writeFile(t, filepath.Join(pub, filepath.FromSlash(tree.ChangeLogPath)+".gz"), gz.Bytes())
+	return id
+}
+
+// changes checks the change feed's locations: each file at its URLs with
+// its Content-Type, the API's Cache-Control and CORS, HEAD, 405 for other
+// methods, the gzip copy of JSON and Atom gzipped on the fly, and 404 for
+// unknown ids and entities and for every near miss, none of which may
+// shadow another location (a room named "changes" is still a room). The
+// sidecar at dev, serving the same tree, must answer each request with
+// the same status and Content-Type (and for a 200, the same bytes).
+func (n *nginxCheck) changes(id, dev string) {
+	n.t.Helper()
+	var asked []req
+	defer func() { n.agree(dev, asked) }()
+	upper := strings.ToUpper(plan)
+	for _, c := range []struct{ path, ctype, file string }{
+		{"/api/changes", jsonCT, tree.ChangeLogPath},
+		{"/api/changes/", jsonCT, tree.ChangeLogPath},
+		{"/API/Changes", jsonCT, tree.ChangeLogPath},
+		{"/api/changes/index.json", jsonCT, tree.ChangeLogPath},
+		{"/api/Changes/Index.JSON", jsonCT, tree.ChangeLogPath},
+		{"/api/changes/index.atom", atomCT, tree.ChangeFeedPath},
+		{"/API/changes/INDEX.ATOM", atomCT, tree.ChangeFeedPath},
+		{"/api/changes/" + id + ".json", jsonCT, tree.ChangeSetPath(id)},
+		{"/Api/Changes/" + id + ".Json", jsonCT, tree.ChangeSetPath(id)},
+		{"/api/rooms/CO1/changes.json", jsonCT, tree.EntityChangesPath("rooms", "CO1")},
+		{"/api/rooms/CO1/changes.atom", atomCT, tree.EntityFeedPath("rooms", "CO1")},
+		{"/API/Rooms/CO1/Changes.Atom", atomCT, tree.EntityFeedPath("rooms", "CO1")},
+		{"/api/courses/CS-305/changes.json", jsonCT, tree.EntityChangesPath("courses", "CS-305")},
+		{"/api/studyplans/" + plan + "/changes.json", jsonCT, tree.EntityChangesPath("studyplans", plan)},
+		{"/api/studyplans/" + plan + "/changes.atom", atomCT, tree.EntityFeedPath("studyplans", plan)},
+		// A study plan id in upper case is lowered, as for the plan.
+		{"/api/studyplans/" + upper + "/changes.atom", atomCT, tree.EntityFeedPath("studyplans", plan)},
+		{"/API/StudyPlans/" + upper[:12] + plan[12:] + "/CHANGES.JSON", jsonCT, tree.EntityChangesPath("studyplans", plan)},
+		// A room named "changes" is a room, with changes of its own.
+		{"/api/rooms/changes", jsonCT, tree.DetailPath("rooms", "changes")},
+		{"/api/Rooms/changes/", jsonCT, tree.DetailPath("rooms", "changes")},
+		{"/api/rooms/changes/changes.json", jsonCT, tree.EntityChangesPath("rooms", "changes")},
+	} {
+		n.want(get(c.path), 200, c.ctype, n.head(c.file))
+		n.file(get(c.path), 200, c.ctype, c.file)
+		n.cache(get(c.path), apiCache)
+		asked = append(asked, get(c.path))
+	}
+	for _, r := range []req{{method: "HEAD", path: "/api/changes/index.atom"}, {method: "HEAD", path: "/api/rooms/CO1/changes.json"}} {
+		ctype := jsonCT
+		if strings.HasSuffix(r.path, ".atom") {
+			ctype = atomCT
+		}
+		n.want(r, 200, ctype, "")
+		asked = append(asked, r)
+	}
+	// Other methods: 405 on the feed's URLs, 404 elsewhere under
+	// /api/changes/ (no such resource, whatever the method).
+	for _, r := range []req{
+		{method: "POST", path: "/api/changes"},
+		{method: "PUT", path: "/api/changes/index.json"},
+		{method: "DELETE", path: "/api/changes/index.atom"},
+		{method: "POST", path: "/api/changes/" + id + ".json"},
+		{method: "PATCH", path: "/api/rooms/CO1/changes.json"},
+		{method: "POST", path: "/api/studyplans/" + plan + "/changes.atom"},
+	} {
+		n.want(r, 405, jsonCT, `{"message":"Method not allowed"}`)
+		asked = append(asked, r)
+	}
+	n.want(req{method: "POST", path: "/api/changes/nothing"}, 404, jsonCT, `{"message":"Not found"}`)
+	asked = append(asked, req{method: "POST", path: "/api/changes/nothing"})
+	// Unknown ids and entities, and near misses.
+	for _, p := range []string{
+		"/api/changes/000000000000.json",
+		"/api/changes/" + strings.ToUpper(id) + ".json", // a lower-case id, served only so
+		"/api/changes/" + id[:11] + ".json",
+		"/api/changes/" + id + "0.json",
+		"/api/changes/" + id,
+		"/api/changes/" + id + ".atom",
+		"/api/changes/" + id + ".json.gz",
+		"/api/changes/index.json.gz",
+		"/api/changes/index",
+		"/api/changes/index.ics",
+		"/api/changes/" + id + "/index.json",
+		"/api/changes/rooms/CO1/changes.json",
+		"/api/changes/..%2F..%2Fmanifest.json",
+		"/api/changes/%2e%2e%2foccupancy.snapshot",
+		"/api/changes.json",
+		"/api/changesx",
+	} {
+		n.want(get(p), 404, jsonCT, `{"message":"Not found"}`)
+		asked = append(asked, get(p))
+	}
+	for _, c := range []struct{ path, message string }{
+		{"/api/rooms/NOPE/changes.json", "Room not found"},
+		{"/api/rooms/NOPE/changes.atom", "Room not found"},
+		{"/api/rooms/co1/changes.json", "Room not found"},
+		{"/api/rooms/CO1/changes", "Room not found"},
+		{"/api/rooms/CO1/changes.json.gz", "Room not found"},
+		{"/api/rooms/CO1/index.json", "Room not found"},
+		{"/api/rooms/changes.json", "Room not found"},
+		{"/api/rooms/changes/index.atom", "Room not found"},
+		{"/api/courses/NOPE-1/changes.atom", "Course not found"},
+		{"/api/courses/CS-305/changes.atom", "Course not found"}, // not placed
+		{"/api/studyplans/AAAAAAAAAAAAAAAAAAAAAAAA/changes.json", "Studyplan not found"},
+		{"/api/studyplans/foo/changes.atom", "Studyplan not found"},
+		{"/api/rooms/%2e%2e/changes.json", "Not found"},
+	} {
+		n.want(get(c.path), 404, jsonCT, `{"message":"`+c.message+`"}`)
+		n.cache(get(c.path), "no-store")
+		asked = append(asked, get(c.path))
+	}
+	// The build's gzip copy of the JSON; Atom, with no copy, gzipped on the fly.
+	n.encoded("/api/changes", tree.ChangeLogPath, "gzip", "gzip")
+	n.encoded("/api/changes", tree.ChangeLogPath, "identity", "")
+	what := "GET /api/changes/index.atom (Accept-Encoding: gzip)"
+	a := do(n.c, n.base, get("/api/changes/index.atom", "Accept-Encoding", "gzip"))
+	if body, err := decode(a); a.err != nil || err != nil || a.header.Get("Content-Encoding") != "gzip" || !n.same(body, tree.ChangeFeedPath) {
+		n.t.Errorf("FAIL %s: Content-Encoding '%s' (%v, %v), want gzip decoding to %s", what, a.header.Get("Content-Encoding"), a.err, err, tree.ChangeFeedPath)
+	} else {
+		n.t.Logf("ok   %s -> gzip on the fly", what)
+	}
+}
+
+// agree sends each request to nginx and to the sidecar at dev and checks
+// that they answer alike: the same status and Content-Type, and for a 200
+// the same body. (Error messages may differ: the sidecar's 405 names the
+// method.)
+func (n *nginxCheck) agree(dev string, rs []req) {
+	n.t.Helper()
+	for _, r := range rs {
+		what := r.method + " " + short(r.path, 80)
+		a, b := do(n.c, n.base, r), do(n.c, dev, r)
+		switch {
+		case a.err != nil || b.err != nil:
+			n.t.Errorf("FAIL %s: nginx %v, sidecar %v", what, a.err, b.err)
+		case a.status != b.status || a.header.Get("Content-Type") != b.header.Get("Content-Type"):
+			n.t.Errorf("FAIL %s: nginx %d '%s', the sidecar %d '%s'", what, a.status, a.header.Get("Content-Type"), b.status, b.header.Get("Content-Type"))
+		case a.status == 200 && !bytes.Equal(a.body, b.body):
+			n.t.Errorf("FAIL %s: nginx and the sidecar send different bodies", what)
+		default:
+			n.t.Logf("ok   %s: the sidecar agrees (%d)", what, a.status)
+		}
+	}
+}
+
+// cache checks the Cache-Control of the answer to r.
+func (n *nginxCheck) cache(r req, want string) {
+	n.t.Helper()
+	a := do(n.c, n.base, r)
+	what := r.method + " " + short(r.path, 80)
+	if got := strings.Join(a.header.Values("Cache-Control"), ", "); a.err != nil || got != want {
+		n.t.Errorf("FAIL %s: Cache-Control '%s' (%v), want '%s'", what, got, a.err, want)
+	} else {
+		n.t.Logf("ok   %s: Cache-Control %s", what, want)
+	}
 }
 
 // nginxCheck runs TestNginx's checks against one nginx.
