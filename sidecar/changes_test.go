@@ -9,23 +9,23 @@ import (
 	"occupancy/sidecar"
 )
 
-// The change feed's files in the test tree, as the build writes them
-// (generator/tree: ChangeLogPath, ChangeFeedPath, ChangeSetPath,
-// EntityChangesPath, EntityFeedPath).
+// The change feed's files in the test tree, shaped as the build writes
+// them (generator/tree: ChangeLogPath, ChangeFeedPath, ChangeSetPath,
+// EntityChangesPath, EntityFeedPath), cut short.
 const (
 	changeID      = "0123456789ab"
-	changeLog     = `[{"release":"0123456789ab","published":"2026-11-28T08:00:00.000Z"}]`
-	changeFeed    = `<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<feed xmlns="http://www.w3.org/2005/Atom"><title>Changes</title></feed>`
-	changeSet     = `{"release":"0123456789ab","rooms":{"added":["BC01"]}}`
-	roomChanges   = `[{"release":"0123456789ab","change":"added"}]`
-	roomFeed      = `<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<feed xmlns="http://www.w3.org/2005/Atom"><title>BC01</title></feed>`
-	courseChanges = `[{"release":"0123456789ab","course":"CS-305"}]`
-	planChanges   = `[{"release":"0123456789ab","studyplan":"6b090e389c963b7fee731dbe"}]`
-	planFeed      = `<feed xmlns="http://www.w3.org/2005/Atom"><title>plan</title></feed>`
+	changeLog     = `{"keep":20,"releases":[{"id":"0123456789ab","release":"0123456789abcdef","previous":null,"date":"2026-11-28T06:30:00Z","path":"api/changes/0123456789ab.json","counts":{"added":1,"removed":0,"changed":0,"moved":0}}]}`
+	changeFeed    = `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">` + "\n" + `  <title>Timetable changes</title>` + "\n" + `</feed>`
+	changeSet     = `{"id":"0123456789ab","release":"0123456789abcdef","previous":null,"date":"2026-11-28T06:30:00Z","changes":[{"type":"room","change":"added","rooms":["BC01"]}]}`
+	roomChanges   = `{"releases":[{"id":"0123456789ab","changes":[{"type":"room","change":"added","rooms":["BC01"]}]}]}`
+	roomFeed      = `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">` + "\n" + `  <title>Timetable changes of room BC01</title>` + "\n" + `</feed>`
+	courseChanges = `{"releases":[{"id":"0123456789ab","changes":[{"type":"course","courses":["CS-305"]}]}]}`
+	planChanges   = `{"releases":[{"id":"0123456789ab","changes":[{"type":"studyplan","studyplans":["6b090e389c963b7fee731dbe"]}]}]}`
+	planFeed      = `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>plan</title></feed>`
 	// A room named "changes": its JSON at /api/rooms/changes, its own
 	// changes at /api/rooms/changes/changes.json.
 	changesRoom        = `{"name":"changes"}`
-	changesRoomChanges = `[{"room":"changes"}]`
+	changesRoomChanges = `{"releases":[{"id":"0123456789ab","changes":[{"type":"room","rooms":["changes"]}]}]}`
 )
 
 // withChanges adds the change feed to the test server's tree.

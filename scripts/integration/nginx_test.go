@@ -205,11 +205,12 @@ func TestNginx(t *testing.T) {
 }
 
 // placeChanges writes the change feed into the built tree at the paths of
-// the tree's layout, as the build will: the list of the latest releases'
-// changes (JSON, with a gzip copy, and Atom, large enough to be gzipped
-// on the fly), one release's changes under its short id, the changes of
-// room CO1, course CS-305 and the study plan, and a room named "changes"
-// with changes of its own. It returns the short id.
+// the tree's layout, shaped as generator/changefeed.go writes it (cut
+// short): the list of the latest releases' changes (JSON, with a gzip
+// copy, and Atom, large enough to be gzipped on the fly), one release's
+// changes under its short id, the changes of room CO1, course CS-305 and
+// the study plan, and a room named "changes" with changes of its own. It
+// returns the short id.
 func placeChanges(t *testing.T, pub string) string {
 	t.Helper()
 	var m struct {
@@ -223,16 +224,20 @@ func placeChanges(t *testing.T, pub string) string {
 		t.Fatalf("the built tree's release id: %q, %v", m.Release, err)
 	}
 	id := m.Release[:12]
-	const published = "2026-12-07T06:00:00.000Z"
-	entry := func(title string) string {
-		return "<entry><id>urn:occupancy:release:" + m.Release + ":" + title + "</id><title>" + title +
-			"</title><updated>2026-12-07T06:00:00Z</updated><link href=\"/api/changes/" + id +
-			".json\"/><content type=\"text\">" + strings.Repeat("Sessions moved, rooms added. ", 8) + "</content></entry>"
+	const date = "2026-12-07T06:30:00Z"
+	entry := func(title, home string) string {
+		return "  <entry>\n    <title>" + title + "</title>\n    <updated>" + date + "</updated>\n" +
+			"    <id>urn:uuid:" + m.Release[:8] + "-7a4b-83ee-9b46-" + m.Release[8:20] + "</id>\n" +
+			"    <content type=\"html\">" + strings.Repeat("&lt;li&gt;Moved: CS-305 cours Monday 08:15–10:00: BC01+CO1 → CO1&lt;/li&gt;", 6) + "</content>\n" +
+			"    <link href=\"" + home + "\" rel=\"alternate\" type=\"text/html\"></link>\n  </entry>\n"
 	}
-	feed := func(title string, entries ...string) []byte {
-		return []byte(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
-			`<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:occupancy:changes</id><title>` + title +
-			`</title><updated>2026-12-07T06:00:00Z</updated>` + strings.Join(entries, "") + "</feed>\n")
+	feed := func(title, home string, entries ...string) []byte {
+		return []byte(`<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">` + "\n" +
+			"  <title>" + title + "</title>\n  <id>urn:uuid:25eb8e3d-7a4b-83ee-9b46-cebd480ca8f4</id>\n  <updated>" + date + "</updated>\n" +
+			`  <link href="` + home + `" rel="alternate" type="text/html"></link>` + "\n" + strings.Join(entries, "") + "</feed>")
+	}
+	set := func(changes string) string {
+		return `{"id":"` + id + `","release":"` + m.Release + `","date":"` + date + `","path":"` + tree.ChangeSetPath(id) + `","changes":[` + changes + `]}`
 	}
 	room, err := os.ReadFile(filepath.Join(pub, tree.DetailPath("rooms", "CO1")))
 	if err != nil {
@@ -242,21 +247,30 @@ func placeChanges(t *testing.T, pub string) string {
 		t.Fatalf("room CO1's JSON does not name it: %.80s", room)
 	}
 	room = bytes.Replace(room, []byte(`"name":"CO1"`), []byte(`"name":"changes"`), 1)
-	list := []byte(`[{"id":"` + id + `","release":"` + m.Release + `","published":"` + published +
-		`","rooms":{"added":1,"removed":0,"changed":2},"courses":{"added":0,"removed":0,"changed":3},"url":"/api/changes/` + id + `.json"}]`)
+	list := []byte(`{"keep":20,"releases":[{"id":"` + id + `","release":"` + m.Release + `","previous":null,"date":"` + date +
+		`","path":"` + tree.ChangeSetPath(id) + `","counts":{"added":1,"removed":0,"changed":1,"moved":2}}]}`)
+	roomChange := `{"type":"room","change":"changed","text":"Changed: CO1: capacity 250 → 300","rooms":["CO1"]}`
 	for p, data := range map[string][]byte{
-		tree.ChangeLogPath:                          list,
-		tree.ChangeFeedPath:                         feed("Timetable changes", entry("Release "+id), entry("Release 000000000000"), entry("Release 111111111111")),
-		tree.ChangeSetPath(id):                      []byte(`{"id":"` + id + `","release":"` + m.Release + `","published":"` + published + `","rooms":{"added":["changes"],"removed":[],"changed":["CO1"]}}`),
-		tree.EntityChangesPath("rooms", "CO1"):      []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed","sessions":{"added":1,"removed":0,"moved":2}}]`),
-		tree.EntityFeedPath("rooms", "CO1"):         feed("CO1", entry("CO1 changed")),
-		tree.EntityChangesPath("courses", "CS-305"): []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed"}]`),
-		tree.EntityChangesPath("studyplans", plan):  []byte(`[{"id":"` + id + `","published":"` + published + `","change":"changed"}]`),
-		tree.EntityFeedPath("studyplans", plan):     feed(plan, entry("plan changed")),
+		tree.ChangeLogPath:  list,
+		tree.ChangeFeedPath: feed("Timetable changes", "../../#/changes", entry("Release "+id+": 4 changes", "../../#/changes"), entry("Release 000000000000: 1 change", "../../#/changes")),
+		tree.ChangeSetPath(id): []byte(`{"id":"` + id + `","release":"` + m.Release + `","previous":null,"date":"` + date +
+			`","counts":{"added":1,"removed":0,"changed":1,"moved":2},"changes":[` + roomChange + `]}`),
+		tree.EntityChangesPath("rooms", "CO1"):      []byte(`{"releases":[` + set(roomChange) + `]}`),
+		tree.EntityFeedPath("rooms", "CO1"):         feed("Timetable changes of room CO1", "../../../#/rooms/CO1", entry("CO1: 1 change in release "+id, "../../../#/rooms/CO1")),
+		tree.EntityChangesPath("courses", "CS-305"): []byte(`{"releases":[` + set(`{"type":"session","change":"moved","courses":["CS-305"]}`) + `]}`),
+		tree.EntityChangesPath("studyplans", plan):  []byte(`{"releases":[` + set(`{"type":"studyplan","change":"changed","studyplans":["`+plan+`"]}`) + `]}`),
+		tree.EntityFeedPath("studyplans", plan):     feed("Timetable changes of study plan "+plan, "../../../#/studyplans/"+plan, entry("1 change in release "+id, "../../../#/studyplans/"+plan)),
 		tree.DetailPath("rooms", "changes"):         room,
-		tree.EntityChangesPath("rooms", "changes"):  []byte(`[{"id":"` + id + `","published":"` + published + `","change":"added"}]`),
+		tree.EntityChangesPath("rooms", "changes"):  []byte(`{"releases":[` + set(`{"type":"room","change":"added","rooms":["changes"]}`) + `]}`),
 	} {
-		writeFile(t, filepath.Join(pub, filepath.FromSlash(p)), data)
+		file := filepath.Join(pub, filepath.FromSlash(p))
+		writeFile(t, file, data)
+		// Copies of what a build may have written there are stale now.
+		for _, suffix := range []string{".gz", ".br"} {
+			if err := os.Remove(file + suffix); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		}
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
