@@ -376,7 +376,6 @@ func (n *nginxCheck) changes(id, dev string) {
 		{"/api/rooms/changes.json", "Room not found"},
 		{"/api/rooms/changes/index.atom", "Room not found"},
 		{"/api/courses/NOPE-1/changes.atom", "Course not found"},
-		{"/api/courses/CS-305/changes.atom", "Course not found"}, // not placed
 		{"/api/studyplans/AAAAAAAAAAAAAAAAAAAAAAAA/changes.json", "Studyplan not found"},
 		{"/api/studyplans/foo/changes.atom", "Studyplan not found"},
 		{"/api/rooms/%2e%2e/changes.json", "Not found"},
