@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"occupancy/generator"
+	"occupancy/generator/tree"
 	"occupancy/generator/tree/objstore"
 )
 
@@ -91,6 +93,32 @@ func bucketHolds(t *testing.T, what string, env ...string) string {
 		t.Fatalf("%s: %v\n%s", what, err, out)
 	}
 	return string(out)
+}
+
+// checkChangeFeed reads the change feed of the bucket's site at base
+// over HTTP, as a bot would: its list names release first, with its set;
+// the Atom feed is served as Atom.
+func checkChangeFeed(t *testing.T, base, release string) {
+	t.Helper()
+	c := newClient(5 * time.Second)
+	a := do(c, base, get("/"+tree.ChangeLogPath))
+	if a.err != nil || a.status != 200 {
+		t.Fatalf("%s: HTTP %d, %v", tree.ChangeLogPath, a.status, a.err)
+	}
+	log, err := generator.ParseChangeLog(a.body)
+	if err != nil || len(log.Releases) == 0 || log.Releases[0].Release != release {
+		t.Fatalf("the bucket's change feed does not list release %.12s first: %v\n%s", release, err, short(string(a.body), 400))
+	}
+	a = do(c, base, get("/"+log.Releases[0].Path))
+	if _, err := generator.ParseChangeSet(a.body, log.Releases[0]); a.status != 200 || err != nil {
+		t.Fatalf("%s: HTTP %d, %v", log.Releases[0].Path, a.status, err)
+	}
+	a = do(c, base, get("/"+tree.ChangeFeedPath))
+	if ct := a.header.Get("Content-Type"); a.status != 200 || ct != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("%s: HTTP %d, Content-Type %q", tree.ChangeFeedPath, a.status, ct)
+	}
+	n := log.Releases[0].Counts
+	t.Logf("the bucket's change feed lists release %.12s first, with %d changes", release, n.Added+n.Removed+n.Changed+n.Moved)
 }
 
 // checkBucket fails the test unless the bucket url holds exactly the tree dir.
@@ -294,6 +322,7 @@ func TestS3Build(t *testing.T) {
 	}
 	t.Logf("modified release (%s): %s (manifest diff: %d added or changed + manifest.json, %d removed)", time.Since(t1).Round(time.Second), summary, up, rm)
 	checkBucket(t, url, dir("out2"))
+	checkChangeFeed(t, endpoint+"/site/live", manifestRelease(t, dir("out2")))
 
 	// A build killed (SIGKILL) during its upload: the bucket still
 	// announces the previous release, complete; the re-run finishes the job.
