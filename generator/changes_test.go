@@ -601,3 +601,30 @@ func FuzzParseChangeLog(f *testing.F) {
 		}
 	})
 }
+
+// TestChangeFeedLeavesTheRestAlone checks that the feed adds files and
+// changes none: with and without it, every other file of the tree (the
+// calendar feeds with their UIDs, the snapshot with the release id, the
+// page's configuration) has the same bytes.
+func TestChangeFeedLeavesTheRestAlone(t *testing.T) {
+	old, new := checked(t, oldChangeRaw()), checked(t, newChangeRaw())
+	without, err := generator.Render(new, generator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := generator.Render(new, generator.Options{Changes: source.Compare(old, new), Previous: "p", KeepChanges: 20, Date: changeDate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := slices.DeleteFunc(slices.Clone(with), func(f tree.File) bool {
+		return f.Kind == tree.KindChangeLog || f.Kind == tree.KindEntityChanges
+	})
+	if len(rest) == len(with) || len(rest) != len(without) {
+		t.Fatalf("%d files with the feed, %d of them not the feed's, %d without it", len(with), len(rest), len(without))
+	}
+	for i := range rest {
+		if rest[i].Path != without[i].Path || !bytes.Equal(rest[i].Data, without[i].Data) {
+			t.Errorf("%s: differs with the feed", rest[i].Path)
+		}
+	}
+}
