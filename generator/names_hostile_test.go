@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"io/fs"
 	"net/url"
 	"occupancy/generator/tree"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	atom "github.com/gorilla/feeds"
 
 	"occupancy/generator"
 	"occupancy/source"
@@ -34,9 +37,28 @@ func TestHostileNamesPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := generator.Render(rel, generator.Options{})
+	// With the change feed: each name gets its changes.json and Atom
+	// feed, and is named in the release's changes.
+	files, err := generator.Render(rel, generator.Options{
+		Changes: source.Compare(fixture(t), rel), Previous: "p", KeepChanges: 20, Date: changeDate})
 	if err != nil {
 		t.Fatal(err)
+	}
+	atoms := 0
+	for _, f := range files {
+		if !strings.HasSuffix(f.Path, tree.AtomExt) {
+			continue
+		}
+		atoms++
+		var feed atom.AtomFeed
+		if err := xml.Unmarshal(f.Data, &feed); err != nil {
+			t.Errorf("%s: %v", f.Path, err)
+		} else if _, err := url.Parse(feed.Link.Href); err != nil || strings.Contains(feed.Link.Href, " ") {
+			t.Errorf("%s: link %q: %v", f.Path, feed.Link.Href, err)
+		}
+	}
+	if atoms < 2*len(names) {
+		t.Errorf("%d Atom feeds, want one per hostile room and course at least", atoms)
 	}
 	dir := filepath.Join(t.TempDir(), "out", "public")
 	if _, err := tree.Publish(dir, files, tree.PublishOptions{NoSync: true}); err != nil {
