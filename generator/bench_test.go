@@ -6,7 +6,9 @@ import (
 	"occupancy/generator/tree"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"occupancy/generator"
@@ -156,5 +158,73 @@ func BenchmarkFeedDuplicates(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkChangeFeed measures what the change feed costs a build, at
+// campus size and 10 times it, for a release that moves one weekly
+// session in 50 to other rooms and one booking in 50 to the next day,
+// with 19 earlier releases of the same size kept in the feed: the
+// comparison of the two releases (source.Compare), turning it into a
+// change set (NewChangeSet), and rendering the whole tree without the
+// feed and with it (the difference is the feed's files: its lists and
+// sets, and every room's, course's and study plan's changes.json and
+// Atom feed).
+//
+//	go test -run '^$' -bench ChangeFeed -benchmem ./generator
+func BenchmarkChangeFeed(b *testing.B) {
+	for _, scale := range []int{1, 10} {
+		old, err := source.Check(sample.Generate(scale))
+		if err != nil {
+			b.Fatal(err)
+		}
+		new := *old
+		new.Sessions = slices.Clone(old.Sessions)
+		new.Bookings = slices.Clone(old.Bookings)
+		for i := 0; i+1 < len(new.Sessions); i += 50 {
+			new.Sessions[i].Rooms = new.Sessions[i+1].Rooms
+		}
+		for i := 0; i < len(new.Bookings); i += 50 {
+			new.Bookings[i].Date = new.Bookings[i].Date.AddDate(0, 0, 1)
+		}
+		changes := source.Compare(old, &new)
+		set := generator.NewChangeSet(changes, strings.Repeat("1", 64), strings.Repeat("0", 64), changeDate)
+		history := make([]*generator.ChangeSet, 19)
+		for i := range history {
+			s := *set
+			s.ID = fmt.Sprintf("%012x", i)
+			s.Path = tree.ChangeSetPath(s.ID)
+			history[i] = &s
+		}
+		name := fmt.Sprintf("scale=%d", scale)
+		b.Logf("%s: %d changes (%d sessions moved, %d bookings moved)", name, len(set.Changes), len(changes.Kind("sessions").Moved), len(changes.Kind("bookings").Moved))
+		b.Run(name+"/compare", func(b *testing.B) {
+			for b.Loop() {
+				source.Compare(old, &new)
+			}
+		})
+		b.Run(name+"/changeset", func(b *testing.B) {
+			for b.Loop() {
+				generator.NewChangeSet(changes, "r", "p", changeDate)
+			}
+		})
+		opt := generator.Options{Changes: changes, Previous: "p", History: history, Date: changeDate}
+		for _, keep := range []int{0, 20} {
+			opt.KeepChanges = keep
+			var files, bytes int
+			b.Run(fmt.Sprintf("%s/render-keep=%d", name, keep), func(b *testing.B) {
+				for b.Loop() {
+					fs, err := generator.Render(&new, opt)
+					if err != nil {
+						b.Fatal(err)
+					}
+					files, bytes = len(fs), 0
+					for _, f := range fs {
+						bytes += len(f.Data)
+					}
+				}
+			})
+			b.Logf("%s keep=%d: %d files, %d bytes", name, keep, files, bytes)
+		}
 	}
 }
