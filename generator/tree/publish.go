@@ -379,7 +379,7 @@ func (r *Report) String() string {
 	})
 	for _, k := range kinds {
 		c := r.Kinds[k]
-		fmt.Fprintf(&b, "  %-13s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
+		fmt.Fprintf(&b, "  %-14s %5d added %5d changed %5d removed %5d unchanged\n", k, c.Added, c.Changed, c.Removed, c.Same)
 	}
 	if c := r.Compress; c != (CompressStats{}) {
 		fmt.Fprintf(&b, "  gzip and brotli copies: %d compressed, %d reused from the previous tree, %d left out (not smaller)\n", c.Compressed, c.Reused, c.Skipped)
