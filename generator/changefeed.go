@@ -25,8 +25,9 @@ const maxFeedLines = 50
 
 // changeSets returns the change feed's sets after this release, newest
 // first: this release's comparison, when it says something, and the sets
-// of the tree replaced, at most opt.KeepChanges in all. A set of the
-// replaced tree with the same id as the new one is dropped.
+// of the tree replaced, at most opt.KeepChanges in all, and no more older
+// ones than fit with the newer in opt.MaxKeptChanges changes. A set of
+// the replaced tree with the same id as the new one is dropped.
 func (r *renderer) changeSets(release string) []*ChangeSet {
 	var sets []*ChangeSet
 	if s := NewChangeSet(r.opt.Changes, release, r.opt.Previous, r.opt.Date); s != nil {
@@ -39,7 +40,18 @@ func (r *renderer) changeSets(release string) []*ChangeSet {
 		}
 		sets = append(sets, s)
 	}
-	return sets[:min(len(sets), r.opt.KeepChanges)]
+	sets = sets[:min(len(sets), r.opt.KeepChanges)]
+	budget := r.opt.MaxKeptChanges
+	if budget <= 0 {
+		budget = DefaultMaxKeptChanges
+	}
+	total := 0
+	for i, s := range sets {
+		if total += len(s.Changes); i > 0 && total > budget {
+			return sets[:i]
+		}
+	}
+	return sets
 }
 
 // changeFiles puts the change feed of the release whose id is release:

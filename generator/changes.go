@@ -19,6 +19,14 @@ import (
 // by default.
 const DefaultKeepChanges = 20
 
+// DefaultMaxKeptChanges bounds the changes the feed keeps, all releases
+// together: older releases are dropped once the newer ones hold this many
+// (the newest is always kept). A release that replaces a semester changes
+// thousands of sessions, and each change is listed again for every room,
+// course and study plan it concerns: without this bound, 20 of them at 10
+// campuses would publish about a gigabyte of history.
+const DefaultMaxKeptChanges = 50000
+
 // maxEntityChanges bounds the changes of one release listed in one
 // entity's changes.json and feed: a new semester can add every session
 // of a room at once, and its page needs a screenful, not the semester.

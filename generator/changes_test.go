@@ -531,6 +531,24 @@ func TestChangeSetsKept(t *testing.T) {
 		if log.Releases[0].Date != changeDate.Format(time.RFC3339) || keep > 1 && log.Releases[1].ID != history[0].ID {
 			t.Errorf("keep %d: not newest first: %+v", keep, log.Releases)
 		}
+	}	// The budget of changes: whole releases, newest first, the newest
+	// always.
+	perSet := len(history[0].Changes)
+	for _, tc := range []struct{ budget, want int }{{1, 1}, {perSet, 1}, {2*perSet - 1, 1}, {2 * perSet, 2}, {5*perSet + 3, 5}} {
+		files, err := generator.Render(new, generator.Options{Changes: source.Compare(old, new), Previous: "x", History: history,
+			KeepChanges: 20, MaxKeptChanges: tc.budget, Date: changeDate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if f.Path != tree.ChangeLogPath {
+				continue
+			}
+			log, err := generator.ParseChangeLog(f.Data)
+			if err != nil || len(log.Releases) != tc.want {
+				t.Errorf("budget %d changes (%d per release): %d releases kept, want %d (%v)", tc.budget, perSet, len(log.Releases), tc.want, err)
+			}
+		}
 	}
 }
 

@@ -51,6 +51,9 @@ type Options struct {
 	History        []*ChangeSet
 	KeepChanges    int
 	Date           time.Time
+	// MaxKeptChanges bounds the changes the feed keeps, all its releases
+	// together; 0 means DefaultMaxKeptChanges.
+	MaxKeptChanges int
 }
 
 type renderer struct {
