@@ -531,7 +531,9 @@ func TestChangeSetsKept(t *testing.T) {
 		if log.Releases[0].Date != changeDate.Format(time.RFC3339) || keep > 1 && log.Releases[1].ID != history[0].ID {
 			t.Errorf("keep %d: not newest first: %+v", keep, log.Releases)
 		}
-	} // The budget of changes: whole releases, newest first, the newest
+	}
+
+	// The budget of changes: whole releases, newest first, the newest
 	// always.
 	perSet := len(history[0].Changes)
 	for _, tc := range []struct{ budget, want int }{{1, 1}, {perSet, 1}, {2*perSet - 1, 1}, {2 * perSet, 2}, {5*perSet + 3, 5}} {
