@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -109,39 +108,7 @@ func changeFiles(t *testing.T, keep int) []tree.File {
 // ./generator -run TestChangesGolden -update` to rewrite them, and review
 // the diff.
 func TestChangesGolden(t *testing.T) {
-	files := changeFiles(t, 20)
-	root := filepath.Join("testdata", "changes")
-	if *update {
-		os.RemoveAll(root)
-		for _, f := range files {
-			p := filepath.Join(root, filepath.FromSlash(f.Path))
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[f.Path] = true
-		want, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Errorf("%s: no golden file (run go test ./generator -run TestChangesGolden -update): %v", f.Path, err)
-			continue
-		}
-		if !bytes.Equal(f.Data, want) {
-			t.Errorf("%s differs from its golden file:\n got: %s\nwant: %s", f.Path, f.Data, want)
-		}
-	}
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(root, p)
-			if !seen[filepath.ToSlash(rel)] {
-				t.Errorf("golden file %s is no longer rendered", rel)
-			}
-		}
-		return nil
-	})
+	checkGolden(t, filepath.Join("testdata", "changes"), changeFiles(t, 20), "go test ./generator -run TestChangesGolden -update")
 }
 
 // TestChangeSetKinds checks the golden pair's set in fields: every kind

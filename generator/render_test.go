@@ -29,41 +29,7 @@ func TestGolden(t *testing.T) {
 	files = slices.DeleteFunc(files, func(f tree.File) bool {
 		return f.Kind == tree.KindWeb && f.Path != tree.WebConfigPath
 	})
-	root := filepath.Join("testdata", "golden")
-	if *update {
-		os.RemoveAll(root)
-		for _, f := range files {
-			p := filepath.Join(root, filepath.FromSlash(f.Path))
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[f.Path] = true
-		want, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Errorf("%s: no golden file (run go test ./generator -update): %v", f.Path, err)
-			continue
-		}
-		if !bytes.Equal(f.Data, want) {
-			t.Errorf("%s differs from its golden file:\n got: %s\nwant: %s", f.Path, f.Data, want)
-		}
-		if strings.HasSuffix(f.Path, ".json") && !json.Valid(f.Data) {
-			t.Errorf("%s is not valid JSON", f.Path)
-		}
-	}
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(root, p)
-			if !seen[filepath.ToSlash(rel)] {
-				t.Errorf("golden file %s is no longer rendered", rel)
-			}
-		}
-		return nil
-	})
+	checkGolden(t, filepath.Join("testdata", "golden"), files, "go test ./generator -run 'TestGolden$' -update")
 	want := []string{
 		"api/courses/CS-305.ics", "api/courses/CS-305/index.json", "api/courses/HUM-200.ics", "api/courses/HUM-200/index.json",
 		"api/courses/MATH-101.ics", "api/courses/MATH-101/index.json", "api/courses/index.json",
@@ -82,6 +48,47 @@ func TestGolden(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// checkGolden compares files with the golden files under root: the same
+// files, byte for byte, JSON valid; with -update it writes them first.
+// rerun is the command that rewrites them.
+func checkGolden(t *testing.T, root string, files []tree.File, rerun string) {
+	t.Helper()
+	if *update {
+		os.RemoveAll(root)
+		for _, f := range files {
+			p := filepath.Join(root, filepath.FromSlash(f.Path))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[f.Path] = true
+		want, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Errorf("%s: no golden file (run %s): %v", f.Path, rerun, err)
+			continue
+		}
+		if !bytes.Equal(f.Data, want) {
+			t.Errorf("%s differs from its golden file:\n got: %s\nwant: %s", f.Path, f.Data, want)
+		}
+		if strings.HasSuffix(f.Path, ".json") && !json.Valid(f.Data) {
+			t.Errorf("%s is not valid JSON", f.Path)
+		}
+	}
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			if !seen[filepath.ToSlash(rel)] {
+				t.Errorf("golden file %s is no longer rendered", rel)
+			}
+		}
+		return nil
+	})
 }
 
 func TestRenderDeterministic(t *testing.T) {
