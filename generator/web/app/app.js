@@ -1,8 +1,10 @@
 // The page for people: free rooms now or at a chosen time (the sidecar's
-// search), and the rooms, courses and study plans of the release (the
-// build's JSON files). Routes live in the URL's hash (#/rooms/CO1), so a
-// static host only serves "/". Every time is shown in the campus time
-// zone of app/config.json, whatever the device's zone (see time.js).
+// search), the rooms, courses and study plans of the release (the build's
+// JSON files), and what the last releases changed (the build's change
+// feed, api/changes/ and each entity's changes.json). Routes live in the
+// URL's hash (#/rooms/CO1), so a static host only serves "/". Every time
+// is shown in the campus time zone of app/config.json, whatever the
+// device's zone (see time.js).
 //
 // Address parameters: ?api=<https://host> sends the API's requests there
 // instead of the page's own origin (or set "apiBase" in app/config.json);
@@ -184,6 +186,7 @@ const views = {
   rooms: (ctx, arg) => (arg === undefined ? roomsView(ctx) : roomView(ctx, arg)),
   courses: (ctx, arg) => (arg === undefined ? coursesView(ctx) : courseView(ctx, arg)),
   studyplans: (ctx, arg) => (arg === undefined ? plansView(ctx) : planView(ctx, arg)),
+  changes: (ctx, arg) => (arg === undefined ? changesView(ctx) : changeSetView(ctx, arg)),
 };
 
 async function route() {
@@ -630,6 +633,16 @@ function feedLink(path) {
   return h('a', { href: api(path), class: 'feed', type: 'text/calendar' }, 'Calendar feed (.ics)');
 }
 
+// feedLinks lists an entity's calendar feed and, beside it, the Atom feed
+// of its changes (a tree built before the change feed has none: the link
+// then leads to a 404, and the page works as before).
+function feedLinks(collection, name) {
+  return [
+    feedLink(`api/${collection}/${enc(name)}.ics`),
+    atomLink(`api/${collection}/${enc(name)}/changes.atom`, 'Changes feed (Atom)'),
+  ];
+}
+
 // roomState says whether the room is free or occupied at n, and until when.
 function roomState(items, n) {
   let busyUntil = null;
@@ -648,7 +661,14 @@ function roomState(items, n) {
 
 async function roomView(ctx, name) {
   show(heading(name));
-  const room = await get(`api/rooms/${enc(name)}`);
+  const changes = changesOf('rooms', name);
+  let room;
+  try {
+    room = await get(`api/rooms/${enc(name)}`);
+  } catch (e) {
+    return gone(ctx, e, name, 'rooms', changes);
+  }
+  const ec = await changes;
   if (ctx.stale()) return;
   const monday = weekOf(ctx);
   const items = timed(room.schedules || [], (s) => (s.course
@@ -660,12 +680,13 @@ async function roomView(ctx, name) {
   const links = [
     lat !== undefined ? h('a', { href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=19/${lat}/${lon}`, rel: 'noopener' }, 'Map') : null,
     safeURL(room.link) ? h('a', { href: room.link, rel: 'noopener' }, 'Campus plan') : null,
-    feedLink(`api/rooms/${enc(room.name)}.ics`),
+    ...feedLinks('rooms', room.name),
   ].filter(Boolean);
   const base = `#/rooms/${enc(room.name)}`;
   show(heading(room.name, { 'data-room': room.name }),
     h('p', { class: `room-state state-${st.state}`, 'data-state': st.state, 'data-until': st.until === null ? '' : T.isoLocal(st.until) },
       st.text, h('span', { class: 'state-when' }, ` (at ${T.dayLabel(n)} ${T.hhmm(n)})`)),
+    changesBlock(ec),
     facts([['Type', room.type], ['Building', room.building], ['Level', room.level], ['Capacity', room.capacity == null ? 'unknown' : `${room.capacity} seats`]]),
     h('ul', { class: 'links' }, ...links.map((a) => h('li', {}, a))),
     h('section', { class: 'week-section', 'aria-labelledby': 'week-title' }, ...weekNav(base, monday, items), weekGrid(monday, items, n), legend()));
@@ -678,23 +699,38 @@ function legend() {
 
 async function courseView(ctx, code) {
   show(heading(code));
-  const c = await get(`api/courses/${enc(code)}`);
+  const changes = changesOf('courses', code);
+  let c;
+  try {
+    c = await get(`api/courses/${enc(code)}`);
+  } catch (e) {
+    return gone(ctx, e, code, 'courses', changes);
+  }
+  const ec = await changes;
   if (ctx.stale()) return;
   const monday = weekOf(ctx);
   const items = timed(c.schedules || [], (s) => ({ kind: 'course', title: roomLinks(s.rooms), label: s.label }));
   const teachers = (c.teachers || []).map((t, i) => [i ? ', ' : null, safeURL(t.people_url) ? h('a', { href: t.people_url, rel: 'noopener' }, t.name) : t.name]);
   const plans = (c.studyplans || []).map((p) => h('li', {}, h('a', { href: `#/studyplans/${enc(p._id)}` }, p.unit.name), ` · ${p.semester.name}`));
   show(heading(`${c.code} ${c.name}`, { 'data-course': c.code }),
+    changesBlock(ec),
     facts([['Credits', c.credits], ['Language', c.language], ['Teachers', teachers.length ? h('span', {}, teachers) : null],
       ['Course page', safeURL(c.edu_url) ? h('a', { href: c.edu_url, rel: 'noopener' }, 'Course book') : null]]),
-    h('ul', { class: 'links' }, h('li', {}, feedLink(`api/courses/${enc(c.code)}.ics`))),
+    h('ul', { class: 'links' }, feedLinks('courses', c.code).map((a) => h('li', {}, a))),
     h('section', { class: 'week-section', 'aria-labelledby': 'week-title' }, ...weekNav(`#/courses/${enc(c.code)}`, monday, items), weekGrid(monday, items, now())),
     plans.length ? h('section', { 'aria-labelledby': 'plans-title' }, h('h2', { id: 'plans-title' }, 'Study plans'), h('ul', { class: 'entity-list' }, plans)) : null);
 }
 
 async function planView(ctx, id) {
   show(heading('Study plan'));
-  const p = await get(`api/studyplans/${enc(id)}`);
+  const changes = changesOf('studyplans', id);
+  let p;
+  try {
+    p = await get(`api/studyplans/${enc(id)}`);
+  } catch (e) {
+    return gone(ctx, e, id, 'studyplans', changes);
+  }
+  const ec = await changes;
   if (ctx.stale()) return;
   const monday = weekOf(ctx);
   const items = timed(p.schedules || [], (s) => ({
@@ -707,11 +743,335 @@ async function planView(ctx, id) {
     h('a', { href: `#/courses/${enc(c.code)}`, class: 'entity-name' }, h('span', { class: 'code' }, c.code), ' ', c.name),
     h('span', { class: 'meta' }, [c.credits != null && `${c.credits} credits`, c.language].filter(Boolean).join(' · '))));
   show(heading(p.unit.name, { 'data-studyplan': p._id }),
+    changesBlock(ec),
     facts([['Unit', p.unit.code], ['Section', p.unit.section], ['Promotion', p.unit.promo], ['Semester', p.semester.name],
       ['Dates', Number.isNaN(semStart) ? null : `${T.longDayLabel(semStart)} to ${T.longDayLabel(semEnd)}`]]),
-    h('ul', { class: 'links' }, h('li', {}, feedLink(`api/studyplans/${enc(p._id)}.ics`))),
+    h('ul', { class: 'links' }, feedLinks('studyplans', p._id).map((a) => h('li', {}, a))),
     h('section', { class: 'week-section', 'aria-labelledby': 'week-title' }, ...weekNav(`#/studyplans/${enc(p._id)}`, monday, items), weekGrid(monday, items, now()), legend()),
     h('section', { 'aria-labelledby': 'courses-title' }, h('h2', { id: 'courses-title' }, 'Courses'), h('ul', { class: 'entity-list' }, courses)));
+}
+
+// ---- changes ----
+
+// The change feed: what each of the last releases changed, as the build
+// compared it with the release it replaced (api/changes/index.json lists
+// them newest first, api/changes/<id>.json holds one release's changes,
+// api/<collection>/<name>/changes.json those that concern one room,
+// course or study plan). A tree built before the feed has none of these
+// files: its entity pages show no change and its changes page says so.
+
+// The items a change is about, in the feed's order of sheets.
+const changeTypes = [
+  ['semester', 'Semesters'],
+  ['room', 'Rooms'],
+  ['teacher', 'Teachers'],
+  ['course', 'Courses'],
+  ['studyplan', 'Study plans'],
+  ['session', 'Weekly sessions'],
+  ['booking', 'Bookings'],
+];
+const changeKinds = ['added', 'removed', 'changed', 'moved'];
+// A new semester changes thousands of sessions: each type's list shows
+// this many, and the rest on demand.
+const GROUP_MAX = 100;
+// The rooms, courses or study plans a change concerns, linked: a
+// semester's change concerns every plan of it.
+const CONCERNS_MAX = 8;
+// The block of an entity's page lists this many changes, the rest
+// (up to the hundred its changes.json lists) behind "Show …".
+const BLOCK_MAX = 10;
+
+const setIdRE = /^[0-9a-f]{12}$/;
+
+/** short names a release by the first 12 digits of its id, as the foot does. */
+function short(release) {
+  return typeof release === 'string' ? release.slice(0, 12) : '';
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** countsText says "1 added, 2 moved" of a release's counts. */
+function countsText(counts) {
+  const c = counts && typeof counts === 'object' ? counts : {};
+  const parts = changeKinds.filter((k) => Number(c[k]) > 0).map((k) => `${Number(c[k])} ${k}`);
+  return parts.length ? parts.join(', ') : 'no change';
+}
+
+/** published writes when a release was published (a UTC instant) in campus time. */
+function published(date) {
+  const ms = typeof date === 'string' ? Date.parse(date) : NaN;
+  if (Number.isNaN(ms)) return h('span', {}, 'at an unknown date');
+  const w = clock.wallOf(ms);
+  return h('time', { datetime: date }, `${T.longDayLabel(w)} at ${T.hhmm(w)}`);
+}
+
+function atomLink(path, text) {
+  return h('a', { href: api(path), class: 'feed', type: 'application/atom+xml' }, text);
+}
+
+/** setLink links a release's change page, when its id is one the build writes. */
+function setLink(id, ...children) {
+  return setIdRE.test(id) ? h('a', { href: `#/changes/${id}` }, ...children) : h('span', {}, ...children);
+}
+
+/**
+ * releasesOf returns the releases of a changes.json (an entity's) that
+ * can be shown, newest first; [] when there is none or no file.
+ */
+function releasesOf(ec) {
+  const rels = ec && Array.isArray(ec.releases) ? ec.releases : [];
+  return rels.filter((r) => r && typeof r === 'object' && Array.isArray(r.changes));
+}
+
+/**
+ * changesOf fetches an entity's changes.json; it resolves to null when the
+ * tree has none (built before the change feed) or it cannot be read, so
+ * that the entity's page shows without it.
+ */
+async function changesOf(collection, name) {
+  try {
+    return await get(`api/${collection}/${enc(name)}/changes.json`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * changesBlock says what the releases kept changed of an entity: when the
+ * newest release that changed it is the one the page shows, a block
+ * "Changed in this release" with its changes; when it is an older one, a
+ * line with its date; nothing when no release kept changed it.
+ */
+function changesBlock(ec) {
+  const rels = releasesOf(ec);
+  if (!rels.length) return null;
+  const r = rels[0];
+  const more = Number(r.more) > 0 ? Number(r.more) : 0;
+  const n = r.changes.length + more;
+  if (!cfg.release || r.release !== cfg.release) {
+    return h('p', { class: 'changes-recent', id: 'changes-recent', 'data-id': r.id },
+      'Recent changes: ', setLink(r.id, published(r.date)), ` (${plural(n, 'change')}, release ${short(r.release)}).`);
+  }
+  return h('section', { class: 'changed', id: 'changed', 'aria-labelledby': 'changed-title', 'data-id': r.id },
+    h('h2', { id: 'changed-title' }, 'Changed in this release'),
+    changeLines(r.changes),
+    h('p', { class: 'changed-foot' },
+      more ? h('span', { class: 'changed-more' }, `… and ${more} more. `) : null,
+      'Published ', published(r.date), '. ',
+      setLink(r.id, 'Every change of this release'), '.'));
+}
+
+/**
+ * gone shows the 404 of a room, course or study plan, and the changes that
+ * concern it when the feed keeps some: one a release removed keeps its
+ * changes.json, and its Atom feed's links lead here.
+ */
+async function gone(ctx, err, name, collection, changes) {
+  if (err.status !== 404) throw err;
+  const rels = releasesOf(await changes);
+  if (ctx.stale()) return;
+  if (!rels.length) throw err;
+  const r = rels[0];
+  show(heading(name),
+    errorBox(`${err.message}: it is not in the release this page shows.`),
+    h('section', { class: 'changed', id: 'changed', 'aria-labelledby': 'changed-title', 'data-id': r.id },
+      h('h2', { id: 'changed-title' }, 'Its last changes'),
+      changeLines(r.changes),
+      h('p', { class: 'changed-foot' }, 'Published ', published(r.date), ` (release ${short(r.release)}). `,
+        setLink(r.id, 'Every change of that release'), '.')),
+    h('ul', { class: 'links' }, h('li', {}, atomLink(`api/${collection}/${enc(name)}/changes.atom`, 'Changes feed (Atom)'))));
+}
+
+/** changeLines lists changes' texts, those after the first BLOCK_MAX folded. */
+function changeLines(changes) {
+  const line = (ch) => h('li', changeAttrs(ch), changeText(ch));
+  const rest = changes.slice(BLOCK_MAX);
+  return [
+    h('ul', { class: 'change-list' }, changes.slice(0, BLOCK_MAX).map(line)),
+    rest.length ? h('details', { class: 'changed-rest' }, h('summary', {}, `Show ${plural(rest.length, 'other change')}`),
+      h('ul', { class: 'change-list' }, rest.map(line))) : null,
+  ];
+}
+
+function changeAttrs(ch) {
+  const kind = changeKinds.includes(ch.change) ? ch.change : 'other';
+  return { class: `change change-${kind}`, 'data-type': String(ch.type ?? ''), 'data-change': kind };
+}
+
+function changeText(ch) {
+  return h('span', { class: 'change-text' }, String(ch.text ?? ''));
+}
+
+/** nameList returns the strings of a change's list of names. */
+function nameList(v) {
+  return Array.isArray(v) ? v.filter((s) => typeof s === 'string' && s !== '') : [];
+}
+
+/**
+ * concerns links the rooms, courses and study plans a change concerns
+ * (plans by their unit code when plans, the list of study plans, is
+ * known).
+ */
+function concerns(ch, plans) {
+  const parts = [];
+  for (const [key, label, route] of [['rooms', 'Rooms', 'rooms'], ['courses', 'Courses', 'courses'], ['studyplans', 'Study plans', 'studyplans']]) {
+    const names = nameList(ch[key]);
+    if (!names.length) continue;
+    const links = [];
+    names.slice(0, CONCERNS_MAX).forEach((name, i) => {
+      if (i) links.push(', ');
+      const p = key === 'studyplans' ? plans?.get(name) : null;
+      links.push(h('a', { href: `#/${route}/${enc(name)}`, title: p ? `${p.unit.name}, ${p.semester.name}` : null }, p ? p.unit.code : name));
+    });
+    if (names.length > CONCERNS_MAX) links.push(` and ${names.length - CONCERNS_MAX} more`);
+    parts.push(h('span', { class: 'concern' }, `${label}: `, ...links));
+  }
+  return parts.length ? h('p', { class: 'change-concerns' }, ...parts) : null;
+}
+
+/**
+ * changeGroups returns a section per type of item changed (rooms,
+ * sessions…), in the feed's order, each with its heading (tag hl) and its
+ * changes, each with links to what it concerns.
+ */
+function changeGroups(changes, hl, plans) {
+  const groups = new Map();
+  for (const ch of changes) {
+    if (!ch || typeof ch !== 'object') continue;
+    const type = String(ch.type ?? '');
+    if (!groups.has(type)) groups.set(type, []);
+    groups.get(type).push(ch);
+  }
+  const order = (t) => {
+    const i = changeTypes.findIndex(([k]) => k === t);
+    return i < 0 ? changeTypes.length : i;
+  };
+  return [...groups].sort((a, b) => order(a[0]) - order(b[0])).map(([type, list], gi) => {
+    const title = changeTypes.find(([k]) => k === type)?.[1] ?? (type || 'Other');
+    const id = `group-${gi}`;
+    const ul = h('ul', { class: 'change-list change-set-list' });
+    const draw = (all) => ul.replaceChildren(...(all ? list : list.slice(0, GROUP_MAX))
+      .map((ch) => h('li', changeAttrs(ch), changeText(ch), concerns(ch, plans))));
+    draw(false);
+    let more = null;
+    if (list.length > GROUP_MAX) {
+      more = h('button', { type: 'button', class: 'link-button' }, `Show all ${list.length}`);
+      more.addEventListener('click', () => {
+        draw(true);
+        more.remove();
+        // The focus goes to the first change the button revealed.
+        const next = ul.children[GROUP_MAX];
+        next.setAttribute('tabindex', '-1');
+        next.focus();
+      });
+    }
+    return h('section', { class: 'change-group', 'aria-labelledby': id, 'data-type': type },
+      h(hl, { id }, `${title} (${list.length})`), ul, more);
+  });
+}
+
+/**
+ * planNames returns the study plans by id, to name them by their unit, or
+ * null when the list cannot be read (plans are then named by their id).
+ */
+async function planNames(changes) {
+  if (!changes.some((ch) => nameList(ch?.studyplans).length)) return null;
+  try {
+    const all = await get('api/studyplans');
+    return new Map(all.filter((p) => p && p.unit && p.semester).map((p) => [p._id, p]));
+  } catch {
+    return null;
+  }
+}
+
+/** fetchSet reads one release's changes, with a message for a set the feed no longer keeps. */
+async function fetchSet(id) {
+  try {
+    const set = await get(`api/changes/${id}.json`);
+    if (!set || typeof set !== 'object') throw new ApiError(`The changes of ${id} are not readable.`, 0);
+    if (!Array.isArray(set.changes)) set.changes = [];
+    return set;
+  } catch (e) {
+    if (e.status === 404) throw new ApiError(`No changes at this address: the feed keeps the last releases' changes only (${id}).`, 404);
+    throw e;
+  }
+}
+
+function releaseFacts(set) {
+  return [
+    'Published ', published(set.date),
+    typeof set.previous === 'string' && set.previous ? ` in place of release ${short(set.previous)}` : '',
+    `: ${countsText(set.counts)}.`,
+    set.release === cfg.release ? ' This is the release the page shows.' : '',
+  ];
+}
+
+function partialNote(set) {
+  return set.partial
+    ? h('p', { class: 'notice' }, 'The release it replaced was published by a build that did not record it: only the names of rooms, courses and study plans were compared.')
+    : null;
+}
+
+async function changesView(ctx) {
+  show(heading('Changes'));
+  let log = null;
+  try {
+    log = await get('api/changes/index.json');
+  } catch (e) {
+    if (e.status !== 404) throw e; // a tree built before the change feed has none
+  }
+  if (ctx.stale()) return;
+  const releases = (log && Array.isArray(log.releases) ? log.releases : [])
+    .filter((r) => r && typeof r === 'object' && setIdRE.test(r.id));
+  const intro = h('p', { class: 'lead' }, 'What each new release of the timetable changed, compared with the release it replaced, newest first. Times are campus time.');
+  const feed = h('ul', { class: 'links' }, h('li', {}, atomLink('api/changes/index.atom', 'Atom feed of the changes')));
+  if (!releases.length) {
+    show(heading('Changes'), intro,
+      h('p', { class: 'status', id: 'changes-none' }, 'No change published yet: a release lists its changes here when it replaces another.'),
+      log ? feed : null);
+    return;
+  }
+  const newest = releases[0];
+  let latest;
+  try {
+    const set = await fetchSet(newest.id);
+    const plans = await planNames(set.changes);
+    latest = [
+      h('p', {}, ...releaseFacts(set)),
+      partialNote(set),
+      ...changeGroups(set.changes, 'h3', plans),
+    ];
+  } catch (e) {
+    latest = [errorBox(`The changes of the latest release could not be read: ${e.message}`)];
+  }
+  if (ctx.stale()) return;
+  show(heading('Changes'), intro, feed,
+    h('section', { 'aria-labelledby': 'releases-title' },
+      h('h2', { id: 'releases-title' }, 'Releases'),
+      h('ol', { class: 'release-list', id: 'releases' }, releases.map((r) => h('li', { 'data-id': r.id, 'data-release': String(r.release ?? '') },
+        setLink(r.id, published(r.date)),
+        h('span', { class: 'meta' }, [`release ${short(r.release)}`, r.release === cfg.release && 'shown on this page',
+          countsText(r.counts), r.partial && 'names only'].filter(Boolean).join(' · ')))))),
+    h('section', { class: 'change-set', id: 'change-set', 'aria-labelledby': 'latest-title', 'data-id': newest.id },
+      h('h2', { id: 'latest-title' }, `Latest changes: release ${short(newest.release)}`), ...latest));
+}
+
+async function changeSetView(ctx, id) {
+  show(heading('Changes'));
+  if (!setIdRE.test(id)) throw new ApiError(`No changes at this address: ${id} is not a release's change set.`, 404);
+  const set = await fetchSet(id);
+  const plans = await planNames(set.changes);
+  if (ctx.stale()) return;
+  show(heading(`Changes of release ${short(set.release)}`, { 'data-set': id }),
+    h('p', { class: 'lead' }, ...releaseFacts(set)),
+    h('ul', { class: 'links' },
+      h('li', {}, h('a', { href: '#/changes' }, 'Every release kept')),
+      h('li', {}, atomLink('api/changes/index.atom', 'Atom feed of the changes'))),
+    partialNote(set),
+    set.changes.length ? null : h('p', {}, 'No change listed.'),
+    h('div', { class: 'change-set', id: 'change-set', 'data-id': id }, ...changeGroups(set.changes, 'h2', plans)));
 }
 
 boot().catch((e) => fatal(e.message));
