@@ -256,3 +256,12 @@ func (tb *tab) noHorizontalScroll(what string) {
 		tb.t.Errorf("%s: horizontal scroll: scrollWidth %d > clientWidth %d (widest: %s)", what, w[0], w[1], wide)
 	}
 }
+
+// noStrayText fails when the page's text shows "null", "undefined",
+// "NaN" or "[object …]": a value written where a node or text was meant.
+func (tb *tab) noStrayText(what string) {
+	tb.t.Helper()
+	if stray := eval[string](tb, `(document.querySelector('main').innerText.match(/\b(null|undefined|NaN)\b|\[object \w+\]/) || [''])[0]`); stray != "" {
+		tb.t.Errorf("%s: the page shows %q", what, stray)
+	}
+}

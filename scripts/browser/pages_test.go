@@ -682,6 +682,7 @@ func TestEveryPage(t *testing.T) {
 					tb.wait(`document.getElementById('results').dataset.state === 'done'`)
 				}
 				tb.noHorizontalScroll(p.name + " at " + sz.name)
+				tb.noStrayText(p.name + " at " + sz.name)
 				unlabelled := eval[[]string](tb, `[...document.querySelectorAll('input, select, textarea')].filter(e =>
 					e.labels.length === 0 && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')).map(e => e.id || e.name || e.outerHTML)`)
 				if len(unlabelled) > 0 {

@@ -226,8 +226,10 @@ async function route() {
   document.documentElement.dataset.ready = 'true';
 }
 
+// show replaces the page's content with nodes; null, undefined and false
+// are left out (replaceChildren would write them as text).
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 function heading(text, attrs) {
