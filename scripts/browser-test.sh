@@ -5,7 +5,9 @@
 #
 #   builds bin/build and bin/sidecar (make build), builds the embedded sample
 #   twice into a temporary folder (campus time with a Z, and -rfc3339),
-#   starts one sidecar per build on free loopback ports exactly as `make run`
+#   then builds two changed releases of it over the first tree, so that its
+#   change feed lists two releases (the -rfc3339 tree keeps an empty feed),
+#   starts one sidecar per tree on free loopback ports exactly as `make run`
 #   does (-static <tree> -snapshot <tree>/occupancy.snapshot), the shipped
 #   deploy/nginx.conf before the first, and runs go test -tags browser
 #   ./scripts/browser against them.
@@ -89,8 +91,37 @@ start_sidecar() {
 	die "no free port for the sidecar"
 }
 
+# edit FILE EXPR applies the sed expression EXPR to FILE, and fails when
+# it changes nothing (the sample was regenerated: choose other lines).
+edit() {
+	cp "$1" "$work/edit.orig"
+	sed -i -e "$2" "$1"
+	if cmp -s "$1" "$work/edit.orig"; then
+		die "sed '$2' changes nothing in ${1#"$work"/}"
+	fi
+}
+
 ./bin/build -q -no-sync -out "$work/public" >/dev/null
 ./bin/build -q -no-sync -rfc3339 -out "$work/public-rfc3339" >/dev/null
+# The change feed of the first tree (scripts/browser/changes_test.go reads
+# what changed from the feed itself): a release that changes room CO3,
+# then one that changes room CO1 (the room most tests look at), renames
+# course EE-429 (with markup in its name, which the page must show as
+# text), moves its Friday session in CO1, adds a booking in CO1, removes
+# study plan SC-MA2-B and adds 101 bookings in CO2 (more than the 100
+# changes an entity's changes.json lists).
+cp -r source/sample/data "$work/release"
+edit "$work/release/rooms.csv" 's/^CO3,AUDITOIRE,240,/CO3,AUDITOIRE,260,/'
+./bin/build -q -no-sync -in "$work/release" -out "$work/public" >/dev/null
+edit "$work/release/rooms.csv" 's/^CO1,AUDITOIRE,210,/CO1,AUDITOIRE,230,/'
+edit "$work/release/courses.csv" 's/^EE-429,Introduction to microelectronics,/EE-429,"Introduction to <img src=x onerror=alert(1)> \& ""microelectronics""",/'
+edit "$work/release/sessions.csv" 's/^EE-429,cours,Friday,08:15,09:00,CO1,/EE-429,cours,Friday,18:15,19:00,CO1,/'
+echo '2026-12-02,18:00,19:00,CO1,,,Réservation ponctuelle,Change feed test' >>"$work/release/bookings.csv"
+edit "$work/release/studyplans.csv" '/^SC-MA2-B,/d'
+for i in $(seq 0 100); do
+	printf '%s,07:00,07:30,CO2,,,Réservation ponctuelle,Change feed test %d\n' "$(date -u -d "2027-06-01 +$i days" +%F)" "$i"
+done >>"$work/release/bookings.csv"
+./bin/build -q -no-sync -in "$work/release" -out "$work/public" >/dev/null
 start_sidecar "$work/public"
 port_campus=$port
 start_sidecar "$work/public-rfc3339" -rfc3339
