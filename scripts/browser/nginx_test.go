@@ -37,6 +37,19 @@ func TestThroughNginx(t *testing.T) {
 	}
 	tb.clean(true)
 
+	// The change feed through nginx: the room's changes.json (its block)
+	// and its Atom feed.
+	tb = open(t, srv.url, phone, "", api+"#/rooms/"+testRoom+"?now="+testNow)
+	if !eval[bool](tb, `document.getElementById('changed') !== null`) {
+		t.Errorf("room %s through nginx: no block of changes", testRoom)
+	}
+	atom := eval[string](tb, `document.querySelector('a.feed[type="application/atom+xml"]').href`)
+	if !strings.HasPrefix(atom, base+"/api/rooms/") {
+		t.Errorf("the Atom feed link %s does not lead to nginx", atom)
+	}
+	checkAtom(t, atom)
+	tb.clean(true)
+
 	tb = open(t, srv.url, phone, "", api+"#/rooms/NOPE")
 	if msg := eval[string](tb, `document.querySelector('[role=alert]').textContent`); msg != "Room not found" {
 		t.Errorf("unknown room through nginx: %q, want nginx's 404 message read across origins", msg)

@@ -656,6 +656,7 @@ func TestEveryPage(t *testing.T) {
 	plans := getJSON[[]struct {
 		ID string `json:"_id"`
 	}](t, srv.url+"/api/studyplans")
+	_, older := changeFeed(t, srv)
 	pages := []struct{ name, hash string }{
 		{"free-now", "#/free"},
 		{"pick-a-time", "#/pick"},
@@ -666,6 +667,8 @@ func TestEveryPage(t *testing.T) {
 		{"course", "#/courses/" + url.PathEscape(courses[len(courses)/2].Code)},
 		{"studyplans", "#/studyplans"},
 		{"studyplan", "#/studyplans/" + plans[0].ID},
+		{"changes", "#/changes"},
+		{"change-set", "#/changes/" + older.ID}, // the short one
 		{"not-found", "#/nothing/here/at/all"},
 	}
 	for _, p := range pages {
