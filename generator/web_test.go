@@ -141,12 +141,16 @@ var (
 	htmlRef   = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
 	jsImport  = regexp.MustCompile(`(?m)^import .* from '([^']+)';$`)
 	jsFetchRe = regexp.MustCompile(`fetchJSON\('([^']+)'\)`)
+	// The API's files the modules name whole: get('api/rooms'),
+	// atomLink('api/changes/index.atom', …).
+	jsAPIRe = regexp.MustCompile(`(?:^|[^.\w])(?:get|atomLink)\('(api/[^']*)'`)
 )
 
-// TestWebReferences: every file index.html and the modules load is in the
-// tree; the page loads nothing from another origin.
+// TestWebReferences: every file index.html and the modules load or link
+// by a fixed path is in the tree (the change feed's too, when the build
+// writes it); the page loads nothing from another origin.
 func TestWebReferences(t *testing.T) {
-	files, err := generator.Render(fixture(t), generator.Options{})
+	files, err := generator.Render(fixture(t), generator.Options{KeepChanges: generator.DefaultKeepChanges})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,16 +193,21 @@ func TestWebReferences(t *testing.T) {
 		for _, m := range jsFetchRe.FindAllStringSubmatch(string(data), -1) {
 			refs = append(refs, m[1])
 		}
+		for _, m := range jsAPIRe.FindAllStringSubmatch(string(data), -1) {
+			refs = append(refs, m[1])
+		}
 	}
-	if !slices.Contains(refs, tree.WebConfigPath) {
-		t.Errorf("the page does not read %s", tree.WebConfigPath)
+	for _, want := range []string{tree.WebConfigPath, "api/rooms", tree.ChangeLogPath, tree.ChangeFeedPath} {
+		if !slices.Contains(refs, want) {
+			t.Errorf("the page does not read or link %s", want)
+		}
 	}
 	for _, ref := range refs {
 		switch {
 		case ref == "api/docs":
 			ref = tree.APIDocsPath
-		case strings.HasPrefix(ref, "api/"):
-			ref = tree.URLPath("/" + ref) // the API's URLs are folders
+		case strings.HasPrefix(ref, "api/") && path.Ext(ref) == "":
+			ref = tree.URLPath("/" + ref) // the API's URLs are folders; its feeds' files
 		}
 		if byPath[ref] == nil {
 			t.Errorf("%q is referenced by the page but not in the tree", ref)
