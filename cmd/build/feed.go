@@ -84,12 +84,15 @@ func (f *changeFeed) summary(plan bool) string {
 	if plan {
 		listed = "would be listed"
 	}
-	if s := generator.NewChangeSet(f.changes, "", "", f.date); s != nil {
-		n := s.Counts.Added + s.Counts.Removed + s.Counts.Changed + s.Counts.Moved
-		return fmt.Sprintf("change feed: %d changes of this release %s in %s (the last %d releases are kept)", n, listed, tree.ChangesDir, f.keep)
-	}
 	if f.changes.First {
 		return fmt.Sprintf("change feed: nothing to list before a release replaces this one (the last %d releases are kept in %s)", f.keep, tree.ChangesDir)
 	}
-	return fmt.Sprintf("change feed: nothing to add (the last %d releases are kept in %s)", f.keep, tree.ChangesDir)
+	n := 0
+	for _, k := range f.changes.Kinds {
+		n += len(k.Added) + len(k.Removed) + len(k.Changed) + len(k.Moved)
+	}
+	if n == 0 {
+		return fmt.Sprintf("change feed: nothing to add (the last %d releases are kept in %s)", f.keep, tree.ChangesDir)
+	}
+	return fmt.Sprintf("change feed: %d changes of this release %s in %s (the last %d releases are kept)", n, listed, tree.ChangesDir, f.keep)
 }
