@@ -83,11 +83,22 @@ func (r *renderer) changeFiles(e *emitter, release string) error {
 			if ec == nil {
 				ec = &EntityChanges{Releases: []EntityRelease{}}
 			}
-			if err := e.put(tree.EntityChangesPath(col.collection, name), tree.KindEntityChanges, ec); err != nil {
+			// An entity's files follow from the sets that concern it,
+			// which never change once published: the same sets, the same
+			// bytes, kept without rendering them.
+			jsonPath, feedPath := tree.EntityChangesPath(col.collection, name), tree.EntityFeedPath(col.collection, name)
+			in := r.inputs.changes(col.collection, name, ec)
+			if ok, err := e.reuse(in, jsonPath, feedPath); err != nil || ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := e.putInputs(jsonPath, tree.KindEntityChanges, ec, in); err != nil {
 				return err
 			}
 			feed := entityFeed(col.collection, col.title, name, ec)
-			if err := e.sink.Put(tree.File{Path: tree.EntityFeedPath(col.collection, name), Kind: tree.KindEntityChanges, Data: feed}); err != nil {
+			if err := e.sink.Put(tree.File{Path: feedPath, Kind: tree.KindEntityChanges, Data: feed, Inputs: in}); err != nil {
 				return err
 			}
 		}
@@ -96,12 +107,15 @@ func (r *renderer) changeFiles(e *emitter, release string) error {
 }
 
 // put puts v's JSON at the tree path p.
-func (e *emitter) put(p, kind string, v any) error {
+func (e *emitter) put(p, kind string, v any) error { return e.putInputs(p, kind, v, "") }
+
+// putInputs puts v's JSON at the tree path p, rendered from inputs.
+func (e *emitter) putInputs(p, kind string, v any, inputs string) error {
 	data, err := encode(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", p, err)
 	}
-	return e.sink.Put(tree.File{Path: p, Kind: kind, Data: data})
+	return e.sink.Put(tree.File{Path: p, Kind: kind, Data: data, Inputs: inputs})
 }
 
 // entityCollection is the changes of one collection's entities.

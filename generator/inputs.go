@@ -228,6 +228,26 @@ func (e *entityInputs) course(r *renderer, c *source.Course, plans []*source.Stu
 	return inputsOf(h.sum())
 }
 
+// changes returns the inputs of an entity's change files: the entity and
+// the change sets that concern it, whose contents never change once
+// published.
+func (e *entityInputs) changes(collection, name string, ec *EntityChanges) string {
+	if e == nil {
+		return ""
+	}
+	h := e.h
+	h.reset()
+	h.str("changes")
+	h.digest(&e.global)
+	h.str(collection)
+	h.str(name)
+	h.uint(uint64(len(ec.Releases)))
+	for _, r := range ec.Releases {
+		h.str(r.ID)
+	}
+	return inputsOf(h.sum())
+}
+
 // plan returns the inputs of a study plan's files: the plan, its
 // semester, and its courses with their occurrences.
 func (e *entityInputs) plan(r *renderer, p *source.StudyPlan) string {

@@ -192,9 +192,26 @@ func checkChangeFeed(t *testing.T, step int, tr map[string]treeEntry) {
 	if len(log.Releases) > log.Keep {
 		t.Errorf("step %d: %d releases in the feed, more than it keeps (%d)", step, len(log.Releases), log.Keep)
 	}
+	kept := map[string]bool{}
 	for _, s := range log.Releases {
+		kept[s.ID] = true
 		if _, err := generator.ParseChangeSet(tr[s.Path].data, s); err != nil {
 			t.Errorf("step %d: %v", step, err)
+		}
+	}
+	// Each room's, course's and study plan's list (kept from the previous
+	// tree when the sets that concern it are the same) names kept sets only.
+	for p, e := range tr {
+		if !strings.HasPrefix(p, tree.ChangesDir+"/") && path.Base(p) == "changes.json" {
+			var ec generator.EntityChanges
+			if err := json.Unmarshal(e.data, &ec); err != nil {
+				t.Fatalf("step %d: %s: %v", step, p, err)
+			}
+			for _, r := range ec.Releases {
+				if !kept[r.ID] {
+					t.Errorf("step %d: %s lists set %s, which the feed no longer keeps", step, p, r.ID)
+				}
+			}
 		}
 	}
 }
@@ -234,7 +251,8 @@ type rebuildOptions struct {
 var rebuildZones = []string{"Europe/Zurich", "America/New_York", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"}
 
 func (o rebuildOptions) args() []string {
-	args := []string{"-tz", o.tz}
+	// A short change feed, so that a default run drops sets from it.
+	args := []string{"-tz", o.tz, "-keep-changes", "5"}
 	if o.noCompress {
 		args = append(args, "-no-compress")
 	}
