@@ -984,7 +984,7 @@ func kindSummary(kinds map[string]int) string {
 	return strings.Join(out, " ")
 }
 
-// treeEntry is one entry of a tree as diffTrees compares it.
+// treeEntry is one entry of a tree as diffEntries compares it.
 type treeEntry struct {
 	mode fs.FileMode // type bits only
 	data []byte      // a file's bytes, a link's target
@@ -1021,16 +1021,10 @@ func readTree(t *testing.T, root string) map[string]treeEntry {
 	return got
 }
 
-// diffTrees compares the trees a (rebuilt) and b (fresh) entry by entry
-// and describes the differences: every path in one only, and up to limit
-// files whose bytes differ, with an excerpt of each side around the first
-// difference.
-func diffTrees(t *testing.T, a, b string, limit int) []string {
-	t.Helper()
-	return diffEntries(readTree(t, a), readTree(t, b), limit)
-}
-
-// diffEntries is diffTrees of trees read.
+// diffEntries compares the trees ta (rebuilt) and tb (fresh), as readTree
+// reads them, entry by entry and describes the differences: every path in
+// one only, and up to limit files whose bytes differ, with an excerpt of
+// each side around the first difference.
 func diffEntries(ta, tb map[string]treeEntry, limit int) []string {
 	var paths []string
 	for p := range ta {
