@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,7 +49,10 @@ func noNewTrees(t *testing.T, out string) {
 }
 
 // TestRebuildFastPath builds the sample three times into one folder. The
-// second build has the same inputs and every file in place: it renders
+// first writes a gzip and a brotli copy beside every JSON file, and
+// otherwise the same files, byte for byte, and the same release as
+// sampleTree's build without them: the build is deterministic, and the
+// copies stay out of the release id. The second build has the same inputs and every file in place: it renders
 // nothing, says so, and leaves every file as it was (inode, time, bytes);
 // its report counts no compressed copies, where a render reuses every one
 // and says so. A published file truncated by hand makes the third build
@@ -64,6 +68,15 @@ func TestRebuildFastPath(t *testing.T) {
 	m := checkPublished(t, out)
 	if m.Version != tree.ManifestVersion || len(m.Inputs) != 64 {
 		t.Fatalf("manifest version %d with inputs %q, want version %d with inputs", m.Version, m.Inputs, tree.ManifestVersion)
+	}
+	if _, err := os.Stat(filepath.Join(out, "api/rooms/CO1/index.json.br")); err != nil {
+		t.Errorf("default build: %v", err)
+	}
+	if n := compressedCopies(out); n < 2*2500 {
+		t.Errorf("default build: %d copies, want two for each of the sample's ~2,600 JSON files", n)
+	}
+	if plain := checkPublished(t, sampleTree(t)); m.Release != plain.Release || !slices.Equal(originals(m), originals(plain)) {
+		t.Errorf("two builds of the same release differ: release %.12s, then %.12s without copies, or other files", m.Release, plain.Release)
 	}
 
 	const rendered = "reused from the previous tree"
@@ -203,11 +216,11 @@ func TestBadReleaseWhileLocked(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	out := filepath.Join(root, "public")
-	if _, stderr, err := buildQuick(t, "-out", out); err != nil {
+	if _, stderr, err := buildQuick(t, "-in", smallRelease(t, filepath.Join(root, "small")), "-out", out); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	before := fileStates(t, out)
-	raw := sampleRaw(t)
+	raw := rebuildRelease()
 	raw.Sessions.Rows[0].End = "25:00"
 	bad := writeRelease(t, filepath.Join(root, "release"), raw)
 

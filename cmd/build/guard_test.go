@@ -12,7 +12,6 @@ import (
 	"occupancy/generator"
 	"occupancy/generator/tree"
 	"occupancy/source"
-	"occupancy/source/sample"
 )
 
 // TestCompareNamesOfAnOlderTree: a tree published before builds recorded
@@ -56,7 +55,7 @@ func TestCompareNamesOfAnOlderTree(t *testing.T) {
 // warns that it compares names only, and publishes.
 func TestOlderTreeWithoutRecord(t *testing.T) {
 	t.Parallel()
-	rel, err := sample.Release()
+	rel, err := source.Check(rebuildRelease())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +73,7 @@ func TestOlderTreeWithoutRecord(t *testing.T) {
 	if _, err := tree.Publish(out, older, tree.PublishOptions{NoSync: true, NoCompress: true}); err != nil {
 		t.Fatal(err)
 	}
-	raw := sampleRaw(t)
+	raw := rebuildRelease()
 	raw.Rooms.Rows[0].Capacity = "321"
 	src := writeRelease(t, filepath.Join(t.TempDir(), "release"), raw)
 	_, stderr, err := build(t, "-no-compress", "-in", src, "-out", out)

@@ -44,7 +44,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// sampleTree builds the embedded sample once per test binary.
+// sampleTree builds the embedded sample once per test binary, without
+// compressed copies: they triple a build's files and its time under the
+// race detector, and TestRebuildFastPath, which builds them, checks them.
 var sampleTree = func() func(t *testing.T) string {
 	var (
 		mu  sync.Mutex // tests in parallel share it
@@ -61,7 +63,7 @@ var sampleTree = func() func(t *testing.T) string {
 			}
 			sampleRoot = d
 			out := filepath.Join(d, "public")
-			if _, stderr, err := build(t, "-out", out); err != nil {
+			if _, stderr, err := build(t, "-no-compress", "-out", out); err != nil {
 				t.Fatalf("build of the sample: %v\n%s", err, stderr)
 			}
 			dir = out
@@ -368,21 +370,15 @@ func pad(hhmm string) string {
 	return hhmm
 }
 
-// TestFormatsGiveIdenticalOutput writes the sample as a CSV folder and as
-// a workbook, builds both, and compares the trees byte for byte.
+// TestFormatsGiveIdenticalOutput writes the sample as a workbook, builds
+// it, and compares the tree with the embedded sample's (CSV files): the
+// same files, byte for byte, and the same release id.
 func TestFormatsGiveIdenticalOutput(t *testing.T) {
 	raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	csvDir := filepath.Join(tmp, "release")
-	if err := os.Mkdir(csvDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := csv.WriteDir(csvDir, raw); err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
 	if err := xlsx.Write(&buf, raw); err != nil {
 		t.Fatal(err)
@@ -391,24 +387,15 @@ func TestFormatsGiveIdenticalOutput(t *testing.T) {
 	if err := os.WriteFile(book, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Without compressed copies, which follow from the files (and cost
-	// most of a build under the race detector): the files and the release
-	// id are compared with the embedded sample's.
-	outCSV, outXLSX := filepath.Join(tmp, "from-csv"), filepath.Join(tmp, "from-xlsx")
-	if _, stderr, err := build(t, "-no-compress", "-in", csvDir, "-out", outCSV); err != nil {
-		t.Fatalf("csv build: %v\n%s", err, stderr)
-	}
+	// Without compressed copies, like sampleTree: they follow from the
+	// files, and cost most of a build under the race detector.
+	outXLSX := filepath.Join(tmp, "from-xlsx")
 	if _, stderr, err := build(t, "-no-compress", "-in", book, "-out", outXLSX); err != nil {
 		t.Fatalf("xlsx build: %v\n%s", err, stderr)
 	}
-	a, _ := os.ReadFile(filepath.Join(outCSV, tree.ManifestName))
-	b, _ := os.ReadFile(filepath.Join(outXLSX, tree.ManifestName))
-	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Error("the CSV folder and the workbook give different trees")
-	}
-	fromCSV, sample := checkPublished(t, outCSV), checkPublished(t, sampleTree(t))
-	if fromCSV.Release != sample.Release || !slices.Equal(originals(fromCSV), originals(sample)) {
-		t.Errorf("the CSV folder gives release %.12s, the embedded sample %.12s, or other files", fromCSV.Release, sample.Release)
+	fromXLSX, sample := checkPublished(t, outXLSX), checkPublished(t, sampleTree(t))
+	if len(originals(sample)) == 0 || fromXLSX.Release != sample.Release || !slices.Equal(originals(fromXLSX), originals(sample)) {
+		t.Errorf("the workbook gives release %.12s, the embedded CSV files %.12s, or other files", fromXLSX.Release, sample.Release)
 	}
 }
 
@@ -424,39 +411,21 @@ func originals(m *tree.Manifest) []tree.ManifestEntry {
 	return out
 }
 
-func TestDeterministic(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "public")
-	if _, stderr, err := build(t, "-out", out); err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
-	a, _ := os.ReadFile(filepath.Join(out, tree.ManifestName))
-	b, _ := os.ReadFile(filepath.Join(sampleTree(t), tree.ManifestName))
-	if !bytes.Equal(a, b) {
-		t.Error("two builds of the same release differ")
-	}
-	stdout, _, err := build(t, "-out", out)
-	if err != nil || !strings.Contains(stdout, "(unchanged: output left as it was)") {
-		t.Errorf("rebuild report: %v\n%s", err, stdout)
-	}
-}
-
 // TestBadReleaseChangesNothing builds a good release, then a broken one
 // into the same folder: every problem is printed with its position and
 // the previous tree stays as it was.
 func TestBadReleaseChangesNothing(t *testing.T) {
-	raw, err := csv.ReadFS(sample.Files(), "sample", csv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "public")
-	if _, stderr, err := build(t, "-no-compress", "-out", out); err != nil {
+	if _, stderr, err := build(t, "-no-compress", "-in", smallRelease(t, filepath.Join(tmp, "good")), "-out", out); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	before, _ := os.ReadFile(filepath.Join(out, tree.ManifestName))
 
-	raw.Sessions.Rows[15].End = "25:00"
-	raw.Sessions.Rows[20].Rooms = "NOWHERE1"
+	raw := rebuildRelease()
+	raw.Sessions.Rows[3].End = "25:00"
+	raw.Sessions.Rows[5].Rooms = "NOWHERE1"
 	raw.Rooms.Rows[3].Name = raw.Rooms.Rows[2].Name
 	bad := filepath.Join(tmp, "bad")
 	os.Mkdir(bad, 0o755)
@@ -469,8 +438,8 @@ func TestBadReleaseChangesNothing(t *testing.T) {
 	}
 	for _, want := range []string{
 		`bad/rooms.csv: rooms row 5, column name: "` + raw.Rooms.Rows[2].Name + `" is a duplicate of row 4`,
-		`bad/sessions.csv: sessions row 17, column end: "25:00" is not a time (HH:MM)`,
-		`bad/sessions.csv: sessions row 22, column rooms: "NOWHERE1" is not a room of the rooms sheet`,
+		`bad/sessions.csv: sessions row 5, column end: "25:00" is not a time (HH:MM)`,
+		`bad/sessions.csv: sessions row 7, column rooms: "NOWHERE1" is not a room of the rooms sheet`,
 	} {
 		if !strings.Contains(stderr, filepath.Join(tmp, want)) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
@@ -536,30 +505,23 @@ func TestReadAndCheckProblemsTogether(t *testing.T) {
 	}
 }
 
-// TestCompressedCopies: a build writes a gzip and a brotli copy beside the
-// JSON files by default, and none with -no-compress.
+// compressedCopies counts the gzip and brotli copies under dir.
+func compressedCopies(dir string) (n int) {
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && (strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br")) {
+			n++
+		}
+		return err
+	})
+	return n
+}
+
+// TestCompressedCopies: a build with -no-compress (sampleTree's) writes no
+// compressed copy and lists none. TestRebuildFastPath checks the copies a
+// default build writes.
 func TestCompressedCopies(t *testing.T) {
-	copies := func(dir string) (n int) {
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && (strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br")) {
-				n++
-			}
-			return err
-		})
-		return n
-	}
-	def := sampleTree(t)
-	if _, err := os.Stat(filepath.Join(def, "api/rooms/CO1/index.json.br")); err != nil {
-		t.Errorf("default build: %v", err)
-	}
-	if n := copies(def); n < 2*2500 {
-		t.Errorf("default build: %d copies, want two for each of the sample's ~2,600 JSON files", n)
-	}
-	out := filepath.Join(t.TempDir(), "public")
-	if _, stderr, err := build(t, "-no-compress", "-out", out); err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
-	if n := copies(out); n != 0 {
+	out := sampleTree(t)
+	if n := compressedCopies(out); n != 0 {
 		t.Errorf("-no-compress wrote %d copies", n)
 	}
 	m, err := tree.ReadManifest(out)
