@@ -162,18 +162,19 @@ func BenchmarkFeedDuplicates(b *testing.B) {
 }
 
 // BenchmarkChangeFeed measures what the change feed costs a build, at
-// campus size and 10 times it, for a release that moves one weekly
+// campus size and 3, 10 and 30 times it, for a release that moves one weekly
 // session in 50 to other rooms and one booking in 50 to the next day,
 // with 19 earlier releases of the same size kept in the feed: the
 // comparison of the two releases (source.Compare), turning it into a
 // change set (NewChangeSet), and rendering the whole tree without the
 // feed and with it (the difference is the feed's files: its lists and
 // sets, and every room's, course's and study plan's changes.json and
-// Atom feed).
+// Atom feed). The render is measured up to 10 times the campus: at 30
+// times, one render holds several GB, and BenchmarkBuild gives its growth.
 //
 //	go test -run '^$' -bench ChangeFeed -benchmem ./generator
 func BenchmarkChangeFeed(b *testing.B) {
-	for _, scale := range []int{1, 10} {
+	for _, scale := range []int{1, 3, 10, 30} {
 		old, err := source.Check(sample.Generate(scale))
 		if err != nil {
 			b.Fatal(err)
@@ -208,6 +209,9 @@ func BenchmarkChangeFeed(b *testing.B) {
 				generator.NewChangeSet(changes, "r", "p", changeDate)
 			}
 		})
+		if scale > 10 {
+			continue
+		}
 		opt := generator.Options{Changes: changes, Previous: "p", History: history, Date: changeDate}
 		for _, keep := range []int{0, 20} {
 			opt.KeepChanges = keep
